@@ -1,0 +1,129 @@
+// The plugin contract: what the gateway core calls on a plugin. A plugin is a plain object made by a
+// factory; it imports only this file, lib/scim and lib/helpers — never lib/core.
+// Method names follow scimgateway's so plugin authors feel at home; arguments are typed.
+import type { FilterNode, SimpleFilter } from '../scim/filter/ast.ts'
+import type { JsonObject, JsonValue, ScimResource } from '../scim/types.ts'
+import type { Logger } from '../logging/types.ts'
+
+export type { Logger } from '../logging/types.ts'
+export type { ScimResource, JsonObject, JsonValue } from '../scim/types.ts'
+export type { FilterNode, SimpleFilter } from '../scim/filter/ast.ts'
+
+/** Per-call context. */
+export interface PluginContext {
+  /** The baseEntity (tenant) of the request; `undefined` when the request had none. */
+  baseEntity: string | undefined
+  /** Child logger with request id, plugin and baseEntity attached. */
+  log: Logger
+  /** Aborted when the client goes away or the request times out. */
+  signal: AbortSignal
+  /** The caller's Authorization header, only when auth.passThrough is on and the plugin declares `passThrough`. */
+  passThrough?: { authorization: string }
+  requestId: string
+}
+
+/** A normalised SCIM PATCH operation: op lower-case, path a string (absent = whole resource). */
+export interface PatchOperation {
+  op: 'add' | 'remove' | 'replace'
+  path?: string
+  value?: JsonValue
+}
+
+/** What a plugin's get* method is asked. */
+export interface GetQuery {
+  /** The whole filter as a syntax tree; undefined = all. */
+  filter?: FilterNode
+  /**
+   * The single comparison the plugin should apply, when the gateway could reduce the filter to one
+   * (`id eq "x"`, `userName eq "bjensen"`, `members.value eq "x"`). The gateway re-checks the full filter
+   * on what the plugin returns, so a plugin may ignore conditions it cannot handle.
+   */
+  simple?: SimpleFilter
+  /** The filter text as the client sent it. */
+  rawFilter?: string
+  /** Requested attributes (empty = default set). Plugins may return more. */
+  attributes: string[]
+  excludedAttributes: string[]
+  /** 1-based start index and page size the client asked for. */
+  startIndex: number
+  count?: number
+  sortBy?: string
+  sortOrder?: 'ascending' | 'descending'
+}
+
+/** What a plugin's get* method returns. */
+export interface GetResult<T extends JsonObject = ScimResource> {
+  Resources: T[]
+  /**
+   * Set when the plugin applied the whole filter, sorting and paging itself (large back-ends);
+   * `totalResults` must then be the full count. Otherwise the gateway filters, sorts and pages `Resources`.
+   */
+  exact?: { totalResults: number }
+}
+
+/** A modification the gateway hands to modifyUser/modifyGroup after applying PATCH/PUT semantics. */
+export interface Modification {
+  /** The resource as it is after the change (current state with the changes applied). */
+  resource: ScimResource
+  /** The minimal list of changes from the current state to `resource`. */
+  operations: PatchOperation[]
+}
+
+/** Arguments of the API-gateway routes (`/api`, `/pub/api`). */
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** Path below `/api/` (or `/pub/api/`), e.g. `orders/42`. */
+  path: string
+  query: Record<string, string>
+  body: JsonValue | undefined
+}
+
+export interface PluginCapabilities {
+  /** 'simple': the plugin only understands `GetQuery.simple` (default); 'full': it applies `filter` itself. */
+  filter?: 'simple' | 'full'
+  /** The plugin wants the caller's Authorization header (auth.passThrough). */
+  passThrough?: boolean
+}
+
+/**
+ * A SCIM gateway plugin. Every method is optional; one that is missing answers 501.
+ * @example
+ * export function createMyPlugin (opts: MyOptions): ScimPlugin {
+ *   return {
+ *     name: 'my',
+ *     async getUsers (query, ctx) { return { Resources: await fetchUsers(query.simple) } },
+ *     async createUser (user, ctx) { return await insert(user) }
+ *   }
+ * }
+ */
+export interface ScimPlugin {
+  readonly name: string
+  readonly capabilities?: PluginCapabilities
+  /** Called once before the gateway serves requests (open connections, load stores). */
+  start? (log: Logger): Promise<void>
+  /** Called on shutdown (flush, close). */
+  stop? (): Promise<void>
+
+  getUsers? (query: GetQuery, ctx: PluginContext): Promise<GetResult>
+  /** Returns the created user; at least `id` must be set. */
+  createUser? (user: ScimResource, ctx: PluginContext): Promise<ScimResource>
+  /** Returns the modified user, or nothing (the gateway then reads it back). */
+  modifyUser? (id: string, mod: Modification, ctx: PluginContext): Promise<ScimResource | undefined>
+  deleteUser? (id: string, ctx: PluginContext): Promise<void>
+
+  getGroups? (query: GetQuery, ctx: PluginContext): Promise<GetResult>
+  createGroup? (group: ScimResource, ctx: PluginContext): Promise<ScimResource>
+  modifyGroup? (id: string, mod: Modification, ctx: PluginContext): Promise<ScimResource | undefined>
+  deleteGroup? (id: string, ctx: PluginContext): Promise<void>
+
+  getRoles? (query: GetQuery, ctx: PluginContext): Promise<GetResult>
+  getEntitlements? (query: GetQuery, ctx: PluginContext): Promise<GetResult>
+
+  getApi? (req: ApiRequest, ctx: PluginContext): Promise<JsonValue>
+  postApi? (req: ApiRequest, ctx: PluginContext): Promise<JsonValue>
+  putApi? (req: ApiRequest, ctx: PluginContext): Promise<JsonValue>
+  patchApi? (req: ApiRequest, ctx: PluginContext): Promise<JsonValue>
+  deleteApi? (req: ApiRequest, ctx: PluginContext): Promise<JsonValue>
+  /** Unauthenticated `/pub/api` route. */
+  publicApi? (req: ApiRequest, ctx: PluginContext): Promise<JsonValue>
+}
