@@ -1,0 +1,22 @@
+// Child process of bench/http.bench.ts: a gateway with plugin-loki (memory) and basic auth on a free
+// port. Reports its port on stdout and its memory on IPC request, so the load generator runs in
+// another process (another core) and does not disturb the figures.
+import { ScimGateway } from '../../lib/core/gateway.ts'
+import { createLokiPlugin } from '../../lib/plugins/plugin-loki.ts'
+import { basicAuthenticator } from '../../lib/auth/index.ts'
+import { silentLogger } from '../../lib/logging/types.ts'
+
+const gw = new ScimGateway({
+  plugin: createLokiPlugin({ persistence: 'memory', demoData: false }),
+  options: { port: 0, localhostOnly: true, authenticators: [basicAuthenticator([{ username: 'gwadmin', password: 'password' }])] },
+  log: silentLogger
+})
+await gw.start()
+process.stdout.write(`PORT ${gw.port}\n`)
+process.on('message', (m) => {
+  if (m === 'mem') {
+    global.gc?.()
+    process.send?.({ rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed })
+  }
+  if (m === 'stop') void gw.stop().then(() => process.exit(0))
+})

@@ -1,0 +1,45 @@
+// HTTP Basic authentication (RFC 7617) against `scimgateway.auth.basic[]` entries.
+import type { AccessEntry, Authenticator, AuthResult } from './types.ts'
+import { safeEqual } from './compare.ts'
+
+export interface BasicEntry extends AccessEntry {
+  username: string
+  password: string
+}
+
+/** Decodes `Basic <base64(user:pass)>`; undefined when malformed. */
+export function parseBasic (header: string): { username: string, password: string } | undefined {
+  const m = /^Basic[ ]+([A-Za-z0-9+/=._~-]+)\s*$/i.exec(header)
+  if (m?.[1] === undefined) return undefined
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8')
+  const i = decoded.indexOf(':')
+  if (i < 0) return undefined
+  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) }
+}
+
+/**
+ * Basic auth over a list of users. Every entry is compared (no early exit) so timing does not tell
+ * which user names exist.
+ */
+export function basicAuthenticator (entries: readonly BasicEntry[]): Authenticator {
+  const usable = entries.filter(e => e.username !== '' && e.password !== '')
+  return {
+    scheme: 'Basic',
+    authenticate (req): AuthResult {
+      const h = req.authorization
+      if (h === undefined || !/^basic\b/i.test(h)) return { kind: 'skip' }
+      const cred = parseBasic(h)
+      if (cred === undefined) return { kind: 'fail', reason: 'malformed Basic credentials' }
+      let found: BasicEntry | undefined
+      for (const e of usable) {
+        const ok = safeEqual(cred.username, e.username) && safeEqual(cred.password, e.password)
+        if (ok && found === undefined) found = e
+      }
+      if (found === undefined) return { kind: 'fail', reason: `Basic credentials rejected for user "${cred.username.slice(0, 64)}"` }
+      return {
+        kind: 'ok',
+        principal: { name: found.username, method: 'basic', readOnly: found.readOnly === true, baseEntities: found.baseEntities ?? [] }
+      }
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// Per-request context shared by the HTTP routes, bulk and the stream subscriber when they call the service.
+import type { Logger } from '../logging/types.ts'
+import type { ScimVersion } from '../scim/types.ts'
+import type { Principal } from '../auth/types.ts'
+
+export interface RequestContext {
+  baseEntity: string | undefined
+  requestId: string
+  log: Logger
+  signal: AbortSignal
+  /** The caller's Authorization header when pass-through is enabled. */
+  passThrough?: { authorization: string }
+  /** Base URL for `meta.location` (e.g. `https://gw.example.com/scim/v2`), without a trailing slash. */
+  locationBase: string
+  version: ScimVersion
+  principal?: Principal
+}
+
+export type ResourceKind = 'Users' | 'Groups'

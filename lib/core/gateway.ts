@@ -1,0 +1,88 @@
+// ScimGateway: wires one plugin, its options and a logger into a served HTTP application.
+// Nothing starts on construction; `start()` starts the plugin and listens, `stop()` closes both.
+import { serve, type ServerType } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import type { Hono } from 'hono'
+import type { Logger } from '../logging/types.ts'
+import type { ScimPlugin } from '../plugins/types.ts'
+import { gatewayOptions, type GatewayOptions } from './options.ts'
+import { ScimService } from './service.ts'
+import { createGatewayApp } from './http/app.ts'
+
+export interface ScimGatewayInit {
+  plugin: ScimPlugin
+  options: Partial<GatewayOptions>
+  log: Logger
+}
+
+/**
+ * A SCIM gateway for one plugin.
+ * @example
+ * const gw = new ScimGateway({ plugin: createLokiPlugin({ persistence: 'memory' }), options: { port: 8880 }, log })
+ * await gw.start()
+ * // ... later
+ * await gw.stop()
+ */
+export class ScimGateway {
+  readonly plugin: ScimPlugin
+  readonly options: GatewayOptions
+  readonly service: ScimService
+  readonly app: Hono
+  private readonly log: Logger
+  private server: ServerType | undefined
+  private boundPort: number | undefined
+
+  constructor (init: ScimGatewayInit) {
+    this.plugin = init.plugin
+    this.options = gatewayOptions(init.options)
+    this.log = init.log.child({ plugin: init.plugin.name })
+    this.service = new ScimService({
+      plugin: init.plugin,
+      usePutSoftSync: this.options.usePutSoftSync,
+      skipMetaLocation: this.options.skipMetaLocation,
+      defaultCount: this.options.defaultCount,
+      maxResults: this.options.maxResults
+    })
+    this.app = createGatewayApp({ service: this.service, options: this.options, log: this.log })
+  }
+
+  /** The port the server listens on (after start). */
+  get port (): number {
+    if (this.boundPort === undefined) throw new Error('gateway is not started')
+    return this.boundPort
+  }
+
+  get url (): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  async start (): Promise<void> {
+    if (this.plugin.start !== undefined) await this.plugin.start(this.log)
+    if (this.options.authenticators.length === 0 && !this.options.allowAnonymous) {
+      this.log.warn('no authentication method is configured: every request will be refused with 401')
+    }
+    const hostname = this.options.localhostOnly ? '127.0.0.1' : undefined
+    await new Promise<void>((resolve, reject) => {
+      const server = serve({ fetch: this.app.fetch, port: this.options.port, ...(hostname !== undefined ? { hostname } : {}) }, (info: AddressInfo) => {
+        this.boundPort = info.port
+        resolve()
+      })
+      server.once('error', reject)
+      if ('keepAliveTimeout' in server) server.keepAliveTimeout = this.options.idleTimeoutMs
+      this.server = server
+    })
+    this.log.info(`${this.plugin.name} listening on port ${this.boundPort ?? '?'}`)
+  }
+
+  async stop (): Promise<void> {
+    const server = this.server
+    this.server = undefined
+    if (server !== undefined) {
+      await new Promise<void>((resolve) => {
+        server.close(() => { resolve() })
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
+    }
+    if (this.plugin.stop !== undefined) await this.plugin.stop()
+  }
+}

@@ -1,0 +1,142 @@
+// The gateway's HTTP application (Hono). One catch-all handler parses the SCIM path itself (optional,
+// case-insensitive segments), authenticates, dispatches, and turns every error into a SCIM error
+// response. The same app runs on @hono/node-server and on Bun.
+import { Hono } from 'hono'
+import type { Logger } from '../../logging/types.ts'
+import { authenticateChain, wwwAuthenticate } from '../../auth/chain.ts'
+import type { Principal } from '../../auth/types.ts'
+import { NotFoundError, ScimError, isScimError } from '../../scim/errors.ts'
+import type { ScimVersion } from '../../scim/types.ts'
+import type { GatewayOptions } from '../options.ts'
+import type { ScimService } from '../service.ts'
+import type { RequestContext } from '../context.ts'
+import { parseRoutePath, type RoutePath } from '../route-path.ts'
+import { errorResponse, jsonResponse } from './respond.ts'
+import { handleResource } from './resources.ts'
+import { handleDiscovery } from './discovery.ts'
+import { handleBulk } from './bulk.ts'
+import { handleApi, handleRolesOrEntitlements } from './api.ts'
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+export interface AppDeps {
+  service: ScimService
+  options: GatewayOptions
+  log: Logger
+}
+
+/** Builds the Hono app of one gateway. */
+export function createGatewayApp (deps: AppDeps): Hono {
+  const { service, options, log } = deps
+  const entities = new Map(options.entities.map(e => [e.toLowerCase(), e]))
+  const boot = Math.random().toString(36).slice(2, 8)
+  let seq = 0
+  const authSchemes = options.authenticators.map(a => a.scheme === 'Basic'
+    ? { type: 'httpbasic', name: 'HTTP Basic', description: 'Authentication scheme using the HTTP Basic Standard', primary: false }
+    : { type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'Authentication scheme using the OAuth Bearer Token Standard', primary: true })
+  const uniqueSchemes = authSchemes.filter((s, i) => authSchemes.findIndex(o => o.type === s.type) === i)
+  const challenge = wwwAuthenticate(options.authenticators)
+
+  const app = new Hono()
+  app.all('*', async (c) => {
+    const started = performance.now()
+    const req = c.req.raw
+    const url = new URL(req.url)
+    const method = req.method.toUpperCase()
+    const requestId = req.headers.get('x-request-id')?.slice(0, 128) ?? `${boot}-${++seq}`
+    const state: { version: ScimVersion, route?: RoutePath, principal?: Principal } = { version: options.scimVersion }
+    let res: Response
+    try {
+      res = await handle(req, url, method, requestId, state)
+    } catch (err) {
+      res = errorResponse(err, state.version, isScimError(err) && err.status === 401 ? { 'www-authenticate': challenge } : {})
+      if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
+      else if (err.status >= 500) log.error(`${method} ${url.pathname}: ${err.detail}`, { requestId })
+    }
+    log.info(`${method} ${url.pathname}${url.search} ${res.status} ${(performance.now() - started).toFixed(1)}ms`, {
+      requestId, baseEntity: state.route?.baseEntity, principal: state.principal?.name, status: res.status
+    })
+    return res
+  })
+
+  async function handle (req: Request, url: URL, method: string, requestId: string, state: { version: ScimVersion, route?: RoutePath, principal?: Principal }): Promise<Response> {
+    const parsed = parseRoutePath(url.pathname, entities)
+    if (!parsed.ok) {
+      throw new NotFoundError(parsed.reason === 'unknownEntity'
+        ? `unknown baseEntity or route "${parsed.segment}"`
+        : `unknown route ${url.pathname}`)
+    }
+    const route = parsed.route
+    state.route = route
+    state.version = route.version ?? options.scimVersion
+    let principal: Principal | undefined
+    if (route.resource !== 'Ping' && route.resource !== 'PubApi') {
+      principal = await authenticate(req, requestId)
+      if (principal === undefined) throw new ScimError(401, undefined, 'Authorization failed')
+      state.principal = principal
+      if (principal.baseEntities.length > 0 && (route.baseEntity === undefined || !principal.baseEntities.includes(route.baseEntity))) {
+        log.warn('access to baseEntity refused', { requestId, principal: principal.name, baseEntity: route.baseEntity })
+        throw new ScimError(401, undefined, 'Authorization failed')
+      }
+      if (principal.readOnly && WRITE_METHODS.has(method) && !(method === 'POST' && route.id === '.search')) {
+        throw new ScimError(405, undefined, `${method} is not allowed: the credentials are read-only`)
+      }
+    }
+    const rc: RequestContext = {
+      baseEntity: route.baseEntity,
+      requestId,
+      log: log.child({ requestId, baseEntity: route.baseEntity }),
+      signal: req.signal,
+      locationBase: `${url.origin}${route.prefix}`,
+      version: state.version
+    }
+    if (principal !== undefined) rc.principal = principal
+    const auth = req.headers.get('authorization')
+    if (options.passThrough && auth !== null) rc.passThrough = { authorization: auth }
+    return await dispatch(route, req, url, method, rc)
+  }
+
+  async function authenticate (req: Request, requestId: string): Promise<Principal | undefined> {
+    if (options.authenticators.length === 0) {
+      return options.allowAnonymous ? { name: 'anonymous', method: 'anonymous', readOnly: false, baseEntities: [] } : undefined
+    }
+    const r = await authenticateChain(options.authenticators, {
+      authorization: req.headers.get('authorization') ?? undefined,
+      remoteAddress: undefined
+    })
+    if (r.kind === 'ok') return r.principal
+    log.warn(`authentication failed: ${r.kind === 'fail' ? r.reason : 'no credentials'}`, { requestId })
+    return undefined
+  }
+
+  async function dispatch (route: RoutePath, req: Request, url: URL, method: string, rc: RequestContext): Promise<Response> {
+    switch (route.resource) {
+      case 'Users':
+      case 'Groups':
+        return await handleResource(service, options, route.resource, route.id, req, url, rc)
+      case 'Schemas':
+      case 'ResourceTypes':
+      case 'ServiceProviderConfig':
+        return handleDiscovery(route.resource, route.id, method, {
+          bulk: options.bulk, maxResults: options.maxResults, authenticationSchemes: uniqueSchemes
+        }, rc)
+      case 'Bulk':
+        return await handleBulk(service, req, { ...options.bulk, entities }, rc)
+      case 'Roles':
+      case 'Entitlements':
+        return await handleRolesOrEntitlements(service, route.resource, method, rc)
+      case 'Api':
+        return await handleApi(service, req, url, route.rest, false, options.maxPayloadBytes, rc)
+      case 'PubApi':
+        return await handleApi(service, req, url, route.rest, true, options.maxPayloadBytes, rc)
+      case 'Ping':
+        return new Response('hello', { status: 200, headers: { 'content-type': 'text/plain' } })
+      case 'Auth':
+        return jsonResponse(200, { authenticated: true, principal: rc.principal?.name, method: rc.principal?.method })
+      case 'Me':
+        throw new ScimError(501, undefined, '/Me is not supported')
+    }
+  }
+
+  return app
+}

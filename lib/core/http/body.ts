@@ -1,0 +1,46 @@
+// Reads and parses a SCIM request body: content type check (415), size limit (413), JSON syntax (400).
+import { InvalidSyntaxError, PayloadTooLargeError, ScimError } from '../../scim/errors.ts'
+import type { JsonValue } from '../../scim/types.ts'
+
+/** True for application/json, application/scim+json and any `+json` type. A missing type is accepted. */
+export function isJsonContentType (ct: string | null): boolean {
+  if (ct === null || ct.trim() === '') return true
+  const type = (ct.split(';')[0] ?? '').trim().toLowerCase()
+  return type === 'application/json' || type.endsWith('+json') || type === 'text/json' || type === '*/*'
+}
+
+/** Reads at most `limit` bytes of the body; more → 413 (without buffering the rest). */
+export async function readBodyText (req: Request, limit: number): Promise<string> {
+  const declared = req.headers.get('content-length')
+  if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds the limit of ${limit} bytes`)
+  if (req.body === null) return ''
+  const reader = req.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw new PayloadTooLargeError(`request body exceeds the limit of ${limit} bytes`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Reads the body as JSON. Empty body → undefined. */
+export async function readJsonBody (req: Request, limit: number): Promise<JsonValue | undefined> {
+  if (!isJsonContentType(req.headers.get('content-type'))) {
+    throw new ScimError(415, undefined, `unsupported content type "${req.headers.get('content-type') ?? ''}": use application/scim+json or application/json`)
+  }
+  const text = await readBodyText(req, limit)
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text) as JsonValue
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : 'invalid JSON'
+    throw new InvalidSyntaxError(`request body is not valid JSON: ${msg}`)
+  }
+}

@@ -1,0 +1,51 @@
+// The ScimGateway's normalised options. lib/config turns a plugin's JSON config into these; tests and
+// embedders may build them directly.
+import type { Authenticator } from '../auth/types.ts'
+import type { ScimVersion } from '../scim/types.ts'
+
+export interface GatewayOptions {
+  /** 0 = a free port (tests). */
+  port: number
+  /** Listen on 127.0.0.1 only. */
+  localhostOnly: boolean
+  scimVersion: ScimVersion
+  skipMetaLocation: boolean
+  usePutSoftSync: boolean
+  /** PATCH answers 200 with the resource instead of 204 (Entra ID expects 204; some IdPs want the body). */
+  patchReturnsResource: boolean
+  /** Configured baseEntities (`endpoint.entity.<name>`); a path segment naming another one is a 404. */
+  entities: string[]
+  maxPayloadBytes: number
+  defaultCount: number
+  maxResults: number
+  bulk: { maxOperations: number, maxPayloadSize: number }
+  authenticators: Authenticator[]
+  /** Serve without authentication (only for tests and embedding behind another auth layer). */
+  allowAnonymous: boolean
+  /** Forward the caller's Authorization header to plugins that declare passThrough. */
+  passThrough: boolean
+  /** HTTP keep-alive idle timeout in ms. */
+  idleTimeoutMs: number
+}
+
+export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
+  port: 8880,
+  localhostOnly: false,
+  scimVersion: '2.0',
+  skipMetaLocation: false,
+  usePutSoftSync: false,
+  patchReturnsResource: false,
+  entities: [],
+  maxPayloadBytes: 1024 * 1024,
+  defaultCount: 200,
+  maxResults: 1000,
+  bulk: { maxOperations: 1000, maxPayloadSize: 1024 * 1024 },
+  authenticators: [],
+  allowAnonymous: false,
+  passThrough: false,
+  idleTimeoutMs: 120_000
+}
+
+export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {
+  return { ...DEFAULT_GATEWAY_OPTIONS, ...partial, bulk: { ...DEFAULT_GATEWAY_OPTIONS.bulk, ...partial.bulk } }
+}

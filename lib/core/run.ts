@@ -1,0 +1,55 @@
+// Starts a gateway from its config file: load + validate config (every problem listed, exit 1),
+// logger, plugin, HTTP server, clean shutdown on SIGTERM/SIGINT. index.ts calls this per plugin.
+import { join } from 'node:path'
+import { loadPluginConfig, isConfigError, type GatewayConfig } from '../config/index.ts'
+import { createLogger } from '../logging/index.ts'
+import type { JsonObject } from '../scim/types.ts'
+import type { ScimPlugin, Logger } from '../plugins/types.ts'
+import { ScimGateway } from './gateway.ts'
+import { gatewayOptionsFromConfig, type AuthenticatorFactory } from './from-config.ts'
+
+/** Makes a plugin from its config's `endpoint` section. */
+export type PluginFactory = (endpoint: JsonObject, env: { configDir: string, log: Logger, config: GatewayConfig }) => ScimPlugin
+
+export interface RunOptions {
+  /** Extra auth methods (lib/auth's JWT/OAuth modules register here). */
+  auth?: AuthenticatorFactory[]
+  /** Exit the process on a config error (default true); otherwise the ConfigError is thrown. */
+  exitOnConfigError?: boolean
+}
+
+/**
+ * Loads `config/plugin-<name>.json` and starts the gateway.
+ * @example
+ * await runGateway('loki', (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromEndpoint(endpoint, configDir)))
+ */
+export async function runGateway (name: string, makePlugin: PluginFactory, opts: RunOptions = {}): Promise<ScimGateway> {
+  let loaded
+  try {
+    loaded = await loadPluginConfig(name)
+  } catch (err) {
+    if (isConfigError(err) && opts.exitOnConfigError !== false) {
+      process.stderr.write(`${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
+  const { config, configDir } = loaded
+  const g = config.scimgateway
+  const log = createLogger({
+    name: `plugin-${name}`,
+    console: g.log.loglevel.console,
+    file: { level: g.log.loglevel.file, path: join(g.log.logDirectory ?? join(configDir, '..', 'logs'), `plugin-${name}.log`), ...(g.log.maxSize !== undefined ? { maxSize: g.log.maxSize } : {}), ...(g.log.maxFiles !== undefined ? { maxFiles: g.log.maxFiles } : {}) },
+    customMasking: [...g.log.customMasking]
+  })
+  const plugin = makePlugin(config.endpoint as JsonObject, { configDir, log, config })
+  const gateway = new ScimGateway({ plugin, options: gatewayOptionsFromConfig(config, opts.auth), log })
+  await gateway.start()
+  const shutdown = (signal: string): void => {
+    log.info(`${signal} received, stopping plugin-${name}`)
+    void gateway.stop().then(async () => { await log.close() }).finally(() => process.exit(0))
+  }
+  process.once('SIGTERM', shutdown)
+  process.once('SIGINT', shutdown)
+  return gateway
+}

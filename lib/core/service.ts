@@ -1,0 +1,248 @@
+// The SCIM service: every SCIM operation independent of HTTP. HTTP routes, bulk and the stream
+// subscriber all call this one implementation. It owns SCIM semantics on top of the plugin:
+// filtering/sorting/paging what a plugin returns, PATCH and PUT (incl. soft sync) turned into a clean
+// Modification, ETag preconditions, meta decoration.
+import type { GetQuery, Modification, PatchOperation, PluginContext, ScimPlugin } from '../plugins/types.ts'
+import type { JsonObject, ScimResource } from '../scim/types.ts'
+import type { FilterNode } from '../scim/filter/ast.ts'
+import type { ResourceSchema } from '../scim/schema/resolve.ts'
+import { coreResourceSchema } from '../scim/schema/resolve.ts'
+import { NotFoundError, NotImplementedError, PreconditionFailedError, ScimError } from '../scim/errors.ts'
+import { compileFilter, parseFilter } from '../scim/filter/index.ts'
+import { applyPatch, diffResources } from '../scim/patch/index.ts'
+import { validateResource } from '../scim/schema/validate.ts'
+import { sortResources } from '../scim/listing.ts'
+import { computeEtag, evaluatePreconditions } from '../scim/etag.ts'
+import { SCHEMA_GROUP, SCHEMA_USER } from '../scim/schema/definitions.ts'
+import type { RequestContext, ResourceKind } from './context.ts'
+import { fetchWithPlan } from './filter-plan.ts'
+import { softSyncMerge } from './soft-sync.ts'
+
+export interface ServiceOptions {
+  plugin: ScimPlugin
+  usePutSoftSync: boolean
+  skipMetaLocation: boolean
+  /** Page size when the client gives no `count`. */
+  defaultCount: number
+  /** Upper bound for `count`. */
+  maxResults: number
+}
+
+export interface ListQuery {
+  filter?: FilterNode
+  rawFilter?: string
+  sortBy?: string
+  sortOrder?: 'ascending' | 'descending'
+  startIndex: number
+  count?: number
+  attributes: string[]
+  excludedAttributes: string[]
+}
+
+export interface ListResult {
+  Resources: ScimResource[]
+  totalResults: number
+  startIndex: number
+}
+
+export interface Preconditions {
+  ifMatch?: string
+  ifNoneMatch?: string
+}
+
+interface KindOps {
+  schema: ResourceSchema
+  resourceType: 'User' | 'Group'
+  coreSchema: string
+  get: 'getUsers' | 'getGroups'
+  create: 'createUser' | 'createGroup'
+  modify: 'modifyUser' | 'modifyGroup'
+  remove: 'deleteUser' | 'deleteGroup'
+}
+
+const KINDS: Record<ResourceKind, KindOps> = {
+  Users: { schema: coreResourceSchema('User'), resourceType: 'User', coreSchema: SCHEMA_USER, get: 'getUsers', create: 'createUser', modify: 'modifyUser', remove: 'deleteUser' },
+  Groups: { schema: coreResourceSchema('Group'), resourceType: 'Group', coreSchema: SCHEMA_GROUP, get: 'getGroups', create: 'createGroup', modify: 'modifyGroup', remove: 'deleteGroup' }
+}
+
+export function schemaOf (kind: ResourceKind): ResourceSchema {
+  return KINDS[kind].schema
+}
+
+export class ScimService {
+  readonly plugin: ScimPlugin
+  private readonly opts: ServiceOptions
+  private readonly compiled = new Map<string, (r: JsonObject) => boolean>()
+
+  constructor (opts: ServiceOptions) {
+    this.opts = opts
+    this.plugin = opts.plugin
+  }
+
+  /** List/search: the plugin returns candidates, the service filters, sorts and pages them. */
+  async list (kind: ResourceKind, q: ListQuery, rc: RequestContext): Promise<ListResult> {
+    const k = KINDS[kind]
+    const get = this.plugin[k.get]?.bind(this.plugin)
+    if (get === undefined) throw new NotImplementedError(`${k.get} is not implemented by plugin ${this.plugin.name}`)
+    const count = q.count === undefined ? this.opts.defaultCount : Math.min(Math.max(q.count, 0), this.opts.maxResults)
+    const startIndex = Math.max(1, q.startIndex)
+    const base: GetQuery = {
+      attributes: q.attributes,
+      excludedAttributes: q.excludedAttributes,
+      startIndex,
+      count
+    }
+    if (q.filter !== undefined) base.filter = q.filter
+    if (q.rawFilter !== undefined) base.rawFilter = q.rawFilter
+    if (q.sortBy !== undefined) base.sortBy = q.sortBy
+    if (q.sortOrder !== undefined) base.sortOrder = q.sortOrder
+    const pctx = this.pluginContext(rc)
+    const fetched = await fetchWithPlan(get, base, this.plugin.capabilities?.filter ?? 'simple', pctx)
+    if (fetched.exact !== undefined) {
+      return { Resources: fetched.resources.map(r => this.decorate(kind, r, rc)), totalResults: fetched.exact.totalResults, startIndex }
+    }
+    let all = fetched.resources
+    if (q.filter !== undefined) {
+      const match = this.matcher(kind, q.rawFilter, q.filter)
+      all = all.filter(match)
+    }
+    if (q.sortBy !== undefined && q.sortBy !== '') all = sortResources(all, q.sortBy, q.sortOrder ?? 'ascending', k.schema)
+    const page = all.slice(startIndex - 1, startIndex - 1 + count)
+    return { Resources: page.map(r => this.decorate(kind, r, rc)), totalResults: all.length, startIndex }
+  }
+
+  /** One resource by id (404 when the plugin does not return it). */
+  async get (kind: ResourceKind, id: string, rc: RequestContext): Promise<ScimResource> {
+    return this.decorate(kind, await this.fetchRaw(kind, id, rc), rc)
+  }
+
+  async create (kind: ResourceKind, input: unknown, rc: RequestContext): Promise<ScimResource> {
+    const k = KINDS[kind]
+    const create = this.plugin[k.create]?.bind(this.plugin)
+    if (create === undefined) throw new NotImplementedError(`${k.create} is not implemented by plugin ${this.plugin.name}`)
+    const resource = validateResource(input, k.schema, 'create')
+    const created = await create(resource, this.pluginContext(rc))
+    if (typeof created?.id !== 'string' || created.id === '') throw new ScimError(500, undefined, `plugin ${this.plugin.name} ${k.create} returned no id`)
+    // a plugin that returns only the id: read the full resource back
+    const full = Object.keys(created).length <= 2 ? await this.fetchRaw(kind, created.id, rc) : created
+    return this.decorate(kind, full, rc)
+  }
+
+  /** PUT: replace (or soft-sync when configured). */
+  async replace (kind: ResourceKind, id: string, input: unknown, rc: RequestContext, pre: Preconditions = {}): Promise<ScimResource> {
+    const k = KINDS[kind]
+    const incoming = validateResource(input, k.schema, 'replace')
+    const current = await this.fetchRaw(kind, id, rc)
+    this.checkPreconditions('PUT', current, pre)
+    const next = this.opts.usePutSoftSync ? softSyncMerge(current, incoming, k.schema) : withServerAttributes(incoming, current, k.schema)
+    return await this.modify(kind, id, current, next, rc)
+  }
+
+  /** PATCH with already-parsed operations. */
+  async patch (kind: ResourceKind, id: string, ops: PatchOperation[], rc: RequestContext, pre: Preconditions = {}): Promise<ScimResource> {
+    const k = KINDS[kind]
+    const current = await this.fetchRaw(kind, id, rc)
+    this.checkPreconditions('PATCH', current, pre)
+    const next = applyPatch(current, ops, k.schema)
+    return await this.modify(kind, id, current, next, rc)
+  }
+
+  async delete (kind: ResourceKind, id: string, rc: RequestContext, pre: Preconditions = {}): Promise<void> {
+    const k = KINDS[kind]
+    const remove = this.plugin[k.remove]?.bind(this.plugin)
+    if (remove === undefined) throw new NotImplementedError(`${k.remove} is not implemented by plugin ${this.plugin.name}`)
+    if (pre.ifMatch !== undefined) this.checkPreconditions('DELETE', await this.fetchRaw(kind, id, rc), pre)
+    await remove(id, this.pluginContext(rc))
+  }
+
+  /** Strong-enough validator of the current state of a resource (weak ETag of its content). */
+  etagOf (resource: ScimResource): string {
+    return computeEtag(resource)
+  }
+
+  /** Reads a resource from the plugin, undecorated. */
+  async fetchRaw (kind: ResourceKind, id: string, rc: RequestContext): Promise<ScimResource> {
+    const k = KINDS[kind]
+    const get = this.plugin[k.get]?.bind(this.plugin)
+    if (get === undefined) throw new NotImplementedError(`${k.get} is not implemented by plugin ${this.plugin.name}`)
+    const filter: FilterNode = { type: 'compare', path: { attr: 'id' }, op: 'eq', value: id }
+    const res = await get({
+      filter,
+      simple: { attribute: 'id', operator: 'eq', value: id },
+      rawFilter: `id eq ${JSON.stringify(id)}`,
+      attributes: [],
+      excludedAttributes: [],
+      startIndex: 1,
+      count: 1
+    }, this.pluginContext(rc))
+    const found = res.Resources.find(r => r.id === id)
+    if (found === undefined) throw new NotFoundError(`${k.resourceType} ${JSON.stringify(id)} not found`)
+    return found
+  }
+
+  private async modify (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext): Promise<ScimResource> {
+    const k = KINDS[kind]
+    const operations = diffResources(current, next, k.schema)
+    if (operations.length === 0) return this.decorate(kind, current, rc)
+    const modify = this.plugin[k.modify]?.bind(this.plugin)
+    if (modify === undefined) throw new NotImplementedError(`${k.modify} is not implemented by plugin ${this.plugin.name}`)
+    const mod: Modification = { resource: next, operations }
+    const result = await modify(id, mod, this.pluginContext(rc))
+    return this.decorate(kind, result ?? await this.fetchRaw(kind, id, rc), rc)
+  }
+
+  private checkPreconditions (method: string, current: ScimResource, pre: Preconditions): void {
+    if (pre.ifMatch === undefined && pre.ifNoneMatch === undefined) return
+    const outcome = evaluatePreconditions({ method, ifMatch: pre.ifMatch, ifNoneMatch: pre.ifNoneMatch, etag: computeEtag(current) })
+    if (outcome !== 'ok') throw new PreconditionFailedError(`precondition failed: resource version is ${computeEtag(current)}`)
+  }
+
+  private matcher (kind: ResourceKind, raw: string | undefined, node: FilterNode): (r: JsonObject) => boolean {
+    if (raw === undefined) return compileFilter(node, KINDS[kind].schema)
+    const key = `${kind}\u0000${raw}`
+    const cached = this.compiled.get(key)
+    if (cached !== undefined) return cached
+    const m = compileFilter(node, KINDS[kind].schema)
+    if (this.compiled.size > 500) this.compiled.clear()
+    this.compiled.set(key, m)
+    return m
+  }
+
+  pluginContext (rc: RequestContext): PluginContext {
+    const ctx: PluginContext = { baseEntity: rc.baseEntity, log: rc.log, signal: rc.signal, requestId: rc.requestId }
+    if (rc.passThrough !== undefined && this.plugin.capabilities?.passThrough === true) ctx.passThrough = rc.passThrough
+    return ctx
+  }
+
+  /** A copy of the plugin's resource with schemas and meta (resourceType, location, version) filled in. */
+  decorate (kind: ResourceKind, r: ScimResource, rc: RequestContext): ScimResource {
+    const k = KINDS[kind]
+    const out: ScimResource = { ...r }
+    if (!Array.isArray(out.schemas) || out.schemas.length === 0) out.schemas = [k.coreSchema]
+    const meta = { ...(r.meta ?? {}) }
+    meta.resourceType = k.resourceType
+    meta.version = computeEtag(r)
+    if (!this.opts.skipMetaLocation && typeof r.id === 'string') meta.location = `${rc.locationBase}/${kind}/${encodeURIComponent(r.id)}`
+    else delete meta.location
+    out.meta = meta
+    return out
+  }
+}
+
+/**
+ * PUT replaces client-writable data; id, meta and other readOnly attributes (a user's `groups`) stay
+ * the server's, so they neither vanish nor show up as changes for the plugin.
+ */
+function withServerAttributes (incoming: ScimResource, current: ScimResource, schema: ResourceSchema): ScimResource {
+  const next: ScimResource = { ...incoming }
+  for (const [key, value] of Object.entries(current)) {
+    if (key === 'id' || key === 'meta' || schema.attribute({ attr: key })?.mutability === 'readOnly') next[key] = value
+  }
+  return next
+}
+
+/** Parses a filter string once (used by the HTTP layer and the stream subscriber). */
+export function parseOptionalFilter (text: string | undefined): FilterNode | undefined {
+  if (text === undefined || text.trim() === '') return undefined
+  return parseFilter(text)
+}
