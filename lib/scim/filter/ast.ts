@@ -8,6 +8,10 @@ export type FilterValue = string | number | boolean | null
  * An attribute reference: `[uri:]attr[.sub]`. Names keep the caller's spelling; comparisons of names
  * are case-insensitive. `uri` is the schema URN when the path was schema-qualified
  * (e.g. `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`).
+ *
+ * A path naming a whole schema extension (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`
+ * alone, as PATCH and `attributes=` allow) is `{ uri: '<the URN>', attr: '' }`: `attr === ''` always
+ * means "the whole extension object", and it only occurs together with `uri`.
  */
 export interface AttrPath {
   uri?: string
@@ -46,3 +50,19 @@ export interface SimpleFilter {
   /** The comparison value as a string ('' for pr). */
   value: string
 }
+
+/**
+ * How a core resolves a filter with plugins that only understand one comparison ({@link SimpleFilter}),
+ * produced by `planFilter()` in lib/scim/filter/plan.ts. In every case the plugin's answer is a SUPERSET
+ * of the matching resources or exactly them; the core always re-applies the full filter (or `residual`).
+ * - `simple`: the whole filter is this one comparison; pass it through.
+ * - `and`: ask the plugin for `pushdown` (the most selective conjunct), then keep the resources that
+ *   match `residual` (the other conjuncts).
+ * - `or`: resolve every branch by its own plan and union the results by `id` (dropping duplicates).
+ * - `scan`: no comparison can be pushed down; fetch all resources and filter in the core.
+ */
+export type FilterPlan =
+  | { kind: 'simple', simple: SimpleFilter }
+  | { kind: 'and', pushdown: SimpleFilter, residual: FilterNode }
+  | { kind: 'or', branches: FilterPlan[] }
+  | { kind: 'scan' }
