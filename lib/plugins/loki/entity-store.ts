@@ -1,0 +1,252 @@
+// The users and groups of one baseEntity, with SCIM semantics: ids and meta assigned here,
+// case-insensitive uniqueness of userName (and of group displayName unless disabled), group
+// membership kept in groups' `members` and derived onto users as `groups` when read.
+// Every write is applied synchronously and returns the journal records that reproduce it, so
+// concurrent requests are decided in a single order and the journal replays that order exactly.
+import { randomUUID } from 'node:crypto'
+import { InvalidValueError, NotFoundError, UniquenessError } from '../../scim/errors.ts'
+import type { SimpleFilter } from '../../scim/filter/ast.ts'
+import { isJsonObject, type JsonObject, type JsonValue, type ScimResource } from '../../scim/types.ts'
+import { Collection, lowerKeys, subValueKeys } from './collection.ts'
+import { frozenCopy, frozenObjectCopy, view, type StoredResource } from './json.ts'
+import type { JournalRecord, ResourceKind } from './records.ts'
+
+export interface EntityStoreOptions {
+  /** Refuse a second group with the same displayName (case-insensitive). */
+  uniqueGroupDisplayName: boolean
+}
+
+/** The result of a write: what to return to the caller and what to journal. */
+export interface WriteResult<T = ScimResource> { result: T, records: JournalRecord[] }
+
+const USER_SKIP = new Set(['id', 'meta', 'groups'])
+const GROUP_SKIP = new Set(['id', 'meta', 'members'])
+
+export class EntityStore {
+  readonly users = new Collection({
+    userName: r => lowerKeys(r.userName),
+    externalId: r => lowerKeys(r.externalId),
+    displayName: r => lowerKeys(r.displayName),
+    emails: r => subValueKeys(r.emails, 'value')
+  })
+
+  readonly groups = new Collection({
+    displayName: r => lowerKeys(r.displayName),
+    externalId: r => lowerKeys(r.externalId),
+    members: r => subValueKeys(r.members, 'value')
+  })
+
+  /** @param name the baseEntity ('' = default store) */
+  constructor (readonly name: string, private readonly opts: EntityStoreOptions) {}
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  /** A user as callers see it: a fresh top level with `groups` derived from group memberships. */
+  userView (u: StoredResource): ScimResource {
+    const gids = this.groups.idsBy('members', u.id.toLowerCase())
+    if (gids.length === 0) return view(u)
+    const groups: JsonObject[] = []
+    for (const gid of gids) {
+      const g = this.groups.get(gid)
+      if (g === undefined) continue
+      const ref: JsonObject = { value: g.id }
+      if (typeof g.displayName === 'string') ref.display = g.displayName
+      ref.type = 'direct'
+      groups.push(ref)
+    }
+    return view(u, { groups })
+  }
+
+  groupView (g: StoredResource): ScimResource { return view(g) }
+
+  /**
+   * Users matching a simple `eq` filter through an index, or `undefined` when the filter cannot be
+   * pushed down (the caller then returns all users and the gateway filters). May return a superset.
+   */
+  findUsers (simple: SimpleFilter | undefined): StoredResource[] | undefined {
+    if (simple === undefined || simple.operator !== 'eq') return undefined
+    const v = simple.value
+    switch (attributeKey(simple.attribute)) {
+      case 'id': return oneOrNone(this.users.get(v))
+      case 'username': return this.users.findBy('userName', v.toLowerCase())
+      case 'externalid': return this.users.findBy('externalId', v.toLowerCase())
+      case 'displayname': return this.users.findBy('displayName', v.toLowerCase())
+      case 'emails': case 'emails.value': return this.users.findBy('emails', v.toLowerCase())
+      case 'groups': case 'groups.value': {
+        const g = this.groups.get(v)
+        if (g === undefined) return []
+        const out: StoredResource[] = []
+        for (const m of subValueKeys(g.members, 'value', true)) { const u = this.users.get(m); if (u !== undefined) out.push(u) }
+        return out
+      }
+      default: return undefined
+    }
+  }
+
+  /** Groups matching a simple `eq` filter through an index; `undefined` = not pushed down. */
+  findGroups (simple: SimpleFilter | undefined): StoredResource[] | undefined {
+    if (simple === undefined || simple.operator !== 'eq') return undefined
+    const v = simple.value
+    switch (attributeKey(simple.attribute)) {
+      case 'id': return oneOrNone(this.groups.get(v))
+      case 'displayname': return this.groups.findBy('displayName', v.toLowerCase())
+      case 'externalid': return this.groups.findBy('externalId', v.toLowerCase())
+      case 'members': case 'members.value': return this.groups.findBy('members', v.toLowerCase())
+      default: return undefined
+    }
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  createUser (input: ScimResource): WriteResult {
+    const userName = requireString(input, 'userName', 'User')
+    this.assertUniqueUserName(userName, undefined)
+    const u = build(input, USER_SKIP, randomUUID(), newMeta('User'))
+    this.users.put(u)
+    return { result: this.userView(u), records: [this.putRecord('User', u)] }
+  }
+
+  replaceUser (id: string, input: ScimResource): WriteResult {
+    const cur = this.users.get(id)
+    if (cur === undefined) throw notFound('User', id)
+    const userName = requireString(input, 'userName', 'User')
+    this.assertUniqueUserName(userName, id)
+    const u = build(input, USER_SKIP, id, nextMeta('User', cur))
+    this.users.put(u)
+    return { result: this.userView(u), records: [this.putRecord('User', u)] }
+  }
+
+  /** Deletes a user and removes it from every group's members (each such group gets a new version). */
+  deleteUser (id: string): WriteResult<void> {
+    const cur = this.users.get(id)
+    if (cur === undefined) throw notFound('User', id)
+    const records: JournalRecord[] = []
+    const key = id.toLowerCase()
+    for (const g of this.groups.findBy('members', key)) {
+      const members = (Array.isArray(g.members) ? g.members : []).filter(m => !(isJsonObject(m) && typeof m.value === 'string' && m.value.toLowerCase() === key))
+      const ng = build({ ...g, members }, GROUP_SKIP, g.id, nextMeta('Group', g), members)
+      this.groups.put(ng)
+      records.push(this.putRecord('Group', ng))
+    }
+    this.users.delete(id)
+    records.push(this.delRecord('User', id))
+    return { result: undefined, records }
+  }
+
+  createGroup (input: ScimResource): WriteResult {
+    const displayName = requireString(input, 'displayName', 'Group')
+    this.assertUniqueGroupName(displayName, undefined)
+    const g = build(input, GROUP_SKIP, randomUUID(), newMeta('Group'), normalizeMembers(input.members))
+    this.groups.put(g)
+    return { result: view(g), records: [this.putRecord('Group', g)] }
+  }
+
+  replaceGroup (id: string, input: ScimResource): WriteResult {
+    const cur = this.groups.get(id)
+    if (cur === undefined) throw notFound('Group', id)
+    const displayName = requireString(input, 'displayName', 'Group')
+    this.assertUniqueGroupName(displayName, id)
+    const g = build(input, GROUP_SKIP, id, nextMeta('Group', cur), normalizeMembers(input.members))
+    this.groups.put(g)
+    return { result: view(g), records: [this.putRecord('Group', g)] }
+  }
+
+  deleteGroup (id: string): WriteResult<void> {
+    if (this.groups.delete(id) === undefined) throw notFound('Group', id)
+    return { result: undefined, records: [this.delRecord('Group', id)] }
+  }
+
+  // ---- replay ---------------------------------------------------------------------------------
+
+  /** Applies a journal record without checks (the journal holds only writes that passed them). */
+  apply (rec: JournalRecord): void {
+    if (rec.op === 'entity') return
+    const coll = rec.t === 'User' ? this.users : this.groups
+    if (rec.op === 'del') { coll.delete(rec.id); return }
+    coll.put(Object.freeze(frozenObjectCopy(rec.r)) as StoredResource)
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private assertUniqueUserName (userName: string, self: string | undefined): void {
+    if (this.users.idsBy('userName', userName.toLowerCase()).some(other => other !== self)) {
+      throw new UniquenessError(`userName "${userName}" already exists`)
+    }
+  }
+
+  private assertUniqueGroupName (displayName: string, self: string | undefined): void {
+    if (!this.opts.uniqueGroupDisplayName) return
+    if (this.groups.idsBy('displayName', displayName.toLowerCase()).some(other => other !== self)) {
+      throw new UniquenessError(`group displayName "${displayName}" already exists`)
+    }
+  }
+
+  private putRecord (t: ResourceKind, r: StoredResource): JournalRecord {
+    return this.name === '' ? { op: 'put', t, r } : { op: 'put', e: this.name, t, r }
+  }
+
+  private delRecord (t: ResourceKind, id: string): JournalRecord {
+    return this.name === '' ? { op: 'del', t, id } : { op: 'del', e: this.name, t, id }
+  }
+}
+
+const CORE_URN = /^urn:(?:ietf:params:scim:schemas:core:2\.0:(?:user|group)|scim:schemas:core:1\.0):/
+
+/** `urn:…:core:2.0:User:userName` / `UserName` → `username`. */
+function attributeKey (attribute: string): string {
+  return attribute.toLowerCase().replace(CORE_URN, '')
+}
+
+function oneOrNone (r: StoredResource | undefined): StoredResource[] { return r === undefined ? [] : [r] }
+
+function notFound (kind: ResourceKind, id: string): NotFoundError {
+  return new NotFoundError(`${kind} ${JSON.stringify(id)} not found`)
+}
+
+function requireString (input: ScimResource, attr: string, kind: ResourceKind): string {
+  if (!isJsonObject(input)) throw new InvalidValueError(`${kind} must be a JSON object`)
+  const v = input[attr]
+  if (typeof v !== 'string' || v.trim() === '') throw new InvalidValueError(`${kind} ${attr} is required and must be a non-empty string`)
+  return v
+}
+
+/** Frozen stored resource: `id` first, the input's attributes (minus `skip`), members, `meta` last. */
+function build (input: JsonObject, skip: ReadonlySet<string>, id: string, meta: JsonObject, members?: JsonValue[]): StoredResource {
+  const out: JsonObject = { id }
+  frozenObjectCopy(input, skip, out)
+  if (members !== undefined) out.members = frozenCopy(members)
+  out.meta = Object.freeze(meta)
+  return Object.freeze(out) as StoredResource
+}
+
+function newMeta (resourceType: ResourceKind): JsonObject {
+  const now = new Date().toISOString()
+  return { resourceType, created: now, lastModified: now, version: 'W/"1"' }
+}
+
+function nextMeta (resourceType: ResourceKind, cur: StoredResource): JsonObject {
+  const m = cur.meta
+  const created = typeof m?.created === 'string' ? m.created : new Date().toISOString()
+  const n = typeof m?.version === 'string' ? Number(/^W\/"(\d+)"$/.exec(m.version)?.[1] ?? '0') : 0
+  return { resourceType, created, lastModified: new Date().toISOString(), version: `W/"${n + 1}"` }
+}
+
+/**
+ * Group members as stored: a bare string becomes `{ value }` (Entra sends those), an object needs a
+ * string `value`; duplicates (case-insensitive value) are dropped, first one wins.
+ */
+function normalizeMembers (v: JsonValue | undefined): JsonValue[] | undefined {
+  if (v === undefined || v === null) return undefined
+  if (!Array.isArray(v)) throw new InvalidValueError('Group members must be an array')
+  const seen = new Set<string>()
+  const out: JsonValue[] = []
+  for (const m of v) {
+    const el: JsonObject | undefined = typeof m === 'string' ? { value: m } : isJsonObject(m) ? m : undefined
+    if (el === undefined || typeof el.value !== 'string' || el.value === '') throw new InvalidValueError('each Group member needs a string "value"')
+    const key = el.value.toLowerCase()
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(el)
+  }
+  return out
+}

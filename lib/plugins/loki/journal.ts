@@ -1,0 +1,225 @@
+// Durable persistence of the store: an append-only JSONL journal with group commit and compaction.
+//
+// - One line per mutation (a record, or an array of records when one mutation touches several
+//   resources, e.g. deleting a user edits its groups): a line is the unit of atomicity, so a crash
+//   never leaves a write half-applied.
+// - `append()` resolves only after the line is written and (unless `fsync: false`) fdatasync'ed;
+//   writers that arrive while a write is in flight share the next write + fsync (group commit).
+// - A torn last line (crash mid-write) is ignored on load and cut off the file before appending.
+// - Compaction writes the live state to `<file>.tmp`, fsyncs it, renames it over the journal and
+//   fsyncs the directory: at every instant the file on disk is either the old or the new journal.
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { ScimError } from '../../scim/errors.ts'
+import type { Logger } from '../../logging/types.ts'
+import { JOURNAL_HEADER_LINE, parseRecord, recordLine, type JournalRecord } from './records.ts'
+
+export interface JournalOptions {
+  file: string
+  /** fdatasync after each group of writes (default true). Off: survives a process crash, not a power cut. */
+  fsync: boolean
+  /** Compact when the journal has more than this many lines and over twice the live records. */
+  compactThreshold: number
+  log: Logger
+  /** The live state as records (for compaction); called synchronously. */
+  snapshot: () => JournalRecord[]
+  /** How many records the live state has (entities + resources); must be O(1). */
+  liveCount: () => number
+}
+
+export class Journal {
+  private pending: string[] = []
+  private waiters: Array<{ resolve: () => void, reject: (e: unknown) => void }> = []
+  private busy = false
+  private compactRequested = false
+  private failed: ScimError | undefined
+  private closed = false
+  private idle: Promise<void> = Promise.resolve()
+  private releaseIdle: () => void = () => {}
+
+  private constructor (private fh: FileHandle, private lines: number, private readonly opts: JournalOptions) {}
+
+  /**
+   * Opens (or creates) the journal, replaying every record through `apply` before returning.
+   * Throws an Error naming the file and line when the file is not a journal or is corrupt before its end.
+   */
+  static async open (opts: JournalOptions, apply: (rec: JournalRecord) => void): Promise<Journal> {
+    await rm(opts.file + '.tmp', { force: true }) // left over by a crash during compaction
+    let text: string | undefined
+    try { text = await readFile(opts.file, 'utf8') } catch (e) { if (!isNoEnt(e)) throw e }
+    if (text === undefined || text === '' || JOURNAL_HEADER_LINE.startsWith(text)) {
+      await writeFileDurably(opts.file, JOURNAL_HEADER_LINE)
+      return new Journal(await open(opts.file, 'a'), 0, opts)
+    }
+    const { lines, validLength } = replay(text, opts.file, apply)
+    if (validLength < Buffer.byteLength(text)) {
+      opts.log.warn('plugin-loki: ignoring a torn last journal line (crash during a write)', { file: opts.file })
+      const fh = await open(opts.file, 'r+')
+      try { await fh.truncate(validLength); await fh.datasync() } finally { await fh.close() }
+    }
+    return new Journal(await open(opts.file, 'a'), lines, opts)
+  }
+
+  /** Appends one mutation; resolves once it is durable. Rejects with a 500 ScimError if the disk failed. */
+  append (records: JournalRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve()
+    if (this.failed !== undefined) return Promise.reject(this.failed)
+    if (this.closed) return Promise.reject(new ScimError(503, undefined, 'plugin-loki: store is closed'))
+    const line = records.length === 1 && records[0] !== undefined ? recordLine(records[0]) : JSON.stringify(records) + '\n'
+    this.pending.push(line)
+    const p = new Promise<void>((resolve, reject) => { this.waiters.push({ resolve, reject }) })
+    this.kick()
+    return p
+  }
+
+  /** Asks for a compaction after the pending writes (runs in the background). */
+  requestCompaction (): void { this.compactRequested = true; this.kick() }
+
+  /** Number of lines (mutations) in the journal, header excluded. */
+  get size (): number { return this.lines }
+
+  /** Flushes pending writes, compacts when there is anything to drop, closes the file. */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.idle
+    if (this.failed === undefined && this.lines > this.opts.liveCount()) {
+      this.compactRequested = true
+      this.kick()
+      await this.idle
+    }
+    await this.fh.close()
+  }
+
+  private kick (): void {
+    if (this.busy) return
+    this.busy = true
+    this.idle = new Promise(resolve => { this.releaseIdle = resolve })
+    void this.run()
+  }
+
+  private async run (): Promise<void> {
+    try {
+      while (this.failed === undefined && (this.pending.length > 0 || this.compactRequested)) {
+        if (this.pending.length > 0) await this.flush()
+        else await this.compact()
+      }
+    } finally {
+      this.busy = false
+      this.releaseIdle()
+    }
+  }
+
+  private async flush (): Promise<void> {
+    const batch = this.pending
+    const waiters = this.waiters
+    this.pending = []
+    this.waiters = []
+    try {
+      await writeAll(this.fh, Buffer.from(batch.join(''), 'utf8'))
+      if (this.opts.fsync) await this.fh.datasync()
+    } catch (err) {
+      this.fail(err, waiters)
+      return
+    }
+    this.lines += batch.length
+    for (const w of waiters) w.resolve()
+    if (this.lines > this.opts.compactThreshold && this.lines > 2 * this.opts.liveCount()) this.compactRequested = true
+  }
+
+  private async compact (): Promise<void> {
+    this.compactRequested = false
+    // Taken synchronously while nothing is pending, so memory == what the journal holds.
+    const records = this.opts.snapshot()
+    const tmp = this.opts.file + '.tmp'
+    const started = Date.now()
+    try {
+      await writeFileDurably(tmp, JOURNAL_HEADER_LINE + records.map(recordLine).join(''), false)
+      await rename(tmp, this.opts.file)
+      await syncDir(dirname(this.opts.file))
+      const old = this.fh
+      this.fh = await open(this.opts.file, 'a')
+      await old.close()
+    } catch (err) {
+      this.fail(err, [])
+      return
+    }
+    this.opts.log.info('plugin-loki: journal compacted', { file: this.opts.file, from: this.lines, to: records.length, ms: Date.now() - started })
+    this.lines = records.length
+  }
+
+  private fail (err: unknown, waiters: Array<{ reject: (e: unknown) => void }>): void {
+    this.failed = new ScimError(500, undefined, 'plugin-loki: the store cannot write its journal', { cause: err })
+    this.opts.log.error('plugin-loki: journal write failed; the store refuses further writes', { file: this.opts.file, error: String(err) })
+    for (const w of [...waiters, ...this.waiters]) w.reject(this.failed)
+    this.waiters = []
+    this.pending = []
+  }
+}
+
+/** Replays the journal text; returns the number of lines and the byte length of the valid prefix. */
+function replay (text: string, file: string, apply: (rec: JournalRecord) => void): { lines: number, validLength: number } {
+  const headerEnd = text.indexOf('\n')
+  if (headerEnd < 0 || text.slice(0, headerEnd + 1) !== JOURNAL_HEADER_LINE) {
+    const lokijs = text.startsWith('{') && text.includes('"collections"')
+    throw new Error(`${file} is not a plugin-loki journal${lokijs ? ' (it looks like a LokiJS database from scimgateway; move it away or choose another dbname)' : ''}`)
+  }
+  let pos = headerEnd + 1
+  let lines = 0
+  let lineNo = 1
+  while (pos < text.length) {
+    const nl = text.indexOf('\n', pos)
+    const end = nl < 0 ? text.length : nl
+    const line = text.slice(pos, end)
+    lineNo++
+    let recs: JournalRecord[] | string
+    try { recs = parseLine(JSON.parse(line)) } catch (e) { recs = e instanceof Error ? e.message : String(e) }
+    if (typeof recs === 'string') {
+      // Only the last line may be torn; anything after it means real corruption.
+      if (text.slice(nl < 0 ? text.length : nl + 1).trim() === '') break
+      throw new Error(`${file}:${lineNo}: corrupt journal line (${recs}); refusing to load a damaged store`)
+    }
+    if (nl < 0) break // complete JSON but no newline: treat as torn, it was never acknowledged
+    for (const r of recs) apply(r)
+    lines++
+    pos = nl + 1
+  }
+  return { lines, validLength: Buffer.byteLength(text.slice(0, pos)) }
+}
+
+function parseLine (v: unknown): JournalRecord[] | string {
+  const items = Array.isArray(v) ? v : [v]
+  const out: JournalRecord[] = []
+  for (const item of items) {
+    const r = parseRecord(item)
+    if (typeof r === 'string') return r
+    out.push(r)
+  }
+  return out
+}
+
+async function writeAll (fh: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0
+  while (off < buf.length) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off, null)
+    off += bytesWritten
+  }
+}
+
+async function writeFileDurably (file: string, data: string, syncParent = true): Promise<void> {
+  const fh = await open(file, 'w')
+  try {
+    await writeAll(fh, Buffer.from(data, 'utf8'))
+    await fh.datasync()
+  } finally { await fh.close() }
+  if (syncParent) await syncDir(dirname(file))
+}
+
+async function syncDir (dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try { await fh.sync() } finally { await fh.close() }
+}
+
+function isNoEnt (e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ENOENT'
+}
