@@ -143,7 +143,8 @@ export class ScimService {
     const k = KINDS[kind]
     const current = await this.fetchRaw(kind, id, rc)
     this.checkPreconditions('PATCH', current, pre)
-    const next = applyPatch(current, ops, k.schema)
+    // custom (schema-less) attributes are common with scimgateway plugins: accept them
+    const next = applyPatch(current, ops, k.schema, { allowUnknownAttributes: true })
     return await this.modify(kind, id, current, next, rc)
   }
 

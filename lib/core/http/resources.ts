@@ -6,7 +6,8 @@ import { parsePatchRequest } from '../../scim/patch/index.ts'
 import { compileProjection, parseAttributeList } from '../../scim/projection.ts'
 import { listResponse, parseListParams, searchRequestToParams, type ListParams } from '../../scim/listing.ts'
 import { evaluatePreconditions } from '../../scim/etag.ts'
-import { patchV1ToOperations, fromV1Resource, toV1Resource } from '../../scim/convert/v1.ts'
+import { patchV1ToOperations, resourceFromV1, resourceToV1 } from '../../scim/convert/v1.ts'
+import { isJsonObject } from '../../scim/types.ts'
 import { parseOptionalFilter, schemaOf, type ListQuery, type ScimService } from '../service.ts'
 import type { RequestContext, ResourceKind } from '../context.ts'
 import { jsonResponse, noContent } from './respond.ts'
@@ -28,12 +29,12 @@ function projector (kind: ResourceKind, attributes: string[], excludedAttributes
 
 function outgoing (r: ScimResource, kind: ResourceKind, version: ScimVersion, project: Projector): ScimResource {
   const p = project(r)
-  return version === '1.1' ? toV1Resource(p, kind === 'Users' ? 'User' : 'Group') : p
+  return version === '1.1' ? resourceToV1(p) : p
 }
 
 function incoming (body: JsonValue | undefined, version: ScimVersion, kind: ResourceKind): JsonValue | undefined {
-  if (version !== '1.1' || body === undefined) return body
-  return fromV1Resource(body, kind === 'Users' ? 'User' : 'Group')
+  if (version !== '1.1' || !isJsonObject(body)) return body
+  return resourceFromV1(body, schemaOf(kind))
 }
 
 function etagHeaders (r: ScimResource): Record<string, string> {
