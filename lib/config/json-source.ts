@@ -29,6 +29,7 @@ export class JsonSyntaxError extends Error {
  */
 export function parseJsonWithPositions (text: string): ParsedJson {
   const p = new Parser(text)
+  if (text.charCodeAt(0) === 0xfeff) p.pos = 1 // a byte-order mark some editors write
   p.ws()
   const value = p.value([])
   p.ws()
@@ -53,11 +54,14 @@ export function lineColumn (text: string, offset: number): { line: number, colum
   return { line, column: offset - lineStart + 1 }
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
-const STRING_BODY = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y
+const NUMBER_SOURCE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.source
+const STRING_BODY_SOURCE = /(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.source
 
 class Parser {
   pos = 0
+  // Sticky regexes carry lastIndex, so each parser has its own (no shared mutable state).
+  readonly number = new RegExp(NUMBER_SOURCE, 'y')
+  readonly stringBody = new RegExp(STRING_BODY_SOURCE, 'y')
   strings: StringToken[] = []
   duplicates: PathSegment[][] = []
   constructor (readonly text: string) {}
@@ -88,8 +92,8 @@ class Parser {
     for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
       if (this.text.startsWith(word, this.pos)) { this.pos += word.length; return v }
     }
-    NUMBER.lastIndex = this.pos
-    const m = NUMBER.exec(this.text)
+    this.number.lastIndex = this.pos
+    const m = this.number.exec(this.text)
     if (m !== null) { this.pos += m[0].length; return Number(m[0]) }
     if (c === undefined) return this.fail('unexpected end of input')
     return this.fail(`unexpected character ${JSON.stringify(c)}`)
@@ -97,16 +101,28 @@ class Parser {
 
   string (): string {
     const start = this.pos
-    STRING_BODY.lastIndex = this.pos + 1
-    const m = STRING_BODY.exec(this.text)
-    if (m === null) {
-      // Find the offending character for a precise position.
-      let i = this.pos + 1
-      while (i < this.text.length && this.text[i] !== '"' && this.text.charCodeAt(i) >= 0x20) i += this.text[i] === '\\' ? 2 : 1
-      return this.fail(i >= this.text.length ? 'unterminated string' : 'invalid character in string', i)
-    }
-    this.pos = STRING_BODY.lastIndex
+    this.stringBody.lastIndex = this.pos + 1
+    const m = this.stringBody.exec(this.text)
+    if (m === null) return this.failInString()
+    this.pos = this.stringBody.lastIndex
     return JSON.parse(this.text.slice(start, this.pos)) as string
+  }
+
+  /** Finds the offending character of a string the fast regex rejected, for a precise position. */
+  failInString (): never {
+    const t = this.text
+    let i = this.pos + 1
+    while (i < t.length) {
+      const c = t[i]
+      if (c === '"') break
+      if (t.charCodeAt(i) < 0x20) this.fail('invalid character in string', i)
+      if (c !== '\\') { i++; continue }
+      const next = t[i + 1] ?? ''
+      if ('"\\/bfnrt'.includes(next) && next !== '') i += 2
+      else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(t.slice(i + 2, i + 6))) i += 6
+      else this.fail('invalid escape in string', i)
+    }
+    return this.fail('unterminated string', i)
   }
 
   object (path: PathSegment[]): JsonObject {
