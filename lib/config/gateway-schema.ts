@@ -149,8 +149,30 @@ const scimgateway = s.object({
     if ((c.key === undefined) !== (c.cert === undefined)) report('key and cert go together', [c.key === undefined ? 'key' : 'cert'])
   }),
   email: s.object({
+    auth: s.object({
+      type: s.enumOf(['oauth', 'smtp', 'basic']).describe('oauth = Microsoft Graph sendMail; smtp/basic = SMTP login'),
+      options: s.object({
+        azureTenantId: s.string().optional(),
+        tenantIdGUID: s.string().optional(),
+        clientId: s.string().optional(),
+        clientSecret: s.string().optional(),
+        host: s.string().optional(),
+        port: s.integer({ min: 1, max: 65535 }).optional(),
+        username: s.string().optional(),
+        password: s.string().optional()
+      }, { unknownKeys: 'keep' }).default({})
+    }).optional().describe('scimgateway 5.x shape'),
+    emailOnError: s.object({
+      enabled: s.boolean().default(false),
+      from: s.string().optional(),
+      to: stringOrList.optional(),
+      cc: stringOrList.optional(),
+      subject: s.string().optional(),
+      sendInterval: s.integer({ min: 1 }).default(15).describe('minutes between error mails')
+    }).optional(),
     enabled: s.boolean().default(false),
-    smtp: s.object(smtp).default({}),
+    smtp: s.object(smtp).optional(),
+    proxy: s.string().optional(),
     from: s.string().optional(),
     to: stringOrList.optional(),
     cc: stringOrList.optional(),

@@ -74,7 +74,7 @@ describe('validate', () => {
   it('treats null as absent for optional and defaulted keys, and as missing for required ones', () => {
     const sch = s.object({ a: s.string().optional(), b: s.integer().default(1), c: s.string() })
     const r = s.validate(sch, { a: null, b: null, c: null })
-    assert.deepEqual(r.errors, [{ path: 'c', message: 'required (expected string, got null)' }])
+    assert.deepEqual(r.errors, [{ path: 'c', message: 'required (got null)' }])
     const ok = s.validate(sch, { a: null, b: null, c: 'x' })
     assert.deepEqual(ok.value, { b: 1, c: 'x' })
   })

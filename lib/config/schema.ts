@@ -110,7 +110,7 @@ export class Schema<T, P extends Presence = 'required'> {
       if (s.hasDefault) value = structuredClone(s.defaultValue)
       else if (this.presence === 'optional') return undefined
       else {
-        issue(ctx, path, value === null ? `required (expected ${this.expected}, got null)` : 'required')
+        issue(ctx, path, value === null ? 'required (got null)' : 'required')
         return INVALID
       }
     }
