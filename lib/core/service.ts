@@ -210,7 +210,7 @@ export class ScimService {
   }
 
   pluginContext (rc: RequestContext): PluginContext {
-    const ctx: PluginContext = { baseEntity: rc.baseEntity, log: rc.log, signal: rc.signal, requestId: rc.requestId }
+    const ctx: PluginContext = { baseEntity: rc.baseEntity, log: rc.log, get signal () { return rc.signal }, requestId: rc.requestId }
     if (rc.passThrough !== undefined && this.plugin.capabilities?.passThrough === true) ctx.passThrough = rc.passThrough
     return ctx
   }

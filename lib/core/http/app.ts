@@ -86,7 +86,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
       baseEntity: route.baseEntity,
       requestId,
       log: log.child({ requestId, baseEntity: route.baseEntity }),
-      signal: req.signal,
+      // lazy: on @hono/node-server, touching req.signal materialises a full Request (costly per call)
+      get signal () { return req.signal },
       locationBase: `${url.origin}${route.prefix}`,
       version: state.version
     }
