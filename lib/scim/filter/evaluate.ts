@@ -4,8 +4,8 @@
 //   case-insensitive; dateTime attributes compare by instant (also without schema when both sides are
 //   ISO-8601 date-times); a boolean stored as "true"/"True" equals true;
 // - multi-valued: true when any value matches; `emails eq "x"` compares the `value` sub-attribute;
-// - `ne` is "no value is eq" (so it is true when the attribute is absent); `eq null` is "not present",
-//   `ne null` is "present"; `pr` is present and not null, "", [] or {};
+// - `ne` is "no value is eq" (so it is true when the attribute is absent); `pr` is present and not
+//   null, "", [] or {}; `eq null` is `not (x pr)` and `ne null` is `x pr`;
 // - gt/ge/lt/le on a boolean, binary or complex attribute is an InvalidFilterError when the schema says
 //   so, and otherwise simply false.
 import { InvalidFilterError } from '../errors.ts'
@@ -105,8 +105,8 @@ function compileCompare (path: AttrPath, op: CompareOp, value: FilterValue, ctx:
   }
   const some = accessor(path, ctx, valueSub)
   if (value === null) {
-    // eq null: not present; ne null: present
-    return op === 'ne' ? r => some(r, notNull) : r => !some(r, notNull)
+    // eq null: not present (as `not (x pr)`); ne null: present
+    return op === 'ne' ? r => some(r, nonEmpty) : r => !some(r, nonEmpty)
   }
   if (def?.type === 'complex' && target === undefined) return op === 'ne' ? () => true : () => false
   const kind = kindOf(target)
@@ -209,8 +209,6 @@ function someSub (v: JsonValue, sub: string, test: ValueTest): boolean {
   const s = getCI(v, sub)
   return s !== undefined && s !== null && someValue(s, test, false)
 }
-
-const notNull: ValueTest = v => v !== null
 
 /** `pr`: present and not "", [] or {} (null and undefined never reach a test). */
 const nonEmpty: ValueTest = v => {
