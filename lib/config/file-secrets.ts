@@ -1,7 +1,7 @@
 // Encrypting and decrypting the secrets of a config file in place. Only the string tokens of the
 // secret values change; every other byte (formatting, key order, YAML comments) stays as it was.
 // Files are replaced atomically (temp file in the same directory + rename) with their mode kept.
-import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { chmod, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { ConfigProblem } from './errors.ts'
@@ -82,9 +82,11 @@ export async function rewriteFile (file: string, fn: (text: string) => RewriteRe
 
 /**
  * Replaces `file` with `text` atomically: a temp file in the same directory, then rename. The mode
- * of the existing file is kept (a 0600 config stays 0600).
+ * of the existing file is kept (a 0600 config stays 0600); a symlink is followed, not replaced.
  */
-export async function writeFileAtomic (file: string, text: string): Promise<void> {
+export async function writeFileAtomic (path: string, text: string): Promise<void> {
+  // Write next to the real file, so a symlinked config keeps its link.
+  const file = await realpath(path).catch(() => path)
   let mode = 0o600
   try { mode = (await stat(file)).mode & 0o7777 } catch { /* new file */ }
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)

@@ -2,14 +2,14 @@
 // encryption, second start, PORT, SCIM_CONFIG_DIR, all errors at once) and YAML (comments kept).
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmod, copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LogMeta, Logger } from '../logging/types.ts'
 import { isConfigError } from './errors.ts'
 import { loadPluginConfig, loadYamlConfig, updateYamlValue } from './load.ts'
 import * as s from './schema.ts'
-import { isEncrypted } from './secrets.ts'
+import { deriveSecretKey, encryptSecret, isEncrypted } from './secrets.ts'
 
 const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url)
 const machine = { hostname: 'test-host', machineId: 'test-machine' }
@@ -145,6 +145,27 @@ describe('loadPluginConfig', () => {
     assert.equal(byPath.get('endpoint.password'), 'environment variable NOPE is not set')
     assert.equal(err.problems.length, 7)
     assert.match(err.message, /^Invalid configuration in .*plugin-bad\.json \(7 problems\):\n {2}- /)
+  })
+
+  it('never echoes a wrongly typed secret, and decrypts encrypted values from a secrets file', async () => {
+    await writeFile(join(dir, 'plugin-t.json'), JSON.stringify({ scimgateway: { auth: { basic: [{ username: 'u', password: 123456789 }] } } }))
+    const err = await expectConfigError(loadPluginConfig('t', { configDir: dir, env: {} }))
+    assert.deepEqual(err.problems, [{ path: 'scimgateway.auth.basic[0].password', message: 'expected non-empty string, got <hidden>' }])
+    assert.doesNotMatch(err.message, /123456789/)
+
+    const enc = encryptSecret('vault-pw', deriveSecretKey({ seed: 'k' }))
+    await writeFile(join(dir, 'vault.json'), JSON.stringify({ 'plugin-t.scimgateway.auth.basic[0].password': enc }))
+    await writeFile(join(dir, 'plugin-t.json'), JSON.stringify({ scimgateway: { auth: { basic: [{ username: 'u', password: 'process.file.vault.json' }] } } }))
+    const r = await loadPluginConfig('t', { configDir: dir, env: { SEED: 'k' } })
+    assert.equal(r.config.scimgateway.auth.basic[0]?.password, 'vault-pw')
+  })
+
+  it('follows a symlinked config file instead of replacing the link', async () => {
+    await copyFile(fixture('plugin-loki.json'), join(dir, 'real.json'))
+    await symlink(join(dir, 'real.json'), join(dir, 'plugin-loki.json'))
+    await loadPluginConfig('loki', { configDir: dir, env: { SEED: 's' } })
+    assert.ok((await lstat(join(dir, 'plugin-loki.json'))).isSymbolicLink())
+    assert.match(await readFile(join(dir, 'real.json'), 'utf8'), /\{enc:v1\}/)
   })
 
   it('reports JSON syntax errors with line:column and a missing file clearly', async () => {

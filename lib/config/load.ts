@@ -16,7 +16,7 @@ import { JsonSyntaxError, parseJsonWithPositions } from './json-source.ts'
 import { formatPath, type PathSegment } from './path.ts'
 import { resolveReferences } from './references.ts'
 import { deepFreeze, validate, type Infer, type Presence, type Schema } from './schema.ts'
-import { decryptSecret, deriveSecretKey, isEncrypted, SecretDecryptError, type MachineIdentity, type SecretKey } from './secrets.ts'
+import { decryptSecret, deriveSecretKey, isEncrypted, SECRET_KEY_NAMES, SecretDecryptError, type MachineIdentity, type SecretKey } from './secrets.ts'
 import { parseYamlWithPositions, setYamlValue } from './yaml-source.ts'
 
 export interface LoadOptions {
@@ -122,9 +122,16 @@ async function loadFile<S extends Schema<unknown, Presence>> (
   override(decrypted, problems)
   const result = validate(schema, decrypted, { coerce: true })
   problems.push(...result.errors)
-  if (!result.ok || problems.length > 0) throw new ConfigError(file, problems)
+  if (!result.ok || problems.length > 0) throw new ConfigError(file, problems.map(redact))
   log.info('configuration loaded', { file })
   return deepFreeze({ config: result.value, file, configDir, encryptedNow })
+}
+
+/** A wrongly typed secret must not be echoed into logs: `expected string, got 1234` → `got <hidden>`. */
+function redact (p: ConfigProblem): ConfigProblem {
+  const last = /([A-Za-z0-9_$@-]+)$/.exec(p.path)?.[1]
+  if (last === undefined || !SECRET_KEY_NAMES.has(last)) return p
+  return { path: p.path, message: p.message.replace(/, got .*$/s, ', got <hidden>') }
 }
 
 function parse (text: string, format: ConfigFormat, file: string): JsonValue {
