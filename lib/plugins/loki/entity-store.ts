@@ -8,7 +8,7 @@ import { InvalidValueError, NotFoundError, UniquenessError } from '../../scim/er
 import type { SimpleFilter } from '../../scim/filter/ast.ts'
 import { isJsonObject, type JsonObject, type JsonValue, type ScimResource } from '../../scim/types.ts'
 import { Collection, lowerKeys, subValueKeys } from './collection.ts'
-import { frozenCopy, frozenObjectCopy, view, type StoredResource } from './json.ts'
+import { deepFreeze, frozenCopy, frozenObjectCopy, view, type StoredResource } from './json.ts'
 import type { JournalRecord, ResourceKind } from './records.ts'
 
 export interface EntityStoreOptions {
@@ -158,12 +158,15 @@ export class EntityStore {
 
   // ---- replay ---------------------------------------------------------------------------------
 
-  /** Applies a journal record without checks (the journal holds only writes that passed them). */
+  /**
+   * Applies a journal record without checks (the journal holds only writes that passed them).
+   * Takes ownership of `rec.r`, which must be a fresh parse.
+   */
   apply (rec: JournalRecord): void {
     if (rec.op === 'entity') return
     const coll = rec.t === 'User' ? this.users : this.groups
     if (rec.op === 'del') { coll.delete(rec.id); return }
-    coll.put(Object.freeze(frozenObjectCopy(rec.r)) as StoredResource)
+    coll.put(deepFreeze(rec.r) as StoredResource)
   }
 
   // ---- internals ------------------------------------------------------------------------------

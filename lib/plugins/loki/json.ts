@@ -42,6 +42,18 @@ export function frozenObjectCopy (obj: JsonObject, skip?: ReadonlySet<string>, o
 }
 
 /**
+ * Freezes a freshly parsed JSON value in place (journal replay: `JSON.parse` output is already a
+ * private copy, so copying it again would only cost time).
+ */
+export function deepFreeze<T extends JsonValue> (value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    if (Array.isArray(value)) { for (const v of value) deepFreeze(v) } else { for (const k in value) { const v = value[k]; if (v !== undefined) deepFreeze(v) } }
+    Object.freeze(value)
+  }
+  return value
+}
+
+/**
  * The object handed to callers: a fresh top level and a fresh `meta`, everything nested shared with
  * the store and frozen. Costs two small object spreads, independent of the resource's size.
  */
