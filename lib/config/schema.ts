@@ -246,7 +246,7 @@ export function object<S extends Shape> (shape: S, opts: { unknownKeys: 'error' 
       if (Object.hasOwn(shape, key)) continue
       if (opts.unknownKeys === 'keep') { out[key] = el; continue }
       const hint = didYouMean(key, keys)
-      issue(ctx, [...path, key], `unknown key${hint !== undefined ? ` (did you mean "${hint}"?)` : ''}; allowed: ${keys.join(', ')}`)
+      issue(ctx, [...path, key], hint !== undefined ? `unknown key (did you mean "${hint}"?)` : `unknown key; allowed: ${keys.join(', ')}`)
       bad = true
     }
     return bad ? INVALID : out as ObjectOut<S>
