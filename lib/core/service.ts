@@ -3,7 +3,7 @@
 // filtering/sorting/paging what a plugin returns, PATCH and PUT (incl. soft sync) turned into a clean
 // Modification, ETag preconditions, meta decoration.
 import type { GetQuery, Modification, PatchOperation, PluginContext, ScimPlugin } from '../plugins/types.ts'
-import type { JsonObject, ScimResource } from '../scim/types.ts'
+import { isJsonObject, type JsonObject, type ScimResource } from '../scim/types.ts'
 import type { FilterNode } from '../scim/filter/ast.ts'
 import type { ResourceSchema } from '../scim/schema/resolve.ts'
 import { coreResourceSchema } from '../scim/schema/resolve.ts'
@@ -219,7 +219,7 @@ export class ScimService {
   decorate (kind: ResourceKind, r: ScimResource, rc: RequestContext): ScimResource {
     const k = KINDS[kind]
     const out: ScimResource = { ...r }
-    if (!Array.isArray(out.schemas) || out.schemas.length === 0) out.schemas = [k.coreSchema]
+    out.schemas = schemasPresent(r, k.coreSchema)
     const meta = { ...(r.meta ?? {}) }
     meta.resourceType = k.resourceType
     meta.version = computeEtag(r)
@@ -228,6 +228,15 @@ export class ScimService {
     out.meta = meta
     return out
   }
+}
+
+/** `schemas` as RFC 7643 §3 means it: the core schema plus the extensions whose data the resource holds. */
+function schemasPresent (r: ScimResource, core: string): string[] {
+  const out = [core]
+  for (const key in r) {
+    if (key.length > 4 && (key.charCodeAt(0) === 117 || key.charCodeAt(0) === 85) && key.slice(0, 4).toLowerCase() === 'urn:' && isJsonObject(r[key])) out.push(key)
+  }
+  return out
 }
 
 /**
