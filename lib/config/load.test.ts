@@ -168,6 +168,14 @@ describe('loadPluginConfig', () => {
     assert.match(await readFile(join(dir, 'real.json'), 'utf8'), /\{enc:v1\}/)
   })
 
+  it('warns about duplicate keys (the last one wins, as with JSON.parse)', async () => {
+    await writeFile(join(dir, 'plugin-d.json'), '{ "scimgateway": { "port": 1000, "port": 2000 } }')
+    const log = capturingLogger()
+    const r = await loadPluginConfig('d', { configDir: dir, env: {}, log })
+    assert.equal(r.config.scimgateway.port, 2000)
+    assert.ok(log.lines.some(l => l.level === 'warn' && l.message === 'duplicate key scimgateway.port: the last one is used'))
+  })
+
   it('reports JSON syntax errors with line:column and a missing file clearly', async () => {
     await writeFile(join(dir, 'plugin-syn.json'), '{\n  "scimgateway": {\n    "port": 8880,\n  }\n}\n')
     const err = await expectConfigError(loadPluginConfig('syn', { configDir: dir, env: {} }))

@@ -98,7 +98,7 @@ async function loadFile<S extends Schema<unknown, Presence>> (
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `cannot read the config file (${codeOf(err)})` }])
   }
-  const raw = parse(text, format, file)
+  const raw = parse(text, format, file, log)
 
   // Lazily derived: scrypt runs only when the file has something to encrypt or decrypt.
   let key: SecretKey | undefined
@@ -134,14 +134,17 @@ function redact (p: ConfigProblem): ConfigProblem {
   return { path: p.path, message: p.message.replace(/, got .*$/s, ', got <hidden>') }
 }
 
-function parse (text: string, format: ConfigFormat, file: string): JsonValue {
+function parse (text: string, format: ConfigFormat, file: string, log: Logger): JsonValue {
   if (format === 'yaml') {
     const y = parseYamlWithPositions(text)
     if (y.problems.length > 0) throw new ConfigError(file, y.problems)
     return y.value
   }
   try {
-    return parseJsonWithPositions(text).value
+    const parsed = parseJsonWithPositions(text)
+    // JSON.parse (and so scimgateway) silently keeps the last of duplicate keys; say so.
+    for (const dup of parsed.duplicateKeys) log.warn(`duplicate key ${formatPath(dup)}: the last one is used`, { file })
+    return parsed.value
   } catch (err) {
     if (err instanceof JsonSyntaxError) throw new ConfigError(file, [{ path: '', message: `JSON syntax error: ${err.message}` }])
     throw err

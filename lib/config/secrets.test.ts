@@ -3,11 +3,13 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
 import {
   decryptSecret, deriveSecretKey, encryptSecret, ENCRYPTED_PREFIX, isEncrypted, needsEncryption, SecretDecryptError
 } from './secrets.ts'
 import { cleartextSecretPaths, decryptSecretsInText, encryptSecretsInText } from './file-secrets.ts'
 import { isConfigError } from './errors.ts'
+import { parseJsonWithPositions, spliceText } from './json-source.ts'
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 const machineA = { hostname: 'host-a', machineId: 'aaaa' }
@@ -123,6 +125,25 @@ describe('encryptSecretsInText (JSON)', () => {
       assert.match(err.message, /^Invalid configuration in f\.json \(5 problems\):\n {2}- scimgateway\.auth\.basic\[0\]\.password: cannot decrypt secret/)
       return true
     })
+  })
+
+  it('property: any JSON with secrets keeps every byte outside the secret tokens and round-trips', () => {
+    const secretKey = fc.constantFrom('password', 'token', 'clientSecret', 'secret', 'apiKey')
+    const leaf = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null))
+    const tree = fc.letrec(tie => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 3 }), tie('obj')),
+      obj: fc.dictionary(fc.oneof(secretKey, fc.string({ maxLength: 6 })), tie('node'), { maxKeys: 4 })
+    })).obj
+    fc.assert(fc.property(tree, fc.integer({ min: 0, max: 3 }), (value, indent) => {
+      const text = JSON.stringify(value, null, indent)
+      const enc = encryptSecretsInText(text, 'json', seedKey)
+      const expected = spliceText(text, parseJsonWithPositions(text).strings
+        .filter(t => needsEncryption(t.path, t.value))
+        .map(t => ({ start: t.start, end: t.end, text: '"<ENC>"' })))
+      assert.equal(maskEncrypted(enc.text), expected)
+      assert.equal(decryptSecretsInText(enc.text, 'json', seedKey).text, text)
+      assert.deepEqual(encryptSecretsInText(enc.text, 'json', seedKey).changed, [])
+    }), { numRuns: 60 })
   })
 
   it('keeps escapes and odd spacing of untouched tokens', () => {
