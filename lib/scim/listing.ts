@@ -5,7 +5,7 @@ import { isJsonObject } from './types.ts'
 import { InvalidSyntaxError, InvalidValueError } from './errors.ts'
 import type { ResourceSchema } from './schema/resolve.ts'
 import { SCHEMA_CORE_V1, SCHEMA_LIST_RESPONSE } from './schema/definitions.ts'
-import { parseAttrPath } from './filter/index.ts'
+import { getTopValue, parseAttrPath } from './filter/index.ts'
 import { parseAttributeList } from './projection.ts'
 import type { AttrPath } from './filter/ast.ts'
 
@@ -82,11 +82,15 @@ export function searchRequestToParams (body: unknown, opts: ListParamsOptions): 
 export function sortResources<T extends ScimResource> (resources: readonly T[], sortBy: string | undefined, sortOrder: SortOrder | undefined, schema: ResourceSchema): T[] {
   if (sortBy === undefined || sortBy.trim() === '') return [...resources]
   const path = parseAttrPath(sortBy.trim(), { schemaUris: schema.schemas.map(s => s.id) })
-  const def = schema.attribute(path)
-  const top = schema.attribute({ ...(path.uri !== undefined ? { uri: path.uri } : {}), attr: path.attr })
-  const isExt = path.uri !== undefined && schema.isExtension(path.uri)
+  // An unqualified name the core schema lacks may be an extension attribute (`department`).
+  const uri = path.uri ?? (schema.attribute(path) === undefined
+    ? schema.schemas.slice(1).find(s => schema.attribute({ uri: s.id, attr: path.attr }) !== undefined)?.id
+    : undefined)
+  const qualified: AttrPath = uri === undefined ? path : { ...path, uri }
+  const def = schema.attribute(qualified)
+  const top = schema.attribute({ ...qualified, sub: undefined })
   const dir = sortOrder === 'descending' ? -1 : 1
-  const keyed = resources.map((res, i) => ({ res, i, key: sortKey(extract(res, path, top, isExt), def) }))
+  const keyed = resources.map((res, i) => ({ res, i, key: sortKey(extract(res, qualified, top), def) }))
   keyed.sort((a, b) => {
     if (a.key === undefined || b.key === undefined) {
       if (a.key === undefined && b.key === undefined) return a.i - b.i
@@ -207,11 +211,8 @@ function getKey (obj: JsonObject, name: string): JsonValue | undefined {
 }
 
 /** The value a resource sorts by (before typing). */
-function extract (res: ScimResource, path: AttrPath, top: AttributeDef | undefined, isExt: boolean): JsonValue | undefined {
-  let holder: JsonValue | undefined = res
-  if (isExt && path.uri !== undefined) holder = getKey(res, path.uri)
-  if (!isJsonObject(holder)) return undefined
-  let v = getKey(holder, path.attr)
+function extract (res: ScimResource, path: AttrPath, top: AttributeDef | undefined): JsonValue | undefined {
+  let v = getTopValue(res, path)
   if (Array.isArray(v)) {
     const objs = v.filter(isJsonObject)
     const primary = objs.find(e => getKey(e, 'primary') === true)

@@ -287,5 +287,6 @@ function stripSubs (v: JsonValue, def: AttributeDef | undefined): JsonValue {
 
 function set (obj: JsonObject, key: string, value: JsonValue | undefined): void {
   if (value === undefined) return
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
+  else obj[key] = value
 }

@@ -5,8 +5,9 @@
 import type { AttributeDef, JsonObject, ResourceTypeDef, SchemaDef, ScimListResponse, ScimVersion } from '../types.ts'
 import {
   COMMON_ATTRIBUTES, CORE_RESOURCE_TYPES, CORE_SCHEMAS, SCHEMA_CORE_V1, SCHEMA_ENTERPRISE_USER, SCHEMA_ENTERPRISE_V1,
-  SCHEMA_LIST_RESPONSE, SCHEMA_RESOURCE_TYPE, SCHEMA_SCHEMA, SCHEMA_SERVICE_PROVIDER_CONFIG
+  SCHEMA_RESOURCE_TYPE, SCHEMA_SCHEMA, SCHEMA_SERVICE_PROVIDER_CONFIG
 } from './definitions.ts'
+import { listResponse } from '../listing.ts'
 
 /** Where discovery documents come from and where they are served. */
 export interface DiscoveryOptions {
@@ -71,7 +72,7 @@ export function schemaDocument (version: ScimVersion, id: string, opts: Discover
 
 /** `/Schemas` as a list response of the given version. */
 export function schemaListResponse (version: ScimVersion, opts: DiscoveryOptions = {}): ScimListResponse<JsonObject> {
-  return discoveryList(version, schemaDocuments(version, opts))
+  return listResponse(schemaDocuments(version, opts), { version })
 }
 
 /** The resource type documents of `/ResourceTypes` (RFC 7643 §6). SCIM 1.1 has no such endpoint; its form uses 1.0 URNs. */
@@ -110,7 +111,7 @@ export function resourceTypeDocument (version: ScimVersion, id: string, opts: Di
 
 /** `/ResourceTypes` as a list response of the given version. */
 export function resourceTypeListResponse (version: ScimVersion, opts: DiscoveryOptions = {}): ScimListResponse<JsonObject> {
-  return discoveryList(version, resourceTypeDocuments(version, opts))
+  return listResponse(resourceTypeDocuments(version, opts), { version })
 }
 
 /**
@@ -239,14 +240,4 @@ function meta (resourceType: string, baseUrl: string | undefined, rel: string): 
   const m: JsonObject = { resourceType }
   if (baseUrl !== undefined) m.location = `${baseUrl.replace(/\/+$/, '')}/${rel}`
   return m
-}
-
-function discoveryList (version: ScimVersion, docs: JsonObject[]): ScimListResponse<JsonObject> {
-  return {
-    schemas: [version === '1.1' ? SCHEMA_CORE_V1 : SCHEMA_LIST_RESPONSE],
-    totalResults: docs.length,
-    startIndex: 1,
-    itemsPerPage: docs.length,
-    Resources: docs
-  }
 }

@@ -254,7 +254,8 @@ function nest (subs: string[], value: JsonValue): JsonValue {
 /** Sets an own property (safe for any key) unless the value is undefined. */
 function put (obj: JsonObject, key: string, value: JsonValue | undefined): void {
   if (value === undefined) { delete obj[key]; return }
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
+  else obj[key] = value
 }
 
 function clone (v: JsonValue): JsonValue {
