@@ -204,7 +204,7 @@ class Parser {
       if (t.kind === 'eof') throw this.fail(`Missing expression at end of ${this.mode} (position ${t.pos})`)
       throw this.fail(`Expected attribute path but found ${describe(t)} at position ${t.pos}`)
     }
-    if ((isKeyword(t, 'and') || isKeyword(t, 'or')) && !isOperator(this.peek())) {
+    if ((isKeyword(t, 'and') || isKeyword(t, 'or')) && !isOperator(this.peek()) && this.peek().kind !== '[') {
       throw this.fail(`Missing operand before "${t.text}" at position ${t.pos}`)
     }
     const path = this.attrPath(t)
