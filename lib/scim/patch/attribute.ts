@@ -62,13 +62,12 @@ function applyToWhole (d: Draft, op: Op, p: ResolvedPath, value: JsonValue | und
   if (multi || (def === undefined && Array.isArray(c))) {
     const values = Array.isArray(c) ? c : [c]
     assertSinglePrimary(values, attr)
-    const target = op === 'add' ? d.own(ext, attr) : undefined
-    if (!Array.isArray(target)) {
-      d.set(ext, attr, values)
-      return
-    }
+    // Duplicates are merged, within the value too (RFC 7643 §2.4: no duplicate values).
+    const existing = op === 'add' ? d.own(ext, attr) : undefined
+    const target = Array.isArray(existing) ? existing : []
     const touched = mergeInto(target, values, def)
     enforcePrimary(target, touched, attr)
+    if (target !== existing) d.set(ext, attr, target)
     return
   }
   const complex = def?.type === 'complex' || (def === undefined && isJsonObject(c))
