@@ -1,6 +1,7 @@
 // ScimGateway: wires one plugin, its options and a logger into a served HTTP application.
 // Nothing starts on construction; `start()` starts the plugin and listens, `stop()` closes both.
 import { serve, type ServerType } from '@hono/node-server'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Hono } from 'hono'
 import type { Logger } from '../logging/types.ts'
@@ -53,7 +54,7 @@ export class ScimGateway {
   }
 
   get url (): string {
-    return `http://127.0.0.1:${this.port}`
+    return `${this.options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`
   }
 
   async start (): Promise<void> {
@@ -63,7 +64,21 @@ export class ScimGateway {
     }
     const hostname = this.options.localhostOnly ? '127.0.0.1' : undefined
     await new Promise<void>((resolve, reject) => {
-      const server = serve({ fetch: this.app.fetch, port: this.options.port, ...(hostname !== undefined ? { hostname } : {}) }, (info: AddressInfo) => {
+      const tls = this.options.tls
+      const https = tls === undefined
+        ? {}
+        : {
+            createServer: createHttpsServer,
+            serverOptions: {
+              ...(tls.key !== undefined ? { key: tls.key } : {}),
+              ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+              ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+              ...(tls.pfx !== undefined ? { pfx: tls.pfx } : {}),
+              ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+              ...(tls.requestCert === true ? { requestCert: true, rejectUnauthorized: true } : {})
+            }
+          }
+      const server = serve({ fetch: this.app.fetch, port: this.options.port, ...(hostname !== undefined ? { hostname } : {}), ...https }, (info: AddressInfo) => {
         this.boundPort = info.port
         resolve()
       })

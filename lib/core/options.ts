@@ -1,7 +1,30 @@
 // The ScimGateway's normalised options. lib/config turns a plugin's JSON config into these; tests and
 // embedders may build them directly.
+import type { Hono } from 'hono'
 import type { Authenticator } from '../auth/types.ts'
 import type { ScimVersion } from '../scim/types.ts'
+import type { RequestContext } from './context.ts'
+import type { RoutePath } from './route-path.ts'
+
+/** Decides on a request before authentication (IP allow list, rate limits). Return a Response to stop it. */
+export type RequestGate = (req: Request, info: { remoteAddress: string | undefined, route: RoutePath | undefined }) => Response | undefined | Promise<Response | undefined>
+
+/**
+ * Handles an authenticated SCIM request instead of the local service (stream publisher: forwards it
+ * as a GW request). Returns undefined to let the gateway handle it.
+ */
+export type RequestForwarder = (req: Request, route: RoutePath, rc: RequestContext) => Promise<Response | undefined>
+
+/** TLS for the HTTP server (PEM strings or a PFX bundle). */
+export interface TlsOptions {
+  key?: string
+  cert?: string
+  ca?: string[]
+  pfx?: Buffer
+  passphrase?: string
+  /** Ask for and verify client certificates (mutual TLS). */
+  requestCert?: boolean
+}
 
 export interface GatewayOptions {
   /** 0 = a free port (tests). */
@@ -26,6 +49,13 @@ export interface GatewayOptions {
   passThrough: boolean
   /** HTTP keep-alive idle timeout in ms. */
   idleTimeoutMs: number
+  /** Gates run before authentication, in order (IP allow list, rate limiting). */
+  gates: RequestGate[]
+  /** Routes mounted before the SCIM routes (OAuth token endpoint, well-known documents). */
+  extraRoutes: Array<(app: Hono) => void>
+  /** Forwarders tried after authentication (stream publisher). */
+  forwarders: RequestForwarder[]
+  tls: TlsOptions | undefined
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -43,7 +73,11 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   authenticators: [],
   allowAnonymous: false,
   passThrough: false,
-  idleTimeoutMs: 120_000
+  idleTimeoutMs: 120_000,
+  gates: [],
+  extraRoutes: [],
+  forwarders: [],
+  tls: undefined
 }
 
 export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {

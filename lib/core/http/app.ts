@@ -19,6 +19,13 @@ import { handleApi, handleRolesOrEntitlements } from './api.ts'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
+/** The client's socket address: @hono/node-server passes `{ incoming }`, Bun passes its server. */
+export function remoteAddressOf (env: unknown): string | undefined {
+  if (typeof env !== 'object' || env === null) return undefined
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } }).incoming
+  return incoming?.socket?.remoteAddress
+}
+
 export interface AppDeps {
   service: ScimService
   options: GatewayOptions
@@ -38,6 +45,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
   const challenge = wwwAuthenticate(options.authenticators)
 
   const app = new Hono()
+  for (const mount of options.extraRoutes) mount(app)
   app.all('*', async (c) => {
     const started = performance.now()
     const req = c.req.raw
@@ -47,7 +55,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
     const state: { version: ScimVersion, route?: RoutePath, principal?: Principal } = { version: options.scimVersion }
     let res: Response
     try {
-      res = await handle(req, url, method, requestId, state)
+      res = await handle(req, url, method, requestId, state, remoteAddressOf(c.env))
     } catch (err) {
       res = errorResponse(err, state.version, isScimError(err) && err.status === 401 ? { 'www-authenticate': challenge } : {})
       if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
@@ -59,8 +67,12 @@ export function createGatewayApp (deps: AppDeps): Hono {
     return res
   })
 
-  async function handle (req: Request, url: URL, method: string, requestId: string, state: { version: ScimVersion, route?: RoutePath, principal?: Principal }): Promise<Response> {
+  async function handle (req: Request, url: URL, method: string, requestId: string, state: { version: ScimVersion, route?: RoutePath, principal?: Principal }, remoteAddress: string | undefined): Promise<Response> {
     const parsed = parseRoutePath(url.pathname, entities)
+    for (const gate of options.gates) {
+      const stop = await gate(req, { remoteAddress, route: parsed.ok ? parsed.route : undefined })
+      if (stop !== undefined) return stop
+    }
     if (!parsed.ok) {
       throw new NotFoundError(parsed.reason === 'unknownEntity'
         ? `unknown baseEntity or route "${parsed.segment}"`
@@ -71,7 +83,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
     state.version = route.version ?? options.scimVersion
     let principal: Principal | undefined
     if (route.resource !== 'Ping' && route.resource !== 'PubApi') {
-      principal = await authenticate(req, requestId)
+      principal = await authenticate(req, requestId, remoteAddress)
       if (principal === undefined) throw new ScimError(401, undefined, 'Authorization failed')
       state.principal = principal
       if (principal.baseEntities.length > 0 && (route.baseEntity === undefined || !principal.baseEntities.includes(route.baseEntity))) {
@@ -94,16 +106,20 @@ export function createGatewayApp (deps: AppDeps): Hono {
     if (principal !== undefined) rc.principal = principal
     const auth = req.headers.get('authorization')
     if (options.passThrough && auth !== null) rc.passThrough = { authorization: auth }
+    for (const forward of options.forwarders) {
+      const forwarded = await forward(req, route, rc)
+      if (forwarded !== undefined) return forwarded
+    }
     return await dispatch(route, req, url, method, rc)
   }
 
-  async function authenticate (req: Request, requestId: string): Promise<Principal | undefined> {
+  async function authenticate (req: Request, requestId: string, remoteAddress: string | undefined): Promise<Principal | undefined> {
     if (options.authenticators.length === 0) {
       return options.allowAnonymous ? { name: 'anonymous', method: 'anonymous', readOnly: false, baseEntities: [] } : undefined
     }
     const r = await authenticateChain(options.authenticators, {
       authorization: req.headers.get('authorization') ?? undefined,
-      remoteAddress: undefined
+      remoteAddress
     })
     if (r.kind === 'ok') return r.principal
     log.warn(`authentication failed: ${r.kind === 'fail' ? r.reason : 'no credentials'}`, { requestId })
