@@ -9,6 +9,7 @@ import { getTopValue, parseAttrPath } from './filter/index.ts'
 import { parseAttributeList } from './projection.ts'
 import type { AttrPath } from './filter/ast.ts'
 
+/** RFC 7644 §3.4.2.3 sort order. */
 export type SortOrder = 'ascending' | 'descending'
 
 /** The list parameters of a query, normalised. */
@@ -26,6 +27,7 @@ export interface ListParams {
   count: number
 }
 
+/** Page-size policy: `count` when the client sends none, and the most it may ask for. */
 export interface ListParamsOptions {
   defaultCount: number
   maxCount: number
@@ -109,6 +111,7 @@ export function paginate<T> (resources: readonly T[], startIndex: number, count?
   return resources.slice(start, start + Math.max(0, Math.floor(count)))
 }
 
+/** Envelope fields of listResponse. */
 export interface ListResponseOptions {
   /** Total number of matches (before paging); default `resources.length`. */
   totalResults?: number

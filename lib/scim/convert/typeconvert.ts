@@ -18,6 +18,7 @@ import { findKey, parsePatchPath } from '../filter/index.ts'
 /** Multi-valued attributes converted by default: the core ones with a `type` sub-attribute. */
 export const TYPE_CONVERTED_ATTRIBUTES: readonly string[] = ['emails', 'phoneNumbers', 'addresses', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates']
 
+/** Which attributes the type-converted form applies to. */
 export interface TypeConvertOptions {
   /** Top-level attribute names (case-insensitive) to convert; default TYPE_CONVERTED_ATTRIBUTES. */
   attributes?: readonly string[]

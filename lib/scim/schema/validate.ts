@@ -18,6 +18,7 @@ import { InvalidSyntaxError, InvalidValueError } from '../errors.ts'
 import { findSub, type ResourceSchema } from './resolve.ts'
 import { SCHEMA_CORE_V1 } from './definitions.ts'
 
+/** `create` (POST) keeps unknown attributes as custom ones; `replace` (PUT) drops them. */
 export type ValidationMode = 'create' | 'replace'
 
 /**
