@@ -1,13 +1,19 @@
 // The ScimGateway's normalised options. lib/config turns a plugin's JSON config into these; tests and
 // embedders may build them directly.
 import type { Hono } from 'hono'
-import type { Authenticator } from '../auth/types.ts'
+import type { Authenticator, Principal } from '../auth/types.ts'
 import type { ScimVersion } from '../scim/types.ts'
 import type { RequestContext } from './context.ts'
 import type { RoutePath } from './route-path.ts'
 
 /** Decides on a request before authentication (IP allow list, rate limits). Return a Response to stop it. */
 export type RequestGate = (req: Request, info: { remoteAddress: string | undefined, route: RoutePath | undefined }) => Response | undefined | Promise<Response | undefined>
+
+/** Runs after authentication (per-principal rate limits). Return a Response to stop the request. */
+export type PrincipalGate = (req: Request, info: { remoteAddress: string | undefined, route: RoutePath, principal: Principal }) => Response | undefined | Promise<Response | undefined>
+
+/** Told the outcome of every authentication attempt (brute-force slow-down, audit). */
+export type AuthObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string }) => void
 
 /**
  * Handles an authenticated SCIM request instead of the local service (stream publisher: forwards it
@@ -51,6 +57,9 @@ export interface GatewayOptions {
   idleTimeoutMs: number
   /** Gates run before authentication, in order (IP allow list, rate limiting). */
   gates: RequestGate[]
+  /** Gates run after authentication, in order. */
+  principalGates: PrincipalGate[]
+  authObservers: AuthObserver[]
   /** Routes mounted before the SCIM routes (OAuth token endpoint, well-known documents). */
   extraRoutes: Array<(app: Hono) => void>
   /** Forwarders tried after authentication (stream publisher). */
@@ -75,6 +84,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   passThrough: false,
   idleTimeoutMs: 120_000,
   gates: [],
+  principalGates: [],
+  authObservers: [],
   extraRoutes: [],
   forwarders: [],
   tls: undefined

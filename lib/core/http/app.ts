@@ -90,6 +90,10 @@ export function createGatewayApp (deps: AppDeps): Hono {
         log.warn('access to baseEntity refused', { requestId, principal: principal.name, baseEntity: route.baseEntity })
         throw new ScimError(401, undefined, 'Authorization failed')
       }
+      for (const gate of options.principalGates) {
+        const stop = await gate(req, { remoteAddress, route, principal })
+        if (stop !== undefined) return stop
+      }
       if (principal.readOnly && WRITE_METHODS.has(method) && !(method === 'POST' && route.id === '.search')) {
         throw new ScimError(405, undefined, `${method} is not allowed: the credentials are read-only`)
       }
@@ -121,8 +125,13 @@ export function createGatewayApp (deps: AppDeps): Hono {
       authorization: req.headers.get('authorization') ?? undefined,
       remoteAddress
     })
-    if (r.kind === 'ok') return r.principal
-    log.warn(`authentication failed: ${r.kind === 'fail' ? r.reason : 'no credentials'}`, { requestId })
+    if (r.kind === 'ok') {
+      for (const o of options.authObservers) o({ remoteAddress, ok: true, principal: r.principal })
+      return r.principal
+    }
+    const reason = r.kind === 'fail' ? r.reason : 'no credentials'
+    for (const o of options.authObservers) o({ remoteAddress, ok: false, reason })
+    log.warn(`authentication failed: ${reason}`, { requestId, remoteAddress })
     return undefined
   }
 
