@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
 import { compileProjection, parseAttributeList, projectResource, stripNeverReturned } from './projection.ts'
 import { coreResourceSchema, createResourceSchema } from './schema/resolve.ts'
 import { attr, complex, str } from './schema/define.ts'
@@ -59,4 +60,18 @@ test('returned:request only when asked; returned:always always; never sub-attrib
   assert.deepEqual(projectResource(res, { attributes: ['secretHint'] }, schema), { id: 't1', secretHint: 'H', kind: 'K' })
   assert.deepEqual(projectResource(res, { excludedAttributes: ['kind', 'label'] }, schema), { id: 't1', kind: 'K', creds: { user: 'u' } })
   assert.deepEqual(projectResource(res, { attributes: ['creds.pin'] }, schema), { id: 't1', kind: 'K' })
+})
+
+test('property: id/schemas/meta always kept, password never, nothing invented', () => {
+  const pool = ['userName', 'USERNAME', 'password', 'id', 'name.givenName', 'emails', 'emails.value', 'emails[type eq "work"]', 'emails[value co "x"].type',
+    'groups', 'customAttr', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value',
+    'meta', 'schemas', 'displayName', 'nope', 'phoneNumbers[type eq "work"].value']
+  const names = fc.array(fc.constantFrom(...pool), { maxLength: 5 })
+  const schema = coreResourceSchema('User')
+  fc.assert(fc.property(names, names, (attributes, excludedAttributes) => {
+    const out = projectResource(fx.user, { attributes, excludedAttributes }, schema)
+    assert.deepEqual([out.id, out.schemas, out.meta], [fx.user.id, fx.user.schemas, fx.user.meta])
+    assert.equal(out.password, undefined)
+    for (const k of Object.keys(out)) assert.ok(k in fx.user, `invented ${k}`)
+  }), { numRuns: 300 })
 })
