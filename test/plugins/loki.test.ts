@@ -7,6 +7,8 @@ import { mkdtemp, rm, readFile, appendFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import Loki from 'lokijs'
 import { createLokiPlugin, lokiOptionsFromEndpoint, LokiOptionsError, type LokiOptions } from '../../lib/plugins/plugin-loki.ts'
 import { isScimError } from '../../lib/scim/errors.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
@@ -149,11 +151,46 @@ describe('plugin-loki', () => {
       await assert.rejects(q.start?.(silentLogger) ?? Promise.resolve(), /db-\d+\.jsonl:4: corrupt journal line/)
     })
 
-    it('refuses a file that is not a journal (e.g. an old LokiJS loki.db), saying so', async () => {
+    it('refuses a file that is neither a journal nor a LokiJS database', async () => {
       const file = newFile()
-      await writeFile(file, JSON.stringify({ filename: 'loki.db', collections: [{ name: 'users', data: [] }] }))
+      await writeFile(file, 'userName,displayName\nbjensen,Barbara\n')
       const q = createLokiPlugin({ persistence: { file } })
-      await assert.rejects(q.start?.(silentLogger) ?? Promise.resolve(), /not a plugin-loki journal.*LokiJS/)
+      await assert.rejects(q.start?.(silentLogger) ?? Promise.resolve(), /not a plugin-loki journal/)
+    })
+
+    it('imports a LokiJS database of scimgateway once, keeping ids and a backup', async () => {
+      const file = newFile()
+      const db = new Loki(file, { adapter: new Loki.LokiFsAdapter() })
+      const users = db.addCollection<Record<string, unknown>>('users', { unique: ['id', 'userName'] })
+      const groups = db.addCollection<Record<string, unknown>>('groups', { unique: ['displayName'] })
+      users.insert({ id: 'bjensen', userName: 'bjensen', name: { givenName: 'Barbara' }, password: 'secret', groups: [{ value: 'stale' }] })
+      users.insert({ id: 'jsmith', userName: 'jsmith' })
+      groups.insert({ id: 'Admins', displayName: 'Admins', members: [{ value: 'bjensen' }] })
+      await new Promise<void>((resolve, reject) => { db.saveDatabase(e => { if (e !== null && e !== undefined) reject(e); else resolve() }) })
+
+      let p = await started({ persistence: { file } })
+      const bj = (await p.getUsers(eq('id', 'bjensen'), ctx())).Resources[0]
+      assert.equal(bj?.userName, 'bjensen')
+      assert.equal(bj?.password, undefined)
+      assert.equal(bj?.$loki, undefined)
+      assert.equal(bj?.meta?.resourceType, 'User')
+      assert.deepEqual(values(bj?.groups), ['Admins'])
+      assert.equal((await p.getUsers(all, ctx())).Resources.length, 2, 'no demo data on an imported store')
+      await p.stop()
+      assert.ok(existsSync(file + '.lokijs-backup'))
+      assert.ok(!(await readFile(file, 'utf8')).includes('secret'))
+      p = await started({ persistence: { file } })
+      assert.equal((await p.getUsers(all, ctx())).Resources.length, 2)
+      await p.stop()
+    })
+
+    it('never writes a password to the journal', async () => {
+      const file = newFile()
+      const p = await started({ persistence: { file }, demoData: false })
+      const u = await p.createUser({ userName: 'pw', password: 'hunter2' }, ctx())
+      assert.equal(u.password, undefined)
+      await p.stop()
+      assert.ok(!(await readFile(file, 'utf8')).includes('hunter2'))
     })
 
     it('compacts the journal when it grows past the threshold; the state survives', async () => {

@@ -19,7 +19,8 @@ export interface EntityStoreOptions {
 /** The result of a write: what to return to the caller and what to journal. */
 export interface WriteResult<T = ScimResource> { result: T, records: JournalRecord[] }
 
-const USER_SKIP = new Set(['id', 'meta', 'groups'])
+// `groups` is derived; `password` is never kept (the journal is not encrypted; scimgateway did the same)
+const USER_SKIP = new Set(['id', 'meta', 'groups', 'password'])
 const GROUP_SKIP = new Set(['id', 'meta', 'members'])
 
 export class EntityStore {

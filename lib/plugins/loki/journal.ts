@@ -6,12 +6,14 @@
 // - `append()` resolves only after the line is written and (unless `fsync: false`) fdatasync'ed;
 //   writers that arrive while a write is in flight share the next write + fsync (group commit).
 // - A torn last line (crash mid-write) is ignored on load and cut off the file before appending.
+// - A LokiJS database left by scimgateway's plugin-loki is imported once (see lokijs-import.ts).
 // - Compaction writes the live state to `<file>.tmp`, fsyncs it, renames it over the journal and
 //   fsyncs the directory: at every instant the file on disk is either the old or the new journal.
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
+import { access, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ScimError } from '../../scim/errors.ts'
 import type { Logger } from '../../logging/types.ts'
+import { looksLikeLokiJs, recordsFromLokiJs } from './lokijs-import.ts'
 import { JOURNAL_HEADER_LINE, parseRecord, recordLine, type JournalRecord } from './records.ts'
 
 export interface JournalOptions {
@@ -51,6 +53,7 @@ export class Journal {
       await writeFileDurably(opts.file, JOURNAL_HEADER_LINE)
       return new Journal(await open(opts.file, 'a'), 0, opts)
     }
+    if (!text.startsWith(JOURNAL_HEADER_LINE) && looksLikeLokiJs(text)) text = await importLokiJs(text, opts)
     const { lines, validLength } = replay(text, opts.file, apply)
     if (validLength < Buffer.byteLength(text)) {
       opts.log.warn('plugin-loki: ignoring a torn last journal line (crash during a write)', { file: opts.file })
@@ -157,12 +160,32 @@ export class Journal {
   }
 }
 
+/**
+ * Replaces a scimgateway LokiJS database by an equivalent journal, keeping the original as
+ * `<file>.lokijs-backup`; returns the new journal text.
+ */
+async function importLokiJs (text: string, opts: JournalOptions): Promise<string> {
+  const backup = opts.file + '.lokijs-backup'
+  if (await exists(backup)) throw new Error(`${opts.file} is a LokiJS database but ${backup} already exists; move one of them away`)
+  const records = recordsFromLokiJs(text, opts.file, opts.log)
+  const journal = JOURNAL_HEADER_LINE + records.map(recordLine).join('')
+  await writeFileDurably(opts.file + '.tmp', journal, false)
+  await rename(opts.file, backup)
+  await rename(opts.file + '.tmp', opts.file)
+  await syncDir(dirname(opts.file))
+  opts.log.info('plugin-loki: imported a LokiJS database', { file: opts.file, backup, resources: records.length - 1 })
+  return journal
+}
+
+async function exists (file: string): Promise<boolean> {
+  try { await access(file); return true } catch { return false }
+}
+
 /** Replays the journal text; returns the number of lines and the byte length of the valid prefix. */
 function replay (text: string, file: string, apply: (rec: JournalRecord) => void): { lines: number, validLength: number } {
   const headerEnd = text.indexOf('\n')
   if (headerEnd < 0 || text.slice(0, headerEnd + 1) !== JOURNAL_HEADER_LINE) {
-    const lokijs = text.startsWith('{') && text.includes('"collections"')
-    throw new Error(`${file} is not a plugin-loki journal${lokijs ? ' (it looks like a LokiJS database from scimgateway; move it away or choose another dbname)' : ''}`)
+    throw new Error(`${file} is not a plugin-loki journal (nor a LokiJS database); move it away or choose another dbname`)
   }
   let pos = headerEnd + 1
   let lines = 0
