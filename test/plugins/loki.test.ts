@@ -325,23 +325,34 @@ describe('plugin-loki', () => {
 
   describe('options', () => {
     it('maps a scimgateway endpoint section, resolving dbname against the config dir', () => {
-      assert.deepEqual(lokiOptionsFromEndpoint({}, '/etc/scim'), { persistence: 'memory' })
+      assert.deepEqual(lokiOptionsFromEndpoint({}, '/etc/scim'), { persistence: 'memory', demoData: true })
       assert.deepEqual(lokiOptionsFromEndpoint({ persistence: false, dbname: 'x.db', demoData: true }, '/etc/scim'), { persistence: 'memory', demoData: true })
-      assert.deepEqual(lokiOptionsFromEndpoint({ persistence: true, demoData: false, entity: { a: {}, b: {} } }, '/etc/scim'),
+      assert.deepEqual(lokiOptionsFromEndpoint({ persistence: true, entity: { a: {}, b: {} } }, '/etc/scim'),
         { persistence: { file: '/etc/scim/loki.db' }, demoData: false, entities: ['a', 'b'] })
-      assert.deepEqual(lokiOptionsFromEndpoint({ persistence: true, dbname: '/data/s.db', fsync: false }, '/etc/scim'), { persistence: { file: '/data/s.db', fsync: false } })
+      assert.deepEqual(lokiOptionsFromEndpoint({ persistence: true, dbname: '/data/s.db', fsync: false, demoData: true }, '/etc/scim'),
+        { persistence: { file: '/data/s.db', fsync: false }, demoData: true })
+    })
+
+    it('understands scimgateway\'s per-entity shape ("undefined" = the default store)', () => {
+      assert.deepEqual(lokiOptionsFromEndpoint({ entity: { undefined: { dbname: 'loki.db', persistence: false } } }, '/c'),
+        { persistence: 'memory', demoData: true, entities: [] })
+      assert.deepEqual(lokiOptionsFromEndpoint({ entity: { undefined: { persistence: true, dbname: 'my.db' }, clientA: { persistence: true } } }, '/c'),
+        { persistence: { file: '/c/my.db' }, demoData: false, entities: ['clientA'] })
+      assert.throws(() => lokiOptionsFromEndpoint({ entity: { a: { dbname: 'a.db' }, b: { dbname: 'b.db' } } }, '/c'),
+        /endpoint\.entity\.b\.dbname: "b\.db" differs from endpoint\.entity\.a\.dbname "a\.db"/)
     })
 
     it('reports every bad value with its path', () => {
-      assert.throws(() => lokiOptionsFromEndpoint({ persistence: 'yes', dbname: 42, demoData: 'true', entity: [] }, '/c'), (e: unknown) => {
+      assert.throws(() => lokiOptionsFromEndpoint({ persistence: 'yes', dbname: 42, demoData: 'true', entity: { x: { persistence: 1 } } }, '/c'), (e: unknown) => {
         assert.ok(e instanceof LokiOptionsError)
         assert.equal(e.problems.length, 4)
         assert.match(e.message, /endpoint\.persistence: expected true or false, got "yes"/)
         assert.match(e.message, /endpoint\.dbname/)
         assert.match(e.message, /endpoint\.demoData/)
-        assert.match(e.message, /endpoint\.entity/)
+        assert.match(e.message, /endpoint\.entity\.x\.persistence/)
         return true
       })
+      assert.throws(() => lokiOptionsFromEndpoint({ entity: [] }, '/c'), /endpoint\.entity: expected an object/)
       assert.throws(() => createLokiPlugin({ persistence: { file: '' } }), LokiOptionsError)
     })
   })
