@@ -25,7 +25,11 @@ export type FilterNode =
   | { type: 'and', left: FilterNode, right: FilterNode }
   | { type: 'or', left: FilterNode, right: FilterNode }
   | { type: 'not', expr: FilterNode }
-  /** `emails[type eq "work" and primary eq true]`: filter applied to the elements of a multi-valued (complex) attribute. */
+  /**
+   * `emails[type eq "work" and primary eq true]`: filter applied to the elements of a multi-valued (complex)
+   * attribute; paths inside `filter` are relative to an element. The parser also accepts the non-RFC filter
+   * form `emails[type eq "work"].value eq "x"` and represents it as `emails[type eq "work" and value eq "x"]`.
+   */
   | { type: 'valuePath', path: AttrPath, filter: FilterNode }
 
 /**

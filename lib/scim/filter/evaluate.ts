@@ -31,6 +31,18 @@ export function compileFilter (node: FilterNode, schema?: ResourceSchema): Filte
   return compile(node, { schema, parent: undefined })
 }
 
+/**
+ * Compiles the value filter of a multi-valued attribute (`emails[type eq "work"]`, PATCH
+ * `members[value eq "x"]`) into a predicate over ONE element of that attribute. Paths in `filter` are
+ * sub-attributes of `path`; the schema gives their types (caseExact, boolean `primary`, ...).
+ * @example
+ * const isWork = compileValueFilter(parsePatchPath('emails[type eq "work"]').filter!, { attr: 'emails' }, schema)
+ * const workEmails = user.emails.filter(isWork)
+ */
+export function compileValueFilter (filter: FilterNode, path: AttrPath, schema?: ResourceSchema): FilterPredicate {
+  return compile(filter, { schema, parent: path })
+}
+
 /** Evaluates a filter against one resource (compiles it each call; prefer compileFilter in loops). */
 export function matchesFilter (node: FilterNode, resource: JsonObject, schema?: ResourceSchema): boolean {
   return compileFilter(node, schema)(resource)

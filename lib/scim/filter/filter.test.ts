@@ -6,7 +6,7 @@ import { ScimError } from '../errors.ts'
 import { coreResourceSchema } from '../schema/resolve.ts'
 import type { JsonObject } from '../types.ts'
 import {
-  compileFilter, filterToString, findKey, getAttributeValues, matchesFilter, parseAttrPath, parseFilter,
+  compileFilter, compileValueFilter, filterToString, findKey, getAttributeValues, matchesFilter, parseAttrPath, parseFilter,
   parsePatchPath, patchPathToString, planFilter, toSimpleFilter,
   type AttrPath, type FilterNode, type FilterPlan, type PatchPath, type SimpleFilter
 } from './index.ts'
@@ -142,5 +142,23 @@ describe('access helpers', () => {
     assert.deepEqual(getAttributeValues(u5, { attr: 'emails', sub: 'value' }), ['case@example.com'])
     assert.deepEqual(getAttributeValues(u4, { attr: 'nickName' }), [])
     assert.deepEqual(getAttributeValues(u4, { attr: 'missing', sub: 'x' }), [])
+  })
+})
+
+describe('compileValueFilter', () => {
+  const schema = coreResourceSchema('User')
+  it('tests one element with the sub-attribute types of the schema', () => {
+    const work = compileValueFilter(parseFilter('type eq "WORK" and primary eq true'), { attr: 'emails' }, schema)
+    assert.equal(work({ value: 'a@x', type: 'work', primary: 'True' }), true)
+    assert.equal(work({ value: 'a@x', type: 'home', primary: true }), false)
+    assert.equal(work({ value: 'a@x', type: 'work' }), false)
+  })
+  it('rejects ordering on a boolean sub-attribute when the schema knows it', () => {
+    expectScimError(() => compileValueFilter(parseFilter('primary gt false'), { attr: 'emails' }, schema), 'invalidFilter', 'boolean attribute')
+    assert.equal(compileValueFilter(parseFilter('primary gt false'), { attr: 'emails' })({ primary: true }), false)
+  })
+  it('resolves sub-attributes of schema-qualified extension attributes', () => {
+    const f = compileValueFilter(parseFilter('value eq "U1"'), { uri: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', attr: 'manager' }, schema)
+    assert.equal(f({ value: 'u1' }), true)
   })
 })

@@ -189,9 +189,11 @@ class Parser {
       // `not` is an attribute name only when an operator follows it (`not eq "x"`)
       if (after.kind === '(' || (after.kind === 'word' && !isOperator(after))) {
         this.next()
-        this.enter(t)
+        // `not (...)` is one level: the parenthesis counts it
+        const bare = after.kind !== '('
+        if (bare) this.enter(t)
         const expr = this.parseUnary(inValuePath)
-        this.depth--
+        if (bare) this.depth--
         return { type: 'not', expr }
       }
     }
