@@ -268,6 +268,19 @@ describe('plugin-loki', () => {
       await p.stop()
     })
 
+    it('answers 400 for a user without userName, a group without displayName or with non-array members', async () => {
+      const p = await started({ persistence: 'memory', demoData: false })
+      const is400 = (e: unknown): boolean => isScimError(e) && e.status === 400
+      await assert.rejects(p.createUser({ displayName: 'no userName' }, ctx()), is400)
+      await assert.rejects(p.createUser({ userName: '  ' }, ctx()), is400)
+      await assert.rejects(p.createGroup({ members: [] }, ctx()), is400)
+      await assert.rejects(p.createGroup({ displayName: 'G', members: { value: 'x' } }, ctx()), is400)
+      const u = await p.createUser({ userName: 'ok' }, ctx())
+      await assert.rejects(p.modifyUser(String(u.id), { resource: { id: u.id }, operations: [] }, ctx()), is400)
+      await assert.rejects(p.modifyUser(String(u.id), JSON.parse('{}') as never, ctx()), is400)
+      await p.stop()
+    })
+
     it('sets meta (created stays, lastModified and version move) and ignores written id, meta and groups', async () => {
       const p = await started({ persistence: 'memory', demoData: false })
       const u = await p.createUser({ id: 'mine', userName: 'm', groups: [{ value: 'g' }], meta: { created: '1999-01-01T00:00:00Z' } }, ctx())
