@@ -6,7 +6,7 @@ import { ScimError } from '../errors.ts'
 import { coreResourceSchema } from '../schema/resolve.ts'
 import type { JsonObject } from '../types.ts'
 import {
-  compileFilter, compileValueFilter, filterToString, findKey, getAttributeValues, matchesFilter, parseAttrPath, parseFilter,
+  compareInstants, compileFilter, compileValueFilter, filterToString, parseInstant, findKey, getAttributeValues, matchesFilter, parseAttrPath, parseFilter,
   parsePatchPath, patchPathToString, planFilter, toSimpleFilter,
   type AttrPath, type FilterNode, type FilterPlan, type PatchPath, type SimpleFilter
 } from './index.ts'
@@ -40,13 +40,14 @@ function expectScimError (fn: () => unknown, scimType: string, detail: string): 
 }
 
 describe('parseFilter: parse.json', () => {
-  const { cases } = fixture<{ cases: Array<{ filter: string, tree?: FilterNode, sexpr?: string }> }>('parse.json')
+  const { cases } = fixture<{ cases: Array<{ filter: string, tree?: FilterNode, sexpr?: string, canonical?: string }> }>('parse.json')
   for (const c of cases) {
     it(c.filter, () => {
       const tree = parseFilter(c.filter)
       if (c.tree !== undefined) assert.deepEqual(tree, c.tree)
       if (c.sexpr !== undefined) assert.equal(sexpr(tree), c.sexpr)
       assert.ok(c.tree !== undefined || c.sexpr !== undefined, 'case has an expectation')
+      if (c.canonical !== undefined) assert.equal(filterToString(tree), c.canonical)
       // and every parsed tree round-trips through filterToString
       assert.deepEqual(parseFilter(filterToString(tree)), tree)
     })
@@ -116,6 +117,26 @@ describe('toSimpleFilter / planFilter: plan.json', () => {
   }
   for (const c of t.plan) {
     it(`plan ${c.filter}`, () => assert.deepEqual(planFilter(parseFilter(c.filter)), c.plan))
+  }
+})
+
+describe('parseInstant / compareInstants: datetime.json', () => {
+  const t = fixture<{ cases: Array<{ a: string, b: string, cmp: number }>, invalid: string[], requireTime: string[] }>('datetime.json')
+  for (const c of t.cases) {
+    it(`${c.a} vs ${c.b}`, () => {
+      const a = parseInstant(c.a)
+      const b = parseInstant(c.b)
+      assert.ok(a !== undefined && b !== undefined, 'both parse')
+      assert.equal(Math.sign(compareInstants(a, b)), c.cmp)
+      assert.equal(Math.sign(compareInstants(b, a)), -c.cmp || 0)
+    })
+  }
+  for (const s of t.invalid) it(`invalid ${JSON.stringify(s)}`, () => assert.equal(parseInstant(s), undefined))
+  for (const s of t.requireTime) {
+    it(`date only ${s} with requireTime`, () => {
+      assert.equal(parseInstant(s, true), undefined)
+      assert.notEqual(parseInstant(s), undefined)
+    })
   }
 })
 
