@@ -26,6 +26,7 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     scimVersion: g.scim.version,
     skipMetaLocation: g.scim.skipMetaLocation,
     usePutSoftSync: g.scim.usePutSoftSync,
+    groupMemberOfUser: g.scim.groupMemberOfUser,
     entities: Object.keys(config.endpoint.entity ?? {}),
     maxPayloadBytes: g.payloadSize,
     bulk: { maxOperations: 1000, maxPayloadSize: g.payloadSize },

@@ -42,7 +42,8 @@ export class ScimGateway {
       usePutSoftSync: this.options.usePutSoftSync,
       skipMetaLocation: this.options.skipMetaLocation,
       defaultCount: this.options.defaultCount,
-      maxResults: this.options.maxResults
+      maxResults: this.options.maxResults,
+      groupMemberOfUser: this.options.groupMemberOfUser
     })
     this.app = createGatewayApp({ service: this.service, options: this.options, log: this.log })
   }

@@ -40,6 +40,8 @@ export interface GatewayOptions {
   scimVersion: ScimVersion
   skipMetaLocation: boolean
   usePutSoftSync: boolean
+  /** Group membership is stored on users: member changes become modifyUser calls. */
+  groupMemberOfUser: boolean
   /** PATCH answers 200 with the resource instead of 204 (Entra ID expects 204; some IdPs want the body). */
   patchReturnsResource: boolean
   /** Configured baseEntities (`endpoint.entity.<name>`); a path segment naming another one is a 404. */
@@ -73,6 +75,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   scimVersion: '2.0',
   skipMetaLocation: false,
   usePutSoftSync: false,
+  groupMemberOfUser: false,
   patchReturnsResource: false,
   entities: [],
   maxPayloadBytes: 1024 * 1024,

@@ -17,6 +17,7 @@ import { SCHEMA_GROUP, SCHEMA_USER } from '../scim/schema/definitions.ts'
 import type { RequestContext, ResourceKind } from './context.ts'
 import { fetchWithPlan } from './filter-plan.ts'
 import { softSyncMerge } from './soft-sync.ts'
+import { applyMembershipToUsers, memberDelta, membersFromUsers } from './member-of-user.ts'
 
 export interface ServiceOptions {
   plugin: ScimPlugin
@@ -26,6 +27,8 @@ export interface ServiceOptions {
   defaultCount: number
   /** Upper bound for `count`. */
   maxResults: number
+  /** Group membership lives on users (`scim.groupMemberOfUser`). */
+  groupMemberOfUser?: boolean
 }
 
 export interface ListQuery {
@@ -99,7 +102,8 @@ export class ScimService {
     const pctx = this.pluginContext(rc)
     const fetched = await fetchWithPlan(get, base, this.plugin.capabilities?.filter ?? 'simple', pctx)
     if (fetched.exact !== undefined) {
-      return { Resources: fetched.resources.map(r => this.decorate(kind, r, rc)), totalResults: fetched.exact.totalResults, startIndex }
+      const page = await this.withMembers(kind, fetched.resources, rc)
+      return { Resources: page.map(r => this.decorate(kind, r, rc)), totalResults: fetched.exact.totalResults, startIndex }
     }
     let all = fetched.resources
     if (q.filter !== undefined) {
@@ -107,13 +111,14 @@ export class ScimService {
       all = all.filter(match)
     }
     if (q.sortBy !== undefined && q.sortBy !== '') all = sortResources(all, q.sortBy, q.sortOrder ?? 'ascending', k.schema)
-    const page = all.slice(startIndex - 1, startIndex - 1 + count)
+    const page = await this.withMembers(kind, all.slice(startIndex - 1, startIndex - 1 + count), rc)
     return { Resources: page.map(r => this.decorate(kind, r, rc)), totalResults: all.length, startIndex }
   }
 
   /** One resource by id (404 when the plugin does not return it). */
   async get (kind: ResourceKind, id: string, rc: RequestContext): Promise<ScimResource> {
-    return this.decorate(kind, await this.fetchRaw(kind, id, rc), rc)
+    const [r] = await this.withMembers(kind, [await this.fetchRaw(kind, id, rc)], rc)
+    return this.decorate(kind, r ?? {}, rc)
   }
 
   async create (kind: ResourceKind, input: unknown, rc: RequestContext): Promise<ScimResource> {
@@ -121,8 +126,14 @@ export class ScimService {
     const create = this.plugin[k.create]?.bind(this.plugin)
     if (create === undefined) throw new NotImplementedError(`${k.create} is not implemented by plugin ${this.plugin.name}`)
     const resource = validateResource(input, k.schema, 'create')
-    const created = await create(resource, this.pluginContext(rc))
+    const membersOnUsers = kind === 'Groups' && this.opts.groupMemberOfUser === true
+    const toCreate = membersOnUsers ? withoutMembers(resource) : resource
+    const created = await create(toCreate, this.pluginContext(rc))
     if (typeof created?.id !== 'string' || created.id === '') throw new ScimError(500, undefined, `plugin ${this.plugin.name} ${k.create} returned no id`)
+    if (membersOnUsers) {
+      await applyMembershipToUsers(this.plugin, { ...toCreate, id: created.id }, memberDelta({}, resource), this.pluginContext(rc))
+      return await this.get(kind, created.id, rc)
+    }
     // a plugin that returns only the id: read the full resource back
     const full = Object.keys(created).length <= 2 ? await this.fetchRaw(kind, created.id, rc) : created
     return this.decorate(kind, full, rc)
@@ -132,7 +143,7 @@ export class ScimService {
   async replace (kind: ResourceKind, id: string, input: unknown, rc: RequestContext, pre: Preconditions = {}): Promise<ScimResource> {
     const k = KINDS[kind]
     const incoming = validateResource(input, k.schema, 'replace')
-    const current = await this.fetchRaw(kind, id, rc)
+    const current = await this.fetchCurrent(kind, id, rc)
     this.checkPreconditions('PUT', current, pre)
     const next = this.opts.usePutSoftSync ? softSyncMerge(current, incoming, k.schema) : withServerAttributes(incoming, current, k.schema)
     return await this.modify(kind, id, current, next, rc)
@@ -141,7 +152,7 @@ export class ScimService {
   /** PATCH with already-parsed operations. */
   async patch (kind: ResourceKind, id: string, ops: PatchOperation[], rc: RequestContext, pre: Preconditions = {}): Promise<ScimResource> {
     const k = KINDS[kind]
-    const current = await this.fetchRaw(kind, id, rc)
+    const current = await this.fetchCurrent(kind, id, rc)
     this.checkPreconditions('PATCH', current, pre)
     // custom (schema-less) attributes are common with scimgateway plugins: accept them
     const next = applyPatch(current, ops, k.schema, { allowUnknownAttributes: true })
@@ -182,6 +193,15 @@ export class ScimService {
   }
 
   private async modify (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext): Promise<ScimResource> {
+    if (kind === 'Groups' && this.opts.groupMemberOfUser === true) {
+      await applyMembershipToUsers(this.plugin, next, memberDelta(current, next), this.pluginContext(rc))
+      await this.modifyPlain(kind, id, withoutMembers(current), withoutMembers(next), rc)
+      return await this.get(kind, id, rc)
+    }
+    return await this.modifyPlain(kind, id, current, next, rc)
+  }
+
+  private async modifyPlain (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext): Promise<ScimResource> {
     const k = KINDS[kind]
     const operations = diffResources(current, next, k.schema)
     if (operations.length === 0) return this.decorate(kind, current, rc)
@@ -190,6 +210,19 @@ export class ScimService {
     const mod: Modification = { resource: next, operations }
     const result = await modify(id, mod, this.pluginContext(rc))
     return this.decorate(kind, result ?? await this.fetchRaw(kind, id, rc), rc)
+  }
+
+  /** The current state as clients see it (with groupMemberOfUser: members included). */
+  private async fetchCurrent (kind: ResourceKind, id: string, rc: RequestContext): Promise<ScimResource> {
+    const [r] = await this.withMembers(kind, [await this.fetchRaw(kind, id, rc)], rc)
+    return r ?? await this.fetchRaw(kind, id, rc)
+  }
+
+  /** With groupMemberOfUser, a group's members come from the users' `groups`. */
+  private async withMembers (kind: ResourceKind, groups: ScimResource[], rc: RequestContext): Promise<ScimResource[]> {
+    if (kind !== 'Groups' || this.opts.groupMemberOfUser !== true) return groups
+    const ctx = this.pluginContext(rc)
+    return await Promise.all(groups.map(async g => typeof g.id === 'string' ? { ...g, members: await membersFromUsers(this.plugin, g.id, ctx) } : g))
   }
 
   private checkPreconditions (method: string, current: ScimResource, pre: Preconditions): void {
@@ -228,6 +261,12 @@ export class ScimService {
     out.meta = meta
     return out
   }
+}
+
+function withoutMembers (r: ScimResource): ScimResource {
+  const out = { ...r }
+  delete out.members
+  return out
 }
 
 /** `schemas` as RFC 7643 §3 means it: the core schema plus the extensions whose data the resource holds. */
