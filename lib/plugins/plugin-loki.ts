@@ -1,7 +1,10 @@
 // plugin-loki: the default embedded store of the gateway. Users and groups live in memory (Maps with
 // indexes on id, userName, externalId, displayName, emails.value, members.value) and, when
-// persistent, in an append-only journal file (see loki/journal.ts). The name is kept from
-// scimgateway for familiarity; LokiJS itself is not used (see the README section of the report).
+// persistent, in an append-only journal file (see loki/journal.ts).
+// The name is kept from scimgateway; LokiJS itself is not used: it is unmaintained, persists by
+// rewriting the whole database on an autosave interval (writes acknowledged in between are lost on
+// a crash), adds its own `meta`/`$loki` to documents, and has no case-insensitive unique index.
+// A scimgateway LokiJS loki.db is imported once on start (loki/lokijs-import.ts).
 import { InvalidValueError, ScimError } from '../scim/errors.ts'
 import { isJsonObject } from '../scim/types.ts'
 import type { GetQuery, GetResult, Logger, Modification, PluginContext, ScimPlugin, ScimResource } from './types.ts'
