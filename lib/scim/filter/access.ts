@@ -28,7 +28,8 @@ export function getCI (obj: JsonObject, name: string): JsonValue | undefined {
  * The value of the top-level attribute `path` names (before any sub-attribute is applied), or undefined.
  * - `uri` given and the resource has an object under that URN key (a schema extension): look inside it;
  *   `attr === ''` returns the extension object itself.
- * - `uri` given but no such object (e.g. the core schema URN): the attribute at top level.
+ * - `uri` given but no such object: a top-level key spelled `uri:attr` (flat storage), else the attribute
+ *   at top level (the core schema URN qualifies top-level attributes).
  * - no `uri`: the attribute at top level, else (leniency for IdPs) the first extension object
  *   (`urn:` key) that has it.
  */
@@ -37,7 +38,10 @@ export function getTopValue (resource: JsonObject, path: AttrPath): JsonValue | 
     const k = findKey(resource, path.uri)
     const ext = k === undefined ? undefined : resource[k]
     if (isJsonObject(ext)) return path.attr === '' ? ext : getCI(ext, path.attr)
-    return path.attr === '' ? undefined : getCI(resource, path.attr)
+    if (path.attr === '') return undefined
+    // some stores keep extension attributes flat under their full name
+    const flat = getCI(resource, `${path.uri}:${path.attr}`)
+    return flat !== undefined ? flat : getCI(resource, path.attr)
   }
   const v = getCI(resource, path.attr)
   return v !== undefined ? v : getFromExtensions(resource, path.attr)
@@ -46,7 +50,8 @@ export function getTopValue (resource: JsonObject, path: AttrPath): JsonValue | 
 /** Looks `attr` up in the schema-extension objects (keys starting with `urn:`) of a resource. */
 export function getFromExtensions (resource: JsonObject, attr: string): JsonValue | undefined {
   for (const k in resource) {
-    if (k.length > 4 && k.charCodeAt(3) === 58 && k.slice(0, 3).toLowerCase() === 'urn') {
+    // keys starting with "urn:" in any case, tested without allocating
+    if (k.length > 4 && k.charCodeAt(3) === 58 && (k.charCodeAt(0) | 32) === 117 && (k.charCodeAt(1) | 32) === 114 && (k.charCodeAt(2) | 32) === 110) {
       const ext = resource[k]
       if (isJsonObject(ext)) {
         const v = getCI(ext, attr)

@@ -163,6 +163,9 @@ describe('access helpers', () => {
     assert.deepEqual(getAttributeValues(u5, { attr: 'emails', sub: 'value' }), ['case@example.com'])
     assert.deepEqual(getAttributeValues(u4, { attr: 'nickName' }), [])
     assert.deepEqual(getAttributeValues(u4, { attr: 'missing', sub: 'x' }), [])
+    const flat: JsonObject = { [`${ENT}:manager`]: { value: 'm1' }, [`${ENT}:department`]: 'R&D' }
+    assert.deepEqual(getAttributeValues(flat, { uri: ENT, attr: 'manager', sub: 'value' }), ['m1'])
+    assert.deepEqual(getAttributeValues(flat, { uri: ENT, attr: 'Department' }), ['R&D'])
   })
 })
 
