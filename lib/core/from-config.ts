@@ -27,6 +27,7 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     skipMetaLocation: g.scim.skipMetaLocation,
     usePutSoftSync: g.scim.usePutSoftSync,
     groupMemberOfUser: g.scim.groupMemberOfUser,
+    skipTypeConvert: g.scim.skipTypeConvert,
     entities: Object.keys(config.endpoint.entity ?? {}),
     maxPayloadBytes: g.payloadSize,
     bulk: { maxOperations: 1000, maxPayloadSize: g.payloadSize },

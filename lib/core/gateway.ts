@@ -43,7 +43,8 @@ export class ScimGateway {
       skipMetaLocation: this.options.skipMetaLocation,
       defaultCount: this.options.defaultCount,
       maxResults: this.options.maxResults,
-      groupMemberOfUser: this.options.groupMemberOfUser
+      groupMemberOfUser: this.options.groupMemberOfUser,
+      skipTypeConvert: this.options.skipTypeConvert
     })
     this.app = createGatewayApp({ service: this.service, options: this.options, log: this.log })
   }

@@ -40,6 +40,8 @@ export interface GatewayOptions {
   scimVersion: ScimVersion
   skipMetaLocation: boolean
   usePutSoftSync: boolean
+  /** true: plugins see plain SCIM only; false: scimgateway's type-converted form as well (Modification.typeConverted). */
+  skipTypeConvert: boolean
   /** Group membership is stored on users: member changes become modifyUser calls. */
   groupMemberOfUser: boolean
   /** PATCH answers 200 with the resource instead of 204 (Entra ID expects 204; some IdPs want the body). */
@@ -76,6 +78,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   skipMetaLocation: false,
   usePutSoftSync: false,
   groupMemberOfUser: false,
+  skipTypeConvert: true,
   patchReturnsResource: false,
   entities: [],
   maxPayloadBytes: 1024 * 1024,

@@ -18,6 +18,7 @@ import type { RequestContext, ResourceKind } from './context.ts'
 import { fetchWithPlan } from './filter-plan.ts'
 import { softSyncMerge } from './soft-sync.ts'
 import { applyMembershipToUsers, memberDelta, membersFromUsers } from './member-of-user.ts'
+import { TYPE_CONVERTED_ATTRIBUTES, fromTypeConverted, operationsToTypeConverted } from '../scim/convert/typeconvert.ts'
 
 export interface ServiceOptions {
   plugin: ScimPlugin
@@ -29,6 +30,8 @@ export interface ServiceOptions {
   maxResults: number
   /** Group membership lives on users (`scim.groupMemberOfUser`). */
   groupMemberOfUser?: boolean
+  /** false = scimgateway's type-converted form: Modification.typeConverted is filled and plugin results may use it. */
+  skipTypeConvert?: boolean
 }
 
 export interface ListQuery {
@@ -101,6 +104,7 @@ export class ScimService {
     if (q.sortOrder !== undefined) base.sortOrder = q.sortOrder
     const pctx = this.pluginContext(rc)
     const fetched = await fetchWithPlan(get, base, this.plugin.capabilities?.filter ?? 'simple', pctx)
+    if (this.opts.skipTypeConvert === false) fetched.resources = fetched.resources.map(r => this.normalize(r))
     if (fetched.exact !== undefined) {
       const page = await this.withMembers(kind, fetched.resources, rc)
       return { Resources: page.map(r => this.decorate(kind, r, rc)), totalResults: fetched.exact.totalResults, startIndex }
@@ -189,7 +193,7 @@ export class ScimService {
     }, this.pluginContext(rc))
     const found = res.Resources.find(r => r.id === id)
     if (found === undefined) throw new NotFoundError(`${k.resourceType} ${JSON.stringify(id)} not found`)
-    return found
+    return this.normalize(found)
   }
 
   private async modify (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext): Promise<ScimResource> {
@@ -208,8 +212,14 @@ export class ScimService {
     const modify = this.plugin[k.modify]?.bind(this.plugin)
     if (modify === undefined) throw new NotImplementedError(`${k.modify} is not implemented by plugin ${this.plugin.name}`)
     const mod: Modification = { resource: next, operations }
+    if (this.opts.skipTypeConvert === false) mod.typeConverted = operationsToTypeConverted(operations, next, current)
     const result = await modify(id, mod, this.pluginContext(rc))
     return this.decorate(kind, result ?? await this.fetchRaw(kind, id, rc), rc)
+  }
+
+  /** Plain SCIM from a plugin result (scimgateway plugins may answer in type-converted form). */
+  private normalize (r: ScimResource): ScimResource {
+    return this.opts.skipTypeConvert === false && isTypeConverted(r) ? fromTypeConverted(r) : r
   }
 
   /** The current state as clients see it (with groupMemberOfUser: members included). */
@@ -261,6 +271,12 @@ export class ScimService {
     out.meta = meta
     return out
   }
+}
+
+/** A plugin result in type-converted form: some multi-valued attribute is an object keyed by type. */
+function isTypeConverted (r: ScimResource): boolean {
+  for (const a of TYPE_CONVERTED_ATTRIBUTES) if (isJsonObject(r[a])) return true
+  return false
 }
 
 function withoutMembers (r: ScimResource): ScimResource {

@@ -67,6 +67,12 @@ export interface Modification {
   resource: ScimResource
   /** The minimal list of changes from the current state to `resource`. */
   operations: PatchOperation[]
+  /**
+   * Only with `scim.skipTypeConvert: false`: the changed attributes in scimgateway's type-converted
+   * form (multi-valued attributes keyed by type, removed elements marked `operation: "delete"`), for
+   * plugins ported from scimgateway.
+   */
+  typeConverted?: JsonObject
 }
 
 /** Arguments of the API-gateway routes (`/api`, `/pub/api`). */

@@ -60,3 +60,27 @@ test('group member changes become user groups changes, and members are read from
   assert.deepEqual(got.body.members.map(m => m.value), [b])
   assert.ok(plugin.calls.some(c => c.startsWith(`modifyUser ${a}`) && c.includes('remove')))
 })
+
+test('skipTypeConvert false: modifications carry the type-converted attrObj; type-converted results are read back as SCIM', async () => {
+  const plugin = memberOfPlugin()
+  const seen: Array<Record<string, unknown> | undefined> = []
+  const modifyUser = plugin.modifyUser?.bind(plugin)
+  plugin.modifyUser = async (id, mod, ctx) => {
+    seen.push(mod.typeConverted)
+    await modifyUser?.(id, mod, ctx)
+    // answer the way a scimgateway plugin stores it: emails keyed by type
+    const stored = plugin.users.get(id) as ScimResource
+    const emails = Object.fromEntries((stored.emails as Array<{ type: string, value: string }>).map(e => [e.type, e]))
+    plugin.users.set(id, { ...stored, emails })
+    return undefined
+  }
+  const h = await harness({ plugin, options: { skipTypeConvert: false } })
+  const id = (await h.json<{ id: string }>('POST', '/Users', user('tc', { emails: [{ type: 'work', value: 'w@x.org' }, { type: 'home', value: 'h@x.org' }] }))).body.id
+  const r = await h.req('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'emails[type eq "home"]' }, { op: 'replace', path: 'emails[type eq "work"].value', value: 'w2@x.org' }] })
+  assert.equal(r.status, 204)
+  const attrObj = seen[0] as { emails: Record<string, { value: string, operation?: string }> }
+  assert.equal(attrObj.emails.work?.value, 'w2@x.org')
+  assert.equal(attrObj.emails.home?.operation, 'delete')
+  const got = await h.json<{ emails: Array<{ type: string, value: string }> }>('GET', `/Users/${id}`)
+  assert.deepEqual(got.body.emails, [{ type: 'work', value: 'w2@x.org' }])
+})

@@ -201,7 +201,8 @@ function changedValue (t: Touch, a: JsonValue | undefined, b: JsonValue | undefi
       }
       for (const v of t.values) {
         const el = before.find(x => x.value === v)
-        if (el !== undefined && !after.some(x => x.value === v) && !result.some(x => x.value === v)) result.push({ ...(copy(el) as JsonObject), operation: 'delete' })
+        // an element whose type is still present was replaced, not deleted (scimgateway keys by type)
+        if (el !== undefined && !afterTypes.has(el.type) && !after.some(x => x.value === v) && !result.some(x => x.value === v)) result.push({ ...(copy(el) as JsonObject), operation: 'delete' })
       }
     } else {
       const named = [...t.types].filter(ty => !afterTypes.has(ty))
