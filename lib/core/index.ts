@@ -1,0 +1,12 @@
+// Public API of the gateway core: the ScimGateway class, its options, the service (for the stream
+// module and embedders) and the config-driven launcher used by index.ts.
+export { ScimGateway, type ScimGatewayInit } from './gateway.ts'
+export {
+  gatewayOptions, DEFAULT_GATEWAY_OPTIONS, type GatewayOptions, type RequestGate, type PrincipalGate,
+  type AuthObserver, type RequestForwarder, type TlsOptions
+} from './options.ts'
+export { ScimService, schemaOf, parseOptionalFilter, type ServiceOptions, type ListQuery, type ListResult, type Preconditions } from './service.ts'
+export type { RequestContext, ResourceKind } from './context.ts'
+export { parseRoutePath, type RoutePath, type RouteResource } from './route-path.ts'
+export { runGateway, type PluginFactory, type RunOptions } from './run.ts'
+export { gatewayOptionsFromConfig, authenticatorsFromConfig, type AuthenticatorFactory } from './from-config.ts'
