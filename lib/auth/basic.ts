@@ -23,11 +23,17 @@ export function parseBasic (header: string): { username: string, password: strin
  */
 export function basicAuthenticator (entries: readonly BasicEntry[]): Authenticator {
   const usable = entries.filter(e => e.username !== '' && e.password !== '')
+  // Verified headers (exact string) → result, so a busy client does not pay two SHA-256 per request.
+  // Only successes are cached, bounded; a lookup compares whole header strings, which reveals
+  // nothing about a password that was not already presented correctly.
+  const verified = new Map<string, AuthResult>()
   return {
     scheme: 'Basic',
     authenticate (req): AuthResult {
       const h = req.authorization
       if (h === undefined || !/^basic\b/i.test(h)) return { kind: 'skip' }
+      const hit = verified.get(h)
+      if (hit !== undefined) return hit
       const cred = parseBasic(h)
       if (cred === undefined) return { kind: 'fail', reason: 'malformed Basic credentials' }
       let found: BasicEntry | undefined
@@ -36,10 +42,13 @@ export function basicAuthenticator (entries: readonly BasicEntry[]): Authenticat
         if (ok && found === undefined) found = e
       }
       if (found === undefined) return { kind: 'fail', reason: `Basic credentials rejected for user "${cred.username.slice(0, 64)}"` }
-      return {
+      const ok: AuthResult = {
         kind: 'ok',
         principal: { name: found.username, method: 'basic', readOnly: found.readOnly === true, baseEntities: found.baseEntities ?? [] }
       }
+      if (verified.size >= 256) verified.clear()
+      verified.set(h, ok)
+      return ok
     }
   }
 }

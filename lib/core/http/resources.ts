@@ -23,8 +23,17 @@ export interface ResourceRouteOptions {
 
 type Projector = (r: ScimResource) => ScimResource
 
+const defaultProjectors = new Map<ResourceKind, Projector>()
+
+/** Compiled projection; the default one (no attributes asked) is compiled once per resource type. */
 function projector (kind: ResourceKind, attributes: string[], excludedAttributes: string[]): Projector {
-  return compileProjection({ attributes, excludedAttributes }, schemaOf(kind))
+  if (attributes.length > 0 || excludedAttributes.length > 0) return compileProjection({ attributes, excludedAttributes }, schemaOf(kind))
+  let p = defaultProjectors.get(kind)
+  if (p === undefined) {
+    p = compileProjection({}, schemaOf(kind))
+    defaultProjectors.set(kind, p)
+  }
+  return p
 }
 
 function outgoing (r: ScimResource, kind: ResourceKind, version: ScimVersion, project: Projector): ScimResource {
