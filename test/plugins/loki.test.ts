@@ -193,6 +193,30 @@ describe('plugin-loki', () => {
       assert.ok(!(await readFile(file, 'utf8')).includes('hunter2'))
     })
 
+    it('refuses a journal locked by another live process; takes over a stale lock', async () => {
+      const file = newFile()
+      await writeFile(file + '.lock', String(process.ppid))
+      const q = createLokiPlugin({ persistence: { file } })
+      await assert.rejects(q.start?.(silentLogger) ?? Promise.resolve(), /in use by process/)
+      await writeFile(file + '.lock', '2147483646')
+      const p = await started({ persistence: { file } })
+      assert.equal((await readFile(file + '.lock', 'utf8')).trim(), String(process.pid))
+      await p.stop()
+      assert.ok(!existsSync(file + '.lock'))
+    })
+
+    it('ignores a temp file left by a crash during compaction, and creates missing directories', async () => {
+      const file = join(dir, 'nested', 'deeper', 'loki.db')
+      let p = await started({ persistence: { file }, demoData: false })
+      await p.createUser({ userName: 'survivor' }, ctx())
+      await p.stop()
+      await writeFile(file + '.tmp', '{"scimLokiJournal":1}\n{"op":"entity"}\n')
+      p = await started({ persistence: { file }, demoData: false })
+      assert.ok(await user(p, 'survivor'))
+      assert.ok(!existsSync(file + '.tmp'))
+      await p.stop()
+    })
+
     it('compacts the journal when it grows past the threshold; the state survives', async () => {
       const file = newFile()
       let p = await started({ persistence: { file, compactThreshold: 20 }, demoData: false })

@@ -6,10 +6,11 @@
 // - `append()` resolves only after the line is written and (unless `fsync: false`) fdatasync'ed;
 //   writers that arrive while a write is in flight share the next write + fsync (group commit).
 // - A torn last line (crash mid-write) is ignored on load and cut off the file before appending.
+// - `<file>.lock` keeps a second process off the same journal.
 // - A LokiJS database left by scimgateway's plugin-loki is imported once (see lokijs-import.ts).
 // - Compaction writes the live state to `<file>.tmp`, fsyncs it, renames it over the journal and
 //   fsyncs the directory: at every instant the file on disk is either the old or the new journal.
-import { access, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises'
+import { access, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ScimError } from '../../scim/errors.ts'
 import type { Logger } from '../../logging/types.ts'
@@ -46,6 +47,17 @@ export class Journal {
    * Throws an Error naming the file and line when the file is not a journal or is corrupt before its end.
    */
   static async open (opts: JournalOptions, apply: (rec: JournalRecord) => void): Promise<Journal> {
+    await mkdir(dirname(opts.file), { recursive: true })
+    await acquireLock(opts.file)
+    try {
+      return await Journal.load(opts, apply)
+    } catch (e) {
+      await releaseLock(opts.file)
+      throw e
+    }
+  }
+
+  private static async load (opts: JournalOptions, apply: (rec: JournalRecord) => void): Promise<Journal> {
     await rm(opts.file + '.tmp', { force: true }) // left over by a crash during compaction
     let text: string | undefined
     try { text = await readFile(opts.file, 'utf8') } catch (e) { if (!isNoEnt(e)) throw e }
@@ -92,6 +104,7 @@ export class Journal {
       await this.idle
     }
     await this.fh.close()
+    await releaseLock(this.opts.file)
   }
 
   private kick (): void {
@@ -175,6 +188,34 @@ async function importLokiJs (text: string, opts: JournalOptions): Promise<string
   await syncDir(dirname(opts.file))
   opts.log.info('plugin-loki: imported a LokiJS database', { file: opts.file, backup, resources: records.length - 1 })
   return journal
+}
+
+/**
+ * Takes `<file>.lock` (holding our pid), so that a second process cannot open the same journal:
+ * its appends would interleave and its compaction would replace the file under the first one.
+ * A lock whose process is gone (crash, container restart: same pid as ours) is taken over.
+ */
+async function acquireLock (file: string): Promise<void> {
+  const lock = file + '.lock'
+  try {
+    await writeFile(lock, String(process.pid), { flag: 'wx' })
+    return
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'EEXIST') throw e
+  }
+  const pid = Number((await readFile(lock, 'utf8')).trim())
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+    throw new Error(`${file} is in use by process ${pid} (lock file ${lock}); one journal serves one gateway process`)
+  }
+  await writeFile(lock, String(process.pid))
+}
+
+async function releaseLock (file: string): Promise<void> {
+  await rm(file + '.lock', { force: true })
+}
+
+function isAlive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (e) { return (e as { code?: unknown }).code === 'EPERM' }
 }
 
 async function exists (file: string): Promise<boolean> {
