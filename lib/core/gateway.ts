@@ -10,6 +10,15 @@ import { gatewayOptions, type GatewayOptions } from './options.ts'
 import { ScimService } from './service.ts'
 import { createGatewayApp } from './http/app.ts'
 
+/** The part of Bun's API the gateway uses (typed here so Node builds need no Bun types). */
+interface BunServer { port: number, stop: (closeActive?: boolean) => void }
+interface BunApi { serve: (opts: Record<string, unknown>) => BunServer }
+
+function bunRuntime (): BunApi | undefined {
+  const b = (globalThis as { Bun?: BunApi }).Bun
+  return b !== undefined && typeof b.serve === 'function' ? b : undefined
+}
+
 export interface ScimGatewayInit {
   plugin: ScimPlugin
   options: Partial<GatewayOptions>
@@ -31,6 +40,7 @@ export class ScimGateway {
   readonly app: Hono
   private readonly log: Logger
   private server: ServerType | undefined
+  private bunServer: BunServer | undefined
   private boundPort: number | undefined
 
   constructor (init: ScimGatewayInit) {
@@ -65,6 +75,22 @@ export class ScimGateway {
       this.log.warn('no authentication method is configured: every request will be refused with 401')
     }
     const hostname = this.options.localhostOnly ? '127.0.0.1' : undefined
+    const bun = bunRuntime()
+    if (bun !== undefined) {
+      // the same Hono app on Bun's own server
+      const tls = this.options.tls
+      const server = bun.serve({
+        fetch: this.app.fetch,
+        port: this.options.port,
+        ...(hostname !== undefined ? { hostname } : {}),
+        idleTimeout: Math.min(255, Math.ceil(this.options.idleTimeoutMs / 1000)),
+        ...(tls !== undefined ? { tls: { key: tls.key, cert: tls.cert, ca: tls.ca, passphrase: tls.passphrase, requestCert: tls.requestCert } } : {})
+      })
+      this.boundPort = server.port
+      this.bunServer = server
+      this.log.info(`${this.plugin.name} listening on port ${server.port} (Bun)`)
+      return
+    }
     await new Promise<void>((resolve, reject) => {
       const tls = this.options.tls
       const https = tls === undefined
@@ -92,6 +118,10 @@ export class ScimGateway {
   }
 
   async stop (): Promise<void> {
+    if (this.bunServer !== undefined) {
+      this.bunServer.stop(true)
+      this.bunServer = undefined
+    }
     const server = this.server
     this.server = undefined
     if (server !== undefined) {
