@@ -87,9 +87,6 @@ export class Journal {
     return p
   }
 
-  /** Asks for a compaction after the pending writes (runs in the background). */
-  requestCompaction (): void { this.compactRequested = true; this.kick() }
-
   /** Number of lines (mutations) in the journal, header excluded. */
   get size (): number { return this.lines }
 
