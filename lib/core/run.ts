@@ -51,5 +51,7 @@ export async function runGateway (name: string, makePlugin: PluginFactory, opts:
   }
   process.once('SIGTERM', shutdown)
   process.once('SIGINT', shutdown)
+  // a plugin's stray promise must not take the gateway down: log it and keep serving
+  process.on('unhandledRejection', (reason) => { log.error(`unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`) })
   return gateway
 }
