@@ -1,0 +1,28 @@
+// The shape of a mapper function: how many arguments it takes and how it computes its value.
+import type { Value } from './values.ts'
+
+/** What a function sees besides its arguments. */
+export interface FnContext {
+  /** The evaluation's "now" (one instant per mapped user). */
+  now: Date
+  /** The entry's map_to, for SelectUniqueValue's uniqueness check. */
+  mapTo: string
+  /** Uniqueness check for SelectUniqueValue (see CompileMapperOptions.isUnique). */
+  isUnique: ((mapTo: string, value: string) => boolean) | undefined
+}
+
+/** A function the mapper evaluates. Arguments are evaluated first (omitted ones are undefined). */
+export interface FnDef {
+  /** Canonical spelling (as Microsoft / SCIM Stream write it). */
+  name: string
+  min: number
+  max: number
+  /** False for Now/Guid/RandomString: never folded into a constant. */
+  pure: boolean
+  call: (args: Value[], ctx: FnContext) => Value
+}
+
+/** Shorthand for defining functions. */
+export function fn (name: string, min: number, max: number, call: FnDef['call'], pure = true): FnDef {
+  return { name, min, max, call, pure }
+}
