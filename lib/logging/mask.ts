@@ -29,7 +29,7 @@ export interface Masker {
  * maskSecrets({ op: 'replace', path: 'password', value: 'x' }) // → { op: 'replace', path: 'password', value: '********' }
  */
 export function maskSecrets (value: unknown, extraKeys?: readonly string[]): unknown {
-  return createMasker(extraKeys).maskSecrets(value)
+  return maskerFor(extraKeys).maskSecrets(value)
 }
 
 /**
@@ -43,18 +43,25 @@ export function maskSecrets (value: unknown, extraKeys?: readonly string[]): unk
  * maskText('connect https://admin:pw@host/x')  // → 'connect https://admin:********@host/x'
  */
 export function maskText (text: string, extraKeys?: readonly string[]): string {
-  return createMasker(extraKeys).maskText(text)
+  return maskerFor(extraKeys).maskText(text)
+}
+
+function maskerFor (extraKeys: readonly string[] | undefined): Masker {
+  return extraKeys === undefined || extraKeys.length === 0 ? builtInMasker : createMasker(extraKeys)
 }
 
 /** Builds a masker whose key set is the built-in one plus `extraKeys` (compiled once). */
 export function createMasker (extraKeys: readonly string[] = []): Masker {
   const extra = new Set(extraKeys.map(normalizeKey).filter(k => k !== ''))
+  // Keys repeat endlessly (requestId, baseEntity, …), so decisions are cached, boundedly.
+  const decided = new Map<string, boolean>()
   const isSecretKey = (key: string): boolean => {
-    const k = normalizeKey(key)
-    if (k === '') return false
-    if (SECRET_KEYS.has(k) || extra.has(k)) return true
-    for (const suffix of SECRET_SUFFIXES) if (k.endsWith(suffix)) return true
-    return false
+    const known = decided.get(key)
+    if (known !== undefined) return known
+    const secret = decideSecret(normalizeKey(key), extra)
+    if (decided.size >= KEY_CACHE_SIZE) decided.clear()
+    decided.set(key, secret)
+    return secret
   }
   const masker: Masker = {
     isSecretKey,
@@ -82,6 +89,15 @@ const SECRET_SUFFIXES = ['password', 'passwd', 'secret', 'token', 'apikey', 'pri
 /** Keys of an object whose `value` a sibling names (`{op, path: 'password', value}`, `{name: 'password', value}`). */
 const NAMING_KEYS = ['path', 'name', 'attribute', 'attr', 'key']
 const VALUE_KEYS = ['value', 'values']
+
+const KEY_CACHE_SIZE = 2000
+
+function decideSecret (k: string, extra: ReadonlySet<string>): boolean {
+  if (k === '') return false
+  if (SECRET_KEYS.has(k) || extra.has(k)) return true
+  for (const suffix of SECRET_SUFFIXES) if (k.endsWith(suffix)) return true
+  return false
+}
 
 function normalizeKey (key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9]/g, '')
@@ -146,31 +162,46 @@ function maskEntries (entries: Array<[string, unknown]>, m: Masker, seen: WeakSe
 const MAX_JSON_SCAN = 1_000_000
 /** At most this many `{`/`[` positions are tried as the start of an embedded JSON document. */
 const MAX_JSON_ATTEMPTS = 64
+/** Bracket matching may scan at most this many times the text length in total (keeps it linear). */
+const JSON_SCAN_BUDGET = 4
 
 function maskString (text: string, m: Masker): string {
-  if (text.length === 0) return text
-  let out = text.length <= MAX_JSON_SCAN ? maskEmbeddedJson(text, m) : text
-  out = out.replace(PEM_PRIVATE_KEY, `$1${MASK}$2`)
-  out = out.replace(URL_CREDENTIALS, `$1$2:${MASK}@`)
-  out = out.replace(JWT, MASK)
+  // Most strings (ids, names, plain messages) contain nothing any rule could match.
+  if (!MAYBE_SECRET.test(text)) return text
+  let out = text
+  const hasQuote = out.includes('"')
+  if (hasQuote && out.length <= MAX_JSON_SCAN && (out.includes('{') || out.includes('['))) out = maskEmbeddedJson(out, m)
+  if (out.includes('PRIVATE KEY')) out = out.replace(PEM_PRIVATE_KEY, `$1${MASK}$2`)
+  if (out.includes('://')) out = out.replace(URL_CREDENTIALS, `$1$2:${MASK}@`)
+  if (out.includes('eyJ')) out = out.replace(JWT, MASK)
   out = out.replace(NKEY_SEED, MASK)
   out = out.replace(COOKIE_HEADER, (all, key: string, sep: string) => `${key}${sep}${MASK}`)
-  out = out.replace(JSON_PAIR, (all, key: string, sep: string, val: string) =>
-    m.isSecretKey(key) && val !== 'null' ? `"${key}"${sep}"${MASK}"` : all)
-  out = out.replace(ESCAPED_JSON_PAIR, (all, key: string, sep: string) =>
-    m.isSecretKey(key) ? `\\"${key}\\"${sep}\\"${MASK}\\"` : all)
-  out = out.replace(PATH_THEN_VALUE, (all, head: string, path: string, mid: string) =>
-    pathNamesSecret(path, m) ? `${head}${path}${mid}"${MASK}"` : all)
-  out = out.replace(VALUE_THEN_PATH, (all, head: string, _val: string, tail: string, path: string) =>
-    pathNamesSecret(path, m) ? `${head}"${MASK}"${tail}${path}` : all)
-  out = out.replace(XML_ELEMENT, (all, open: string, name: string, close: string) =>
-    m.isSecretKey(name.replace(/^[\w-]+:/, '')) ? `${open}${MASK}${close}` : all)
+  if (hasQuote) {
+    out = out.replace(JSON_PAIR, (all, key: string, sep: string, val: string) =>
+      m.isSecretKey(key) && val !== 'null' ? `"${key}"${sep}"${MASK}"` : all)
+    if (out.includes('\\"')) {
+      out = out.replace(ESCAPED_JSON_PAIR, (all, key: string, sep: string) =>
+        m.isSecretKey(key) ? `\\"${key}\\"${sep}\\"${MASK}\\"` : all)
+    }
+    out = out.replace(PATH_THEN_VALUE, (all, head: string, path: string, mid: string) =>
+      pathNamesSecret(path, m) ? `${head}${path}${mid}"${MASK}"` : all)
+    out = out.replace(VALUE_THEN_PATH, (all, head: string, _val: string, tail: string, path: string) =>
+      pathNamesSecret(path, m) ? `${head}"${MASK}"${tail}${path}` : all)
+  }
+  if (out.includes('</')) {
+    out = out.replace(XML_ELEMENT, (all, open: string, name: string, close: string) =>
+      m.isSecretKey(name.replace(/^[\w-]+:/, '')) ? `${open}${MASK}${close}` : all)
+  }
   out = out.replace(KEY_VALUE, (all, pre: string, key: string, sep: string, scheme: string | undefined) =>
     m.isSecretKey(key) ? `${pre}${key}${sep}${scheme ?? ''}${MASK}` : all)
   out = out.replace(AUTH_SCHEME_CREDENTIAL, (all, scheme: string, cred: string) =>
     looksLikeCredential(scheme, cred) ? `${scheme} ${MASK}` : all)
   return out
 }
+
+// Cheap pre-check: every rule below needs one of these (a separator, a quote, a bracket, a tag,
+// a JWT header, a Basic/Bearer scheme or an nkey seed).
+const MAYBE_SECRET = /[=:"<{[]|eyJ|Basic\s|Bearer\s|S[UAONCXP][A-Z2-7]{56}|PRIVATE KEY/
 
 // `-----BEGIN RSA PRIVATE KEY-----…-----END RSA PRIVATE KEY-----`
 const PEM_PRIVATE_KEY = /(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----)/g
@@ -215,10 +246,11 @@ function maskEmbeddedJson (text: string, m: Masker): string {
   let out = ''
   let from = 0
   let attempts = 0
+  const budget = { left: JSON_SCAN_BUDGET * text.length }
   let i = nextOpen(text, 0)
-  while (i !== -1 && attempts < MAX_JSON_ATTEMPTS) {
+  while (i !== -1 && attempts < MAX_JSON_ATTEMPTS && budget.left > 0) {
     attempts++
-    const end = matchingClose(text, i)
+    const end = matchingClose(text, i, budget)
     if (end === -1) { i = nextOpen(text, i + 1); continue }
     const fragment = text.slice(i, end + 1)
     let parsed: unknown
@@ -243,11 +275,12 @@ function nextOpen (text: string, from: number): number {
   return -1
 }
 
-/** Index of the bracket closing the one at `start` (string-aware), or -1. */
-function matchingClose (text: string, start: number): number {
+/** Index of the bracket closing the one at `start` (string-aware), or -1; spends `budget`. */
+function matchingClose (text: string, start: number, budget: { left: number }): number {
   let depth = 0
   let inString = false
   for (let i = start; i < text.length; i++) {
+    if (--budget.left < 0) return -1
     const c = text[i]
     if (inString) {
       if (c === '\\') i++
@@ -263,3 +296,8 @@ function matchingClose (text: string, start: number): number {
   }
   return -1
 }
+
+// The masker for the built-in keys only; its sole state is a bounded memo of key decisions,
+// which cannot change any result, so sharing it is safe.
+// (Defined last: it is built at import time, after every constant above.)
+const builtInMasker = createMasker()

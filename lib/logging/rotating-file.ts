@@ -47,7 +47,7 @@ export class RotatingFile {
     if (this.#closed) return
     const bytes = Buffer.byteLength(text)
     if (this.#stream === undefined) this.#open()
-    else if (this.#size > 0 && this.#size + bytes > this.#opts.maxSize) this.#rotate()
+    if (this.#size > 0 && this.#size + bytes > this.#opts.maxSize) this.#rotate()
     this.#stream?.write(text)
     this.#size += bytes
   }

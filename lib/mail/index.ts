@@ -2,3 +2,4 @@
 
 export { createMailer, type Mailer, type MailerOptions, type MailMessage, type SmtpOptions } from './mailer.ts'
 export { createErrorNotifier, type ErrorNotifier, type ErrorNotifierOptions } from './notifier.ts'
+export { withErrorNotifier } from './notifying-logger.ts'
