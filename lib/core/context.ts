@@ -2,6 +2,7 @@
 import type { Logger } from '../logging/types.ts'
 import type { ScimVersion } from '../scim/types.ts'
 import type { Principal } from '../auth/types.ts'
+import type { NodeIncoming } from './http/body.ts'
 
 export interface RequestContext {
   baseEntity: string | undefined
@@ -14,6 +15,8 @@ export interface RequestContext {
   locationBase: string
   version: ScimVersion
   principal?: Principal
+  /** HTTP only: the Node request stream behind the web Request, read directly for speed. */
+  incoming?: NodeIncoming
 }
 
 export type ResourceKind = 'Users' | 'Groups'

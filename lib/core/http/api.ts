@@ -20,7 +20,7 @@ export async function handleApi (service: ScimService, req: Request, url: URL, r
   const plugin: ScimPlugin = service.plugin
   const fn = isPublic ? plugin.publicApi?.bind(plugin) : plugin[API_METHODS[m]]?.bind(plugin)
   if (fn === undefined) throw new NotImplementedError(`${isPublic ? 'publicApi' : API_METHODS[m]} is not implemented by plugin ${plugin.name}`)
-  const body: JsonValue | undefined = method === 'GET' || method === 'DELETE' ? undefined : await readJsonBody(req, maxBytes)
+  const body: JsonValue | undefined = method === 'GET' || method === 'DELETE' ? undefined : await readJsonBody(req, maxBytes, rc.incoming)
   const apiReq: ApiRequest = { method: m, path: rest.join('/'), query: Object.fromEntries(url.searchParams), body }
   const result = await fn(apiReq, service.pluginContext(rc))
   return jsonResponse(method === 'POST' ? 201 : 200, result)

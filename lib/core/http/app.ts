@@ -12,12 +12,20 @@ import type { ScimService } from '../service.ts'
 import type { RequestContext } from '../context.ts'
 import { parseRoutePath, type RoutePath } from '../route-path.ts'
 import { errorResponse, jsonResponse } from './respond.ts'
+import type { NodeIncoming } from './body.ts'
 import { handleResource } from './resources.ts'
 import { handleDiscovery } from './discovery.ts'
 import { handleBulk } from './bulk.ts'
 import { handleApi, handleRolesOrEntitlements } from './api.ts'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** The Node IncomingMessage behind the request (@hono/node-server passes `{ incoming }`). */
+function nodeIncomingOf (env: unknown): NodeIncoming | undefined {
+  if (typeof env !== 'object' || env === null) return undefined
+  const incoming = (env as { incoming?: NodeIncoming }).incoming
+  return incoming !== undefined && typeof incoming.on === 'function' ? incoming : undefined
+}
 
 /** The client's socket address: @hono/node-server passes `{ incoming }`, Bun passes its server. */
 export function remoteAddressOf (env: unknown): string | undefined {
@@ -55,7 +63,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
     const state: { version: ScimVersion, route?: RoutePath, principal?: Principal } = { version: options.scimVersion }
     let res: Response
     try {
-      res = await handle(req, url, method, requestId, state, remoteAddressOf(c.env))
+      res = await handle(req, url, method, requestId, state, c.env)
     } catch (err) {
       res = errorResponse(err, state.version, isScimError(err) && err.status === 401 ? { 'www-authenticate': challenge } : {})
       if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
@@ -67,7 +75,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
     return res
   })
 
-  async function handle (req: Request, url: URL, method: string, requestId: string, state: { version: ScimVersion, route?: RoutePath, principal?: Principal }, remoteAddress: string | undefined): Promise<Response> {
+  async function handle (req: Request, url: URL, method: string, requestId: string, state: { version: ScimVersion, route?: RoutePath, principal?: Principal }, env: unknown): Promise<Response> {
+    const remoteAddress = remoteAddressOf(env)
     const parsed = parseRoutePath(url.pathname, entities)
     for (const gate of options.gates) {
       const stop = await gate(req, { remoteAddress, route: parsed.ok ? parsed.route : undefined })
@@ -108,6 +117,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
       version: state.version
     }
     if (principal !== undefined) rc.principal = principal
+    const incoming = nodeIncomingOf(env)
+    if (incoming !== undefined) rc.incoming = incoming
     const auth = req.headers.get('authorization')
     if (options.passThrough && auth !== null) rc.passThrough = { authorization: auth }
     for (const forward of options.forwarders) {

@@ -9,10 +9,26 @@ export function isJsonContentType (ct: string | null): boolean {
   return type === 'application/json' || type.endsWith('+json') || type === 'text/json' || type === '*/*'
 }
 
-/** Reads at most `limit` bytes of the body; more → 413 (without buffering the rest). */
-export async function readBodyText (req: Request, limit: number): Promise<string> {
+/** The Node request behind @hono/node-server's Request, when there is one. */
+export interface NodeIncoming {
+  on (event: 'data', cb: (chunk: Buffer) => void): unknown
+  on (event: 'end' | 'close', cb: () => void): unknown
+  on (event: 'error', cb: (err: Error) => void): unknown
+  removeAllListeners (): unknown
+  pause (): unknown
+  readableEnded?: boolean
+  complete?: boolean
+}
+
+/**
+ * Reads at most `limit` bytes of the body; more → 413 (without buffering the rest).
+ * With `incoming` (Node), reads the socket stream directly: touching `req.body` on @hono/node-server
+ * converts the Node stream into a web stream, which costs more than the rest of a small request.
+ */
+export async function readBodyText (req: Request, limit: number, incoming?: NodeIncoming): Promise<string> {
   const declared = req.headers.get('content-length')
   if (declared !== null && Number(declared) > limit) throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds the limit of ${limit} bytes`)
+  if (incoming !== undefined && incoming.readableEnded !== true) return await readIncoming(incoming, limit)
   if (req.body === null) return ''
   const reader = req.body.getReader()
   const chunks: Uint8Array[] = []
@@ -30,12 +46,32 @@ export async function readBodyText (req: Request, limit: number): Promise<string
   return Buffer.concat(chunks).toString('utf8')
 }
 
+async function readIncoming (incoming: NodeIncoming, limit: number): Promise<string> {
+  return await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        incoming.removeAllListeners()
+        incoming.pause()
+        reject(new PayloadTooLargeError(`request body exceeds the limit of ${limit} bytes`))
+        return
+      }
+      chunks.push(chunk)
+    })
+    incoming.on('end', () => { resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')) })
+    incoming.on('error', reject)
+    incoming.on('close', () => { if (incoming.complete === false) reject(new InvalidSyntaxError('request body was cut off')) })
+  })
+}
+
 /** Reads the body as JSON. Empty body → undefined. */
-export async function readJsonBody (req: Request, limit: number): Promise<JsonValue | undefined> {
+export async function readJsonBody (req: Request, limit: number, incoming?: NodeIncoming): Promise<JsonValue | undefined> {
   if (!isJsonContentType(req.headers.get('content-type'))) {
     throw new ScimError(415, undefined, `unsupported content type "${req.headers.get('content-type') ?? ''}": use application/scim+json or application/json`)
   }
-  const text = await readBodyText(req, limit)
+  const text = await readBodyText(req, limit, incoming)
   if (text.trim() === '') return undefined
   try {
     return JSON.parse(text) as JsonValue

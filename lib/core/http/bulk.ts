@@ -25,7 +25,7 @@ function target (path: string, entities: ReadonlyMap<string, string>): { kind: R
 
 export async function handleBulk (service: ScimService, req: Request, opts: BulkRouteOptions, rc: RequestContext): Promise<Response> {
   if (req.method.toUpperCase() !== 'POST') throw new ScimError(405, undefined, `${req.method} is not allowed on /Bulk`)
-  const text = await readBodyText(req, opts.maxPayloadSize)
+  const text = await readBodyText(req, opts.maxPayloadSize, rc.incoming)
   let body: unknown
   try { body = JSON.parse(text) } catch { throw new InvalidSyntaxError('bulk request body is not valid JSON') }
   const bulk = parseBulkRequest(body, { maxOperations: opts.maxOperations, maxPayloadSize: opts.maxPayloadSize }, Buffer.byteLength(text))
