@@ -306,8 +306,17 @@ function withServerAttributes (incoming: ScimResource, current: ScimResource, sc
   return next
 }
 
-/** Parses a filter string once (used by the HTTP layer and the stream subscriber). */
+/**
+ * Parses a filter string (used by the HTTP layer and the stream subscriber). Syntax trees are
+ * immutable and clients repeat the same filters, so recent ones are kept in a small bounded cache.
+ */
 export function parseOptionalFilter (text: string | undefined): FilterNode | undefined {
   if (text === undefined || text.trim() === '') return undefined
-  return parseFilter(text)
+  const hit = parsedFilters.get(text)
+  if (hit !== undefined) return hit
+  const node = parseFilter(text)
+  if (parsedFilters.size >= 1000) parsedFilters.clear()
+  parsedFilters.set(text, node)
+  return node
 }
+const parsedFilters = new Map<string, FilterNode>()
