@@ -1,0 +1,126 @@
+// Evaluation of rule trees against a message: whether a rule holds, and which elements of
+// user.groups / user.roles it selects (a comparison on a group/role path that holds selects the
+// elements that matched; `not`, -notmatch and false branches select nothing).
+//
+// Paths: the first segment is `user` (the message's user) or a top-level message field
+// (`initiatedByUpn`). Names match case-insensitively. Over a multi-valued attribute every element is
+// visited. A segment that is not a key of an element but equals the element's `type` selects that
+// element ("type-keyed"): `user.emails.work.value`, `user.roles.<application>.value`.
+import { findKey } from '../../scim/filter/index.ts'
+import { isJsonObject, type JsonObject, type JsonValue } from '../../scim/types.ts'
+import type { RuleNode, RulePath } from './ast.ts'
+
+/** A message as the rules see it: the user and the message's other fields. */
+export interface RuleMessage extends JsonObject { user: JsonObject }
+
+/** Which group/role elements (indices into user.groups / user.roles) a holding rule selects. */
+export interface Selection { all: boolean, groups: ReadonlySet<number> | undefined, roles: ReadonlySet<number> | undefined }
+
+export const NONE: Selection = Object.freeze({ all: false, groups: undefined, roles: undefined })
+const ALL: Selection = Object.freeze({ all: true, groups: undefined, roles: undefined })
+
+type CompareNode = Extract<RuleNode, { kind: 'compare' }>
+type Collection = 'groups' | 'roles'
+
+/** Which collection a path selects in, if any (`user.groups…`, `user.roles…`). */
+export function collectionOf (path: RulePath): Collection | undefined {
+  if (path.segments.length < 2 || (path.segments[0] as string).toLowerCase() !== 'user') return undefined
+  const c = (path.segments[1] as string).toLowerCase()
+  return c === 'groups' || c === 'roles' ? c : undefined
+}
+
+/** Evaluates a tree: undefined when it does not hold, else what it selects. */
+export function evaluateNode (node: RuleNode, msg: RuleMessage): Selection | undefined {
+  switch (node.kind) {
+    case 'all': return ALL
+    case 'compare': return evaluateCompare(node, msg)
+    case 'and': {
+      const l = evaluateNode(node.left, msg)
+      if (l === undefined) return undefined
+      const r = evaluateNode(node.right, msg)
+      return r === undefined ? undefined : merge(l, r)
+    }
+    case 'or': {
+      const l = evaluateNode(node.left, msg)
+      const r = evaluateNode(node.right, msg)
+      if (l === undefined) return r
+      return r === undefined ? l : merge(l, r)
+    }
+    case 'not': return evaluateNode(node.expr, msg) === undefined ? NONE : undefined
+  }
+}
+
+/** Indices of the collection's elements a comparison matches (for -exclude). */
+export function matchedElements (node: CompareNode, msg: RuleMessage): { collection: Collection, indices: Set<number> } | undefined {
+  const collection = collectionOf(node.path)
+  if (collection === undefined) return undefined
+  return { collection, indices: matchIndices(node, msg.user, collection) }
+}
+
+function evaluateCompare (node: CompareNode, msg: RuleMessage): Selection | undefined {
+  const negated = node.op === 'notmatch' || node.op === 'cnotmatch'
+  const collection = collectionOf(node.path)
+  if (collection !== undefined) {
+    const idx = matchIndices(node, msg.user, collection)
+    if (negated) return idx.size === 0 ? NONE : undefined
+    if (idx.size === 0) return undefined
+    return collection === 'groups' ? { all: false, groups: idx, roles: undefined } : { all: false, groups: undefined, roles: idx }
+  }
+  const values: JsonValue[] = []
+  const segs = node.path.segments
+  const root = segs[0] as string
+  if (root.toLowerCase() === 'user') collect(msg.user, segs, 1, values)
+  else collect(msg, segs, 0, values)
+  const hit = values.some(v => test(node.regex, v))
+  return hit !== negated ? NONE : undefined
+}
+
+function matchIndices (node: CompareNode, user: JsonObject, collection: Collection): Set<number> {
+  const out = new Set<number>()
+  const k = findKey(user, collection)
+  const list = k === undefined ? undefined : user[k]
+  if (!Array.isArray(list)) return out
+  const values: JsonValue[] = []
+  for (let i = 0; i < list.length; i++) {
+    values.length = 0
+    collect(list[i] as JsonValue, node.path.segments, 2, values)
+    for (const v of values) if (test(node.regex, v)) { out.add(i); break }
+  }
+  return out
+}
+
+function test (re: RegExp, v: JsonValue): boolean {
+  if (typeof v === 'string') return re.test(v)
+  if (typeof v === 'number' || typeof v === 'boolean') return re.test(String(v))
+  return false
+}
+
+/** Collects the leaf values `segs[i..]` reach from `v` (arrays visited, type-keyed segments resolved). */
+function collect (v: JsonValue | undefined, segs: readonly string[], i: number, out: JsonValue[]): void {
+  if (v === undefined || v === null) return
+  if (Array.isArray(v)) {
+    for (const e of v) collect(e, segs, i, out)
+    return
+  }
+  if (i === segs.length) { out.push(v); return }
+  if (!isJsonObject(v)) return
+  const seg = segs[i] as string
+  const k = v[seg] !== undefined ? seg : findKey(v, seg)
+  if (k !== undefined) { collect(v[k], segs, i + 1, out); return }
+  const type = v.type
+  if (typeof type === 'string' && type.toLowerCase() === seg.toLowerCase()) collect(v, segs, i + 1, out)
+}
+
+function merge (a: Selection, b: Selection): Selection {
+  if (a === NONE || (a.groups === undefined && a.roles === undefined && !a.all)) return b
+  if (b === NONE || (b.groups === undefined && b.roles === undefined && !b.all)) return a
+  return { all: a.all || b.all, groups: union(a.groups, b.groups), roles: union(a.roles, b.roles) }
+}
+
+function union (a: ReadonlySet<number> | undefined, b: ReadonlySet<number> | undefined): ReadonlySet<number> | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  const s = new Set(a)
+  for (const x of b) s.add(x)
+  return s
+}
