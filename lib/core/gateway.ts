@@ -5,6 +5,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Hono } from 'hono'
 import type { Logger } from '../logging/types.ts'
+import type { LogPush } from '../logging/push.ts'
 import type { ScimPlugin } from '../plugins/types.ts'
 import { gatewayOptions, type GatewayOptions } from './options.ts'
 import { ScimService } from './service.ts'
@@ -23,6 +24,8 @@ export interface ScimGatewayInit {
   plugin: ScimPlugin
   options: Partial<GatewayOptions>
   log: Logger
+  /** The push channel the logger publishes to; enables GET /logger. */
+  logPush?: LogPush
 }
 
 /**
@@ -56,7 +59,7 @@ export class ScimGateway {
       groupMemberOfUser: this.options.groupMemberOfUser,
       skipTypeConvert: this.options.skipTypeConvert
     })
-    this.app = createGatewayApp({ service: this.service, options: this.options, log: this.log })
+    this.app = createGatewayApp({ service: this.service, options: this.options, log: this.log, ...(init.logPush !== undefined ? { logPush: init.logPush } : {}) })
   }
 
   /** The port the server listens on (after start). */

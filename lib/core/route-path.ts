@@ -5,7 +5,7 @@
 
 export type RouteResource =
   | 'Users' | 'Groups' | 'Bulk' | 'Schemas' | 'ResourceTypes' | 'ServiceProviderConfig'
-  | 'Roles' | 'Entitlements' | 'Ping' | 'Api' | 'PubApi' | 'Auth' | 'Me'
+  | 'Roles' | 'Entitlements' | 'Ping' | 'Api' | 'PubApi' | 'Auth' | 'Me' | 'Logger'
 
 export interface RoutePath {
   baseEntity: string | undefined
@@ -34,7 +34,8 @@ const RESOURCES: Record<string, RouteResource> = {
   ping: 'Ping',
   api: 'Api',
   auth: 'Auth',
-  me: 'Me'
+  me: 'Me',
+  logger: 'Logger'
 }
 
 export type RouteParseResult =

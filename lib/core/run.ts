@@ -2,7 +2,7 @@
 // logger, plugin, HTTP server, clean shutdown on SIGTERM/SIGINT. index.ts calls this per plugin.
 import { join } from 'node:path'
 import { loadPluginConfig, isConfigError, type GatewayConfig } from '../config/index.ts'
-import { createLogger } from '../logging/index.ts'
+import { createLogger, createLogPush } from '../logging/index.ts'
 import type { JsonObject } from '../scim/types.ts'
 import type { ScimPlugin, Logger } from '../plugins/types.ts'
 import { ScimGateway } from './gateway.ts'
@@ -36,14 +36,16 @@ export async function runGateway (name: string, makePlugin: PluginFactory, opts:
   }
   const { config, configDir } = loaded
   const g = config.scimgateway
+  const logPush = createLogPush()
   const log = createLogger({
     name: `plugin-${name}`,
+    push: logPush,
     console: g.log.loglevel.console,
     file: { level: g.log.loglevel.file, path: join(g.log.logDirectory ?? join(configDir, '..', 'logs'), `plugin-${name}.log`), ...(g.log.maxSize !== undefined ? { maxSize: g.log.maxSize } : {}), ...(g.log.maxFiles !== undefined ? { maxFiles: g.log.maxFiles } : {}) },
     customMasking: [...g.log.customMasking]
   })
   const plugin = makePlugin(config.endpoint as JsonObject, { configDir, log, config })
-  const gateway = new ScimGateway({ plugin, options: gatewayOptionsFromConfig(config, opts.auth), log })
+  const gateway = new ScimGateway({ plugin, options: gatewayOptionsFromConfig(config, opts.auth), log, logPush })
   await gateway.start()
   const shutdown = (signal: string): void => {
     log.info(`${signal} received, stopping plugin-${name}`)

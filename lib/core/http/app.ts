@@ -13,6 +13,8 @@ import type { RequestContext } from '../context.ts'
 import { parseRoutePath, type RoutePath } from '../route-path.ts'
 import { errorResponse, jsonResponse } from './respond.ts'
 import type { NodeIncoming } from './body.ts'
+import type { LogPush } from '../../logging/push.ts'
+import { handleLoggerStream } from './logger-stream.ts'
 import { handleResource } from './resources.ts'
 import { handleDiscovery } from './discovery.ts'
 import { handleBulk } from './bulk.ts'
@@ -38,6 +40,8 @@ export interface AppDeps {
   service: ScimService
   options: GatewayOptions
   log: Logger
+  /** The log push channel `/logger` streams from. */
+  logPush?: LogPush
 }
 
 /** Builds the Hono app of one gateway. */
@@ -172,6 +176,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
         return jsonResponse(200, { authenticated: true, principal: rc.principal?.name, method: rc.principal?.method })
       case 'Me':
         throw new ScimError(501, undefined, '/Me is not supported')
+      case 'Logger':
+        return handleLoggerStream(deps.logPush, method, req, rc)
     }
   }
 
