@@ -4,5 +4,6 @@ export { compileMapper, compileSource, type CompiledMapper, type CompileMapperOp
 export { parseHrDate, mostCurrent } from './hr-date.ts'
 export { parseExpression } from './expr-parser.ts'
 export { parseSourcePath, readSourcePath } from './source-path.ts'
+export { compileMapTo, CORE_USER_SCHEMA, type Setter } from './map-to.ts'
 export { evaluatedFunctionNames } from './functions.ts'
 export { MapperSyntaxError, type Expr, type SourcePath, type PathStep } from './ast.ts'
