@@ -1,0 +1,217 @@
+// The SCIM Stream service's YAML configuration: schema (key names as the SCIM Stream product
+// documents them), loading with environment/vault overrides, and the semantic checks that need the
+// compilers (mapper entries, stream rules, dynamics), so a bad file lists every problem at once.
+//
+//   entra:|hr: <tenant>: { auth, general, streams, dynamics, mapper }
+//   log: { console, level, file, max_size, max_backups, max_age }
+//   email: { smtp{host,port,username,password,proxy}, on_error{enabled,send_interval,subject,to} }
+//   nats: { server{use_external_server,host,port,…}, publisher{<tenant>{max_age,urls,jwt,secret}} }
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { loadYamlConfig, schema as s, validate, deepFreeze, ConfigError, isConfigError } from '../config/index.ts'
+import type { ConfigProblem, Infer } from '../config/index.ts'
+import type { JsonValue } from '../scim/types.ts'
+import type { Logger } from '../logging/types.ts'
+import { compileMapper } from './mapper/index.ts'
+import { compileStreamRules } from './rules/index.ts'
+import { compileDynamics } from './dynamics/index.ts'
+import type { DynamicDef } from './dynamics/index.ts'
+import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
+
+const TENANT_NAME = /^[A-Za-z0-9_-]+$/
+
+const general = s.object({
+  /** Seconds between collections, or a crontab expression. */
+  collect_interval: s.oneOf(s.integer({ min: 1 }), s.string({ minLength: 1 })).default(300),
+  do_initial_load: s.boolean().default(false),
+  pre_activate_days: s.integer({ min: 0 }).default(0),
+  /** Publish deleteUser for persons that disappear from a complete collection. */
+  delete_missing: s.boolean().default(true),
+  /** Publishes in flight per tenant. */
+  max_inflight: s.integer({ min: 1, max: 10_000 }).default(256)
+}, { unknownKeys: 'keep' })
+
+const stream = s.object({
+  channel: s.string({ minLength: 1 }),
+  comment: s.string().optional(),
+  rules: s.array(s.object({ filter: s.string({ minLength: 1 }), comment: s.string().optional() }), { minItems: 1 })
+})
+
+const tenant = s.object({
+  auth: s.jsonObject().default({}),
+  general: general.default({}),
+  streams: s.array(stream).default([]),
+  dynamics: s.array(s.jsonObject()).default([]),
+  mapper: s.object({
+    user: s.array(s.object({ source: s.string({ minLength: 1 }), map_to: s.string({ minLength: 1 }) })).default([])
+  }).default({})
+})
+
+const tenants = s.record(tenant).refine((v, report) => {
+  for (const name of Object.keys(v)) if (!TENANT_NAME.test(name)) report('tenant name must use letters, digits, _ and - only', [name])
+})
+
+const PUBLISHER = s.object({
+  /** Days messages stay in the tenant's stream. */
+  max_age: s.integer({ min: 1 }).default(14),
+  /** External NATS servers (use_external_server). */
+  urls: s.array(s.string({ minLength: 1 })).default([]),
+  /** Publisher user JWT and nkey seed on an external server. */
+  jwt: s.string().optional(),
+  secret: s.string().optional(),
+  /** CA file of an external server (relative to the config directory). */
+  ca: s.string().optional()
+})
+
+const level = s.enumOf(['error', 'warn', 'info', 'debug', 'off'] as const)
+
+const configSchema = s.object({
+  entra: tenants.default({}),
+  hr: tenants.default({}),
+  log: s.object({
+    console: s.boolean().default(true),
+    level: level.default('info'),
+    /** Log file path (relative to the config directory); none when absent. */
+    file: s.string({ minLength: 1 }).optional(),
+    /** Rotation: megabytes per file, files kept, days (informational: rotation is size based). */
+    max_size: s.integer({ min: 1 }).default(20),
+    max_backups: s.integer({ min: 1 }).default(5),
+    max_age: s.integer({ min: 0 }).default(0),
+    json: s.boolean().default(false)
+  }).default({}),
+  email: s.object({
+    smtp: s.object({
+      host: s.string({ minLength: 1 }),
+      port: s.integer({ min: 1, max: 65535 }).default(587),
+      username: s.string().optional(),
+      password: s.string().optional(),
+      proxy: s.string().optional(),
+      from: s.string().optional(),
+      secure: s.boolean().optional(),
+      reject_unauthorized: s.boolean().default(true)
+    }).optional(),
+    on_error: s.object({
+      enabled: s.boolean().default(false),
+      /** Minutes between mails. */
+      send_interval: s.number({ min: 0 }).default(15),
+      subject: s.string().default('SCIM Stream error'),
+      to: s.array(s.string({ minLength: 3 })).default([])
+    }).default({})
+  }).default({}),
+  nats: s.object({
+    server: s.object({
+      use_external_server: s.boolean().default(false),
+      host: s.string({ minLength: 1 }).default('0.0.0.0'),
+      port: s.integer({ min: -1, max: 65535 }).default(9012),
+      /** Extra host names for the server certificate. */
+      hosts: s.array(s.string({ minLength: 1 })).default([]),
+      /** nats-server binary (default: from PATH). */
+      binary: s.string({ minLength: 1 }).optional(),
+      /** State directory: credentials, resolver, JetStream store (default <config dir>/nats). */
+      dir: s.string({ minLength: 1 }).optional(),
+      /** TLS files directory (default <config dir>/certs). */
+      cert_dir: s.string({ minLength: 1 }).optional(),
+      encryption_at_rest_key: s.string({ minLength: 1 }).optional(),
+      trace: s.boolean().default(false),
+      max_memory_store: s.byteSize().optional(),
+      max_file_store: s.byteSize().optional()
+    }).default({}),
+    publisher: s.record(PUBLISHER).default({})
+  }).default({}),
+  /** Local store of the last published state (default <config dir>/state). */
+  state: s.object({ dir: s.string({ minLength: 1 }).optional() }).default({})
+})
+
+const SHAPE = shapeFromSchema(configSchema, [
+  { at: ['entra'], child: tenant },
+  { at: ['hr'], child: tenant },
+  { at: ['nats', 'publisher'], child: PUBLISHER }
+])
+
+/** The validated, frozen service configuration. */
+export type StreamConfig = Infer<typeof configSchema>
+/** One tenant (`hr.<name>` or `entra.<name>`). */
+export type TenantConfig = StreamConfig['hr'][string]
+/** Collector type of a tenant section. */
+export type CollectorType = 'hr' | 'entra'
+
+/** A loaded config with the paths derived from its location. */
+export interface LoadedStreamConfig {
+  readonly config: StreamConfig
+  readonly file: string
+  readonly configDir: string
+}
+
+/** Options of {@link loadStreamConfig}. */
+export interface LoadStreamConfigOptions {
+  env?: NodeJS.ProcessEnv
+  log?: Logger
+  /** Encrypt cleartext secrets in the file (default true). */
+  encryptInPlace?: boolean
+}
+
+/**
+ * Loads, overrides (environment, vault file), validates and semantically checks the config.
+ * @throws ConfigError listing every problem with its path
+ * @example const { config } = await loadStreamConfig('config/scim-stream.yaml', { log })
+ */
+export async function loadStreamConfig (file: string, opts: LoadStreamConfigOptions = {}): Promise<LoadedStreamConfig> {
+  const env = opts.env ?? process.env
+  const loaded = await loadYamlConfig(file, s.json(), { env, log: opts.log, encryptInPlace: opts.encryptInPlace })
+  const raw = structuredClone(loaded.config) as JsonValue
+  const problems: ConfigProblem[] = []
+  const overrides = await readOverrides(env, loaded.configDir, problems)
+  const value = applyOverrides(raw ?? {}, overrides, SHAPE, problems)
+  const result = validate(configSchema, value, { coerce: true })
+  problems.push(...result.errors)
+  if (result.ok) problems.push(...checkSemantics(result.value))
+  if (!result.ok || problems.length > 0) throw new ConfigError(loaded.file, problems)
+  return { config: deepFreeze(result.value), file: loaded.file, configDir: loaded.configDir }
+}
+
+/** Compiles what the config holds as text (mapper, rules) and reports every problem with its path. */
+export function checkSemantics (config: StreamConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const seen = new Map<string, string>()
+  for (const type of ['entra', 'hr'] as const) {
+    for (const [name, t] of Object.entries(config[type])) {
+      const at = `${type}.${name}`
+      const other = seen.get(name)
+      if (other !== undefined) problems.push({ path: at, message: `tenant "${name}" is also defined under ${other}; tenant names are NATS accounts and must be unique` })
+      seen.set(name, type)
+      collect(problems, () => compileMapper(t.mapper.user, { configPath: `${at}.mapper.user` }))
+      collect(problems, () => compileStreamRules(t.streams, { configPath: `${at}.streams` }))
+      collect(problems, () => compileDynamics(t.dynamics as unknown as DynamicDef[], { configPath: `${at}.dynamics` }))
+    }
+  }
+  return problems
+}
+
+/** Resolves a path of the config relative to the config directory. */
+export function configPath (configDir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(configDir, p)
+}
+
+/** Every configured tenant with its collector type, in file order. */
+export function tenantsOf (config: StreamConfig): Array<{ name: string, type: CollectorType, tenant: TenantConfig }> {
+  const out: Array<{ name: string, type: CollectorType, tenant: TenantConfig }> = []
+  for (const type of ['entra', 'hr'] as const) {
+    for (const [name, tenant] of Object.entries(config[type])) out.push({ name, type, tenant })
+  }
+  return out
+}
+
+/** The directory of `file` (absolute). */
+export function configDirOf (file: string): string {
+  return dirname(resolve(file))
+}
+
+function collect (problems: ConfigProblem[], fn: () => unknown): void {
+  try {
+    fn()
+  } catch (err) {
+    if (!isConfigError(err)) throw err
+    problems.push(...err.problems)
+  }
+}
+
+export { configSchema as streamConfigSchema }

@@ -1,0 +1,53 @@
+// The ENTRA/HR message of the stream contract (docs STREAM-CONTRACT.md): body fields, subject and
+// the unique message id that travels as `Msg-Id` and `Nats-Msg-Id`.
+import { randomUUID } from 'node:crypto'
+import type { PatchOperation } from '../plugins/types.ts'
+import type { JsonObject } from '../scim/types.ts'
+import type { ActivityOperation } from './diff.ts'
+import type { CollectorType } from './config.ts'
+
+/** The JSON body of an ENTRA/HR message. */
+export interface StreamMessage extends JsonObject {
+  activityOperation: ActivityOperation
+  activityDateTime: string
+  initiatedById: string
+  initiatedByUpn: string
+  targetId: string
+  targetUpn: string
+  Operations: PatchOperation[] & JsonObject[]
+  user: JsonObject
+}
+
+/** Who the messages say initiated a change (the collector, not a person). */
+export interface Initiator { id: string, upn: string }
+
+/**
+ * Builds a message body.
+ * @example buildMessage('createUser', ops, user, 'emp-1', { id: 'scim-stream', upn: 'scim-stream@acme' }, new Date())
+ */
+export function buildMessage (
+  op: ActivityOperation, operations: readonly PatchOperation[], user: JsonObject, key: string, by: Initiator, at: Date
+): StreamMessage {
+  const upn = typeof user.userName === 'string' ? user.userName : key
+  const id = typeof user.id === 'string' ? user.id : key
+  return {
+    activityOperation: op,
+    activityDateTime: at.toISOString(),
+    initiatedById: by.id,
+    initiatedByUpn: by.upn,
+    targetId: id,
+    targetUpn: upn,
+    Operations: operations as PatchOperation[] & JsonObject[],
+    user
+  }
+}
+
+/** `ENTRA.<channel>` / `HR.<channel>`. */
+export function subjectOf (type: CollectorType, channel: string): string {
+  return `${type.toUpperCase()}.${channel}`
+}
+
+/** A new unique message id (one per change; reused for that change's retries). */
+export function newMessageId (): string {
+  return randomUUID()
+}

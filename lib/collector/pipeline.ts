@@ -1,0 +1,159 @@
+// One collection run of a tenant: collect → lifecycle → map → dynamics → per-channel rules → diff
+// against the last published state → publish (bounded in flight) → record the state after the ack.
+// Persons stream through one at a time; only the publishes in flight and the set of keys seen are
+// held, so memory does not grow with the size of the source beyond the published state itself.
+import { TextEncoder } from 'node:util'
+import type { Logger } from '../logging/types.ts'
+import type { JsonObject } from '../scim/types.ts'
+import type { CompiledMapper } from './mapper/index.ts'
+import { applyDynamics, type CompiledDynamics } from './dynamics/index.ts'
+import type { CompiledStreams } from './rules/index.ts'
+import { deleteUser, diffChannelUser, leaveChannel, type UserChange } from './diff.ts'
+import { buildMessage, newMessageId, subjectOf, type Initiator } from './message.ts'
+import type { Publisher } from './publisher.ts'
+import type { TenantState } from './state.ts'
+import type { CollectorType } from './config.ts'
+
+/** What the lifecycle (Joiner-Mover-Leaver) decides for a person. */
+export interface LifecycleDecision {
+  /** false: not (yet) provisioned — a future joiner outside pre-activation. */
+  include: boolean
+  /** Forces `user.active` (leavers: false). */
+  active?: boolean
+}
+
+/** The compiled, per-tenant parts of a run (recompiled on hot reload). */
+export interface TenantProgram {
+  readonly tenant: string
+  readonly type: CollectorType
+  readonly mapper: CompiledMapper
+  readonly dynamics: CompiledDynamics
+  readonly streams: CompiledStreams
+  readonly lifecycle?: (person: JsonObject) => LifecycleDecision
+  /** Publish deleteUser for persons missing from a complete collection. */
+  readonly deleteMissing: boolean
+}
+
+/** Runtime dependencies of a run. */
+export interface RunDeps {
+  state: TenantState
+  publisher: Publisher
+  log: Logger
+  initiator: Initiator
+  now?: () => Date
+}
+
+/** Figures of one run. */
+export interface RunStats {
+  persons: number
+  skipped: number
+  malformed: number
+  published: number
+  unchanged: number
+  deleted: number
+  failed: number
+  deletionSkipped: boolean
+}
+
+/** The source of a run: persons, and whether the collection turned out complete. */
+export interface RunSource {
+  persons: AsyncIterable<JsonObject>
+  /** Asked after the iteration: true when every page arrived (deletions are safe). */
+  complete: () => boolean
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * Runs one collection for a tenant.
+ * @example const stats = await runTenant(program, { persons, complete: () => true }, { state, publisher, log, initiator })
+ */
+export async function runTenant (program: TenantProgram, source: RunSource, deps: RunDeps): Promise<RunStats> {
+  const { state, publisher, log } = deps
+  const clock = deps.now ?? (() => new Date())
+  const stats: RunStats = { persons: 0, skipped: 0, malformed: 0, published: 0, unchanged: 0, deleted: 0, failed: 0, deletionSkipped: false }
+  const channels = program.streams.channels
+  const seen = new Set<string>()
+
+  const publish = async (channel: string, key: string, change: UserChange): Promise<void> => {
+    if (change.recordOnly === true) {
+      state.set(channel, key, change.nextState)
+      return
+    }
+    const msgId = newMessageId()
+    const message = buildMessage(change.activityOperation, change.Operations, change.user, key, deps.initiator, clock())
+    const subject = subjectOf(program.type, channel)
+    await publisher.submit(subject, encoder.encode(JSON.stringify(message)), msgId, () => {
+      state.set(channel, key, change.nextState)
+    }, (err) => {
+      stats.failed++
+      log.error(`publish failed after retries: ${err.message}; the change is published again next run`, { subject, key, activityOperation: change.activityOperation })
+    })
+    if (change.activityOperation === 'deleteUser') stats.deleted++
+    else stats.published++
+  }
+
+  for await (const person of source.persons) {
+    stats.persons++
+    const decision = program.lifecycle?.(person) ?? { include: true }
+    const { user: mapped, errors } = program.mapper.map(person)
+    for (const e of errors) log.warn(`mapping ${e.path} (${e.mapTo}) failed: ${e.message}`, { tenant: program.tenant })
+    const key = keyOf(mapped)
+    if (key === undefined) {
+      stats.malformed++
+      log.error('HR record skipped: the mapped user has no userName/externalId', { tenant: program.tenant, record: preview(person) })
+      continue
+    }
+    seen.add(key)
+    if (!decision.include) { stats.skipped++; continue }
+    if (decision.active !== undefined) mapped.active = decision.active
+    const { user } = applyDynamics(mapped, program.dynamics)
+    const views = program.streams.evaluate({ user })
+    const matched = new Set<string>()
+    for (const v of views) {
+      matched.add(v.channel)
+      const change = diffChannelUser(state.get(v.channel, key), v.user)
+      if (change === undefined) { stats.unchanged++; continue }
+      await publish(v.channel, key, change)
+    }
+    for (const ch of channels) {
+      if (matched.has(ch)) continue
+      const change = leaveChannel(state.get(ch, key))
+      if (change !== undefined) await publish(ch, key, change)
+    }
+  }
+
+  if (program.deleteMissing) {
+    if (!source.complete() || stats.malformed > 0) {
+      stats.deletionSkipped = true
+      log.warn('collection incomplete or with malformed records: no deletions this run', { tenant: program.tenant })
+    } else {
+      for (const ch of channels) {
+        const gone: string[] = []
+        for (const key of state.keys(ch)) if (!seen.has(key)) gone.push(key)
+        for (const key of gone) {
+          const prev = state.get(ch, key)
+          if (prev !== undefined) await publish(ch, key, deleteUser(prev))
+        }
+      }
+    }
+  }
+  await publisher.drain()
+  await state.flush()
+  return stats
+}
+
+/** The identity of a user across runs: externalId, else userName. */
+export function keyOf (user: JsonObject): string | undefined {
+  for (const k of ['externalId', 'userName'] as const) {
+    const v = user[k]
+    if (typeof v === 'string' && v !== '') return v
+    if (typeof v === 'number') return String(v)
+  }
+  return undefined
+}
+
+function preview (person: JsonObject): string {
+  const s = JSON.stringify(person)
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s
+}

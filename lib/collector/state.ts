@@ -1,0 +1,136 @@
+// The last published state per tenant / channel / user: what each channel's subscribers were last
+// told about each user (the channel view, as JSON text). A local store, one append-only JSON-lines
+// file per tenant (`<dir>/<tenant>.state.jsonl`), held in memory as a map and compacted on open.
+//
+// Why local and not a JetStream KV bucket (see docs/scim-stream.md): a KV put is one more
+// acknowledged JetStream publish per changed user and channel (doubling the publish work of an
+// initial load), the bucket would live in the tenant's account limits, and on an external cluster it
+// would need extra permissions for the publisher. The price: the state is bound to this machine; a
+// service moved without its state directory republishes every user once (subscribers are idempotent).
+//
+// Durability: `set` is called only after JetStream acknowledged the message; lines are buffered and
+// appended in batches (flush), so a crash loses at most the last batch of *records*, never a change:
+// those users are simply published again on the next run.
+import { createReadStream } from 'node:fs'
+import { appendFile, mkdir, rename, writeFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+
+/** The published state of one tenant. */
+export interface TenantState {
+  /** Channel view of `key` last published on `channel` (JSON text), if any. */
+  get (channel: string, key: string): string | undefined
+  /** Records what was published (`undefined` = deleted / left the channel). Call after the ack. */
+  set (channel: string, key: string, json: string | undefined): void
+  /** Channels that hold state. */
+  channels (): string[]
+  /** Keys with state on `channel`. */
+  keys (channel: string): IterableIterator<string>
+  /** Number of (channel, user) entries. */
+  size (): number
+  /** Appends buffered records to the file. */
+  flush (): Promise<void>
+}
+
+/** Options of {@link openTenantState}. */
+export interface StateOptions {
+  /** Flush automatically when this many bytes are buffered (default 1 MB). */
+  flushBytes?: number
+}
+
+/**
+ * Opens (loading and compacting) the state file of a tenant in `dir`.
+ * @example const state = await openTenantState('/var/lib/scim-stream/state', 'acme')
+ */
+export async function openTenantState (dir: string, tenant: string, opts: StateOptions = {}): Promise<TenantState> {
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  const file = join(dir, `${tenant}.state.jsonl`)
+  const byChannel = new Map<string, Map<string, string>>()
+  const lines = await load(file, byChannel)
+  let live = 0
+  for (const m of byChannel.values()) live += m.size
+  if (lines > live * 2 + 1000) await compact(file, byChannel)
+  const flushBytes = opts.flushBytes ?? 1024 * 1024
+  let buffer: string[] = []
+  let buffered = 0
+  let writing: Promise<void> = Promise.resolve()
+
+  const flush = async (): Promise<void> => {
+    if (buffer.length > 0) {
+      const chunk = buffer.join('')
+      buffer = []
+      buffered = 0
+      writing = writing.then(async () => { await appendFile(file, chunk, { mode: 0o600 }) })
+    }
+    await writing
+  }
+
+  return {
+    get: (channel, key) => byChannel.get(channel)?.get(key),
+    set (channel, key, json) {
+      let m = byChannel.get(channel)
+      if (json === undefined) {
+        if (m === undefined || !m.delete(key)) return
+      } else {
+        if (m === undefined) byChannel.set(channel, m = new Map())
+        m.set(key, json)
+      }
+      const line = `${JSON.stringify([channel, key, json ?? null])}\n`
+      buffer.push(line)
+      buffered += line.length
+      if (buffered >= flushBytes) void flush().catch(() => { /* reported by the next flush() */ })
+    },
+    channels: () => [...byChannel.keys()].filter(c => (byChannel.get(c)?.size ?? 0) > 0),
+    keys: (channel) => (byChannel.get(channel) ?? new Map<string, string>()).keys(),
+    size () {
+      let n = 0
+      for (const m of byChannel.values()) n += m.size
+      return n
+    },
+    flush
+  }
+}
+
+async function load (file: string, byChannel: Map<string, Map<string, string>>): Promise<number> {
+  try {
+    await stat(file)
+  } catch {
+    return 0
+  }
+  let lines = 0
+  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })
+  for await (const line of rl) {
+    if (line === '') continue
+    lines++
+    let rec: unknown
+    try {
+      rec = JSON.parse(line)
+    } catch {
+      continue // a torn last line after a crash: the change is republished
+    }
+    if (!Array.isArray(rec) || typeof rec[0] !== 'string' || typeof rec[1] !== 'string') continue
+    const [channel, key, json] = rec as [string, string, unknown]
+    let m = byChannel.get(channel)
+    if (typeof json === 'string') {
+      if (m === undefined) byChannel.set(channel, m = new Map())
+      m.set(key, json)
+    } else {
+      m?.delete(key)
+    }
+  }
+  return lines
+}
+
+async function compact (file: string, byChannel: Map<string, Map<string, string>>): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`
+  await writeFile(tmp, '', { mode: 0o600 })
+  let chunk: string[] = []
+  for (const [channel, m] of byChannel) {
+    for (const [key, json] of m) {
+      chunk.push(`${JSON.stringify([channel, key, json])}\n`)
+      if (chunk.length >= 5000) { await appendFile(tmp, chunk.join('')); chunk = [] }
+    }
+  }
+  if (chunk.length > 0) await appendFile(tmp, chunk.join(''))
+  await rename(tmp, file)
+}
