@@ -5,7 +5,7 @@
 export interface Principal {
   /** Identifies the caller in logs (user name, client id, token label); never a secret. */
   name: string
-  method: 'basic' | 'bearerToken' | 'bearerJwt' | 'bearerOAuth' | 'passThrough' | 'anonymous'
+  method: 'basic' | 'bearerToken' | 'bearerJwt' | 'bearerOAuth' | 'passThrough' | 'clientCertificate' | 'anonymous'
   /** Writes (POST/PUT/PATCH/DELETE) answer 405. */
   readOnly: boolean
   /** Empty = all baseEntities; otherwise only these. */
@@ -16,6 +16,18 @@ export interface Principal {
 export interface AuthRequest {
   authorization: string | undefined
   remoteAddress: string | undefined
+  /** The TLS client certificate the server verified (mutual TLS); see `clientCertificateOf(env)`. */
+  clientCertificate?: ClientCertificate | undefined
+}
+
+/** What the gateway keeps of a verified TLS client certificate. */
+export interface ClientCertificate {
+  /** Subject as `CN=…, O=…` (RFC 4514 order as the certificate lists it). */
+  subject: string
+  /** Subject common name, when present. */
+  commonName: string | undefined
+  /** SHA-256 fingerprint, `AA:BB:…`. */
+  fingerprint256: string
 }
 
 export type AuthResult =

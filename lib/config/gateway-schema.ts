@@ -108,6 +108,23 @@ const auth = s.object({
     enabled: s.boolean().default(false),
     readOnly: s.boolean().default(false),
     baseEntities
+  }).default({}),
+  clientCertificate: s.array(s.object({
+    commonName: s.string({ minLength: 1 }).optional().describe('subject CN of an admitted client certificate'),
+    subject: s.string({ minLength: 1 }).optional().describe('whole subject, e.g. "C=NO, O=Example, CN=idp"'),
+    fingerprint256: s.string({ minLength: 1 }).optional().describe('SHA-256 fingerprint AA:BB:…'),
+    readOnly: s.boolean().default(false),
+    baseEntities
+  })).default([]).preprocess(dropPlaceholders(['commonName', 'subject', 'fingerprint256'])).describe('mutual TLS: principals from verified client certificates (needs certificate.ca)'),
+  failedAuth: s.object({
+    freeAttempts: s.integer({ min: 0 }).default(3).describe('failures from one address before requests are delayed'),
+    delayMs: s.integer({ min: 0 }).default(500).describe('first delay, doubled per further failure; 0 = off'),
+    maxDelayMs: s.integer({ min: 0 }).default(10_000),
+    windowSeconds: s.integer({ min: 1 }).default(900).describe('failures older than this are forgotten')
+  }).default({}),
+  rateLimit: s.object({
+    perAddress: s.object({ requestsPerSecond: s.number({ min: 0 }).optional(), burst: s.integer({ min: 1 }).optional() }).default({}).describe('requestsPerSecond unset = no limit'),
+    perPrincipal: s.object({ requestsPerSecond: s.number({ min: 0 }).optional(), burst: s.integer({ min: 1 }).optional() }).default({})
   }).default({})
 })
 
@@ -139,12 +156,14 @@ const scimgateway = s.object({
   }).default({}),
   auth: auth.default({}),
   ipAllowList: s.array(s.string({ minLength: 1 })).default([]).describe('CIDR ranges or addresses; [] = any'),
-  trustProxy: s.oneOf(s.boolean(), s.integer({ min: 0 }), s.string()).optional(),
+  trustProxy: s.oneOf(s.boolean(), s.integer({ min: 0 }), s.string(), s.array(s.string({ minLength: 1 }))).optional()
+    .describe('X-Forwarded-For is used only from trusted proxies: true (all), a hop count, or proxy CIDRs (array or comma-separated)'),
   certificate: s.object({
     key: s.string().optional(),
     cert: s.string().optional(),
     ca: stringOrList.optional(),
-    pfx: s.object({ bundle: s.string().optional(), password: s.string().optional() }).optional()
+    pfx: s.object({ bundle: s.string().optional(), password: s.string().optional() }).optional(),
+    requestCert: s.boolean().optional().describe('require client certificates signed by ca (default: when auth.clientCertificate is set)')
   }).default({}).refine((c, report) => {
     if ((c.key === undefined) !== (c.cert === undefined)) report('key and cert go together', [c.key === undefined ? 'key' : 'cert'])
   }),
