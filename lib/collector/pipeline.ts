@@ -65,11 +65,15 @@ export interface RunSource {
 const encoder = new TextEncoder()
 
 /**
- * Runs one collection for a tenant.
+ * Runs one collection for a tenant (`fullLoad`: ignore the published state, send every user).
  * @example const stats = await runTenant(program, { persons, complete: () => true }, { state, publisher, log, initiator })
  */
-export async function runTenant (program: TenantProgram, source: RunSource, deps: RunDeps): Promise<RunStats> {
-  const { state, publisher, log } = deps
+export async function runTenant (program: TenantProgram, source: RunSource, deps: RunDeps, opts: { fullLoad?: boolean } = {}): Promise<RunStats> {
+  const { publisher, log } = deps
+  const fullLoad = opts.fullLoad === true
+  const state = deps.state
+  // A full load ignores what was published: every user is sent again (createUser), state replaced.
+  const previous = (channel: string, key: string): string | undefined => fullLoad ? undefined : state.get(channel, key)
   const clock = deps.now ?? (() => new Date())
   const stats: RunStats = { persons: 0, skipped: 0, malformed: 0, published: 0, unchanged: 0, deleted: 0, failed: 0, deletionSkipped: false }
   const channels = program.streams.channels
@@ -112,13 +116,13 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
     const matched = new Set<string>()
     for (const v of views) {
       matched.add(v.channel)
-      const change = diffChannelUser(state.get(v.channel, key), v.user)
+      const change = diffChannelUser(previous(v.channel, key), v.user)
       if (change === undefined) { stats.unchanged++; continue }
       await publish(v.channel, key, change)
     }
     for (const ch of channels) {
       if (matched.has(ch)) continue
-      const change = leaveChannel(state.get(ch, key))
+      const change = leaveChannel(previous(ch, key))
       if (change !== undefined) await publish(ch, key, change)
     }
   }

@@ -1,0 +1,231 @@
+// The SCIM Stream service: config → logging (+ error mail) → NATS (builtin or external) → one
+// runtime per tenant (stream ensured, publisher connected, state opened, collector scheduled) →
+// hot reload of the config file → clean stop.
+import { watch, type FSWatcher } from 'node:fs'
+import { basename, dirname } from 'node:path'
+import { updateYamlValue, isConfigError } from '../config/index.ts'
+import { createLogger, type ClosableLogger } from '../logging/index.ts'
+import type { Logger } from '../logging/types.ts'
+import { createMailer, createErrorNotifier, withErrorNotifier, type ErrorNotifier, type Mailer } from '../mail/index.ts'
+import { configPath, loadStreamConfig, tenantsOf, type StreamConfig, type TenantConfig, type CollectorType } from './config.ts'
+import { openNatsLink, type NatsLink } from './nats-link.ts'
+import { openTenantState } from './state.ts'
+import { createTenantRuntime, type SourceFactory, type TenantRuntime } from './tenant-runtime.ts'
+import type { RunStats } from './pipeline.ts'
+import { defaultSources } from './sources-default.ts'
+
+/** Options of {@link startService}. */
+export interface ServiceOptions {
+  configFile: string
+  env?: NodeJS.ProcessEnv
+  /** Use this logger instead of the one configured by `log` (tests). */
+  log?: Logger
+  /** Collector factory (default: the HR/Entra collectors of this package). */
+  sources?: SourceFactory
+  /** Called after every run. */
+  onRun?: (tenant: string, stats: RunStats) => void
+  /** Called after every reload attempt (ok or rejected). */
+  onReload?: (ok: boolean, error?: Error) => void
+  /** Watch the config file (default true). */
+  watch?: boolean
+  /** Debounce of file events in ms (default 300). */
+  debounceMs?: number
+  /** Run every tenant once at start (default true). */
+  runAtStart?: boolean
+}
+
+/** The running service. */
+export interface StreamService {
+  readonly config: StreamConfig
+  readonly nats: NatsLink
+  readonly log: Logger
+  tenants (): string[]
+  /** Runs a tenant's collection now and returns its figures. */
+  runNow (tenant: string, opts?: { fullLoad?: boolean }): Promise<RunStats>
+  /** Re-reads the config file; false (logged) when it is invalid and the running config stays. */
+  reload (): Promise<boolean>
+  stop (): Promise<void>
+}
+
+/**
+ * Starts the service.
+ * @throws ConfigError when the config file is invalid (every problem listed)
+ * @example const svc = await startService({ configFile: 'config/scim-stream.yaml' }); process.on('SIGTERM', () => void svc.stop())
+ */
+export async function startService (opts: ServiceOptions): Promise<StreamService> {
+  const env = opts.env ?? process.env
+  const bootLog = opts.log
+  const loaded = await loadStreamConfig(opts.configFile, { env, ...(bootLog !== undefined ? { log: bootLog } : {}) })
+  const file = loaded.file
+  let config = loaded.config
+  const { log, closeLog, notifier, mailer } = makeLogging(config, loaded.configDir, opts.log)
+  const sources = opts.sources ?? defaultSources
+  const stateDir = configPath(loaded.configDir, config.state.dir ?? 'state')
+  const runtimes = new Map<string, TenantRuntime>()
+  let link: NatsLink
+  try {
+    link = await openNatsLink({ config, configDir: loaded.configDir, log, tenants: tenantsOf(config).map(t => t.name) })
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+
+  const maxAge = (c: StreamConfig, tenant: string): number => c.nats.publisher[tenant]?.max_age ?? 14
+
+  const addTenant = async (name: string, type: CollectorType, cfg: TenantConfig, c: StreamConfig): Promise<TenantRuntime> => {
+    await link.ensureTenant(name, maxAge(c, name))
+    const nc = await link.connectPublisher(name)
+    const state = await openTenantState(stateDir, name)
+    const rt = createTenantRuntime({
+      name, type, cfg, nc, state, log: log.child({ tenant: name }), sources,
+      ...(opts.onRun !== undefined ? { onRun: opts.onRun } : {})
+    })
+    runtimes.set(name, rt)
+    rt.start()
+    if (cfg.general.do_initial_load) {
+      void rt.runNow({ fullLoad: true }).then(async () => {
+        await updateYamlValue(file, [type, name, 'general', 'do_initial_load'], false)
+        log.info('initial load done; do_initial_load set to false in the config file', { tenant: name })
+      }).catch((err: Error) => { log.error(`initial load failed: ${err.message}`, { tenant: name }) })
+    } else if (opts.runAtStart !== false) {
+      void rt.runNow().catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: name }) })
+    }
+    return rt
+  }
+
+  try {
+    for (const t of tenantsOf(config)) await addTenant(t.name, t.type, t.tenant, config)
+  } catch (err) {
+    await Promise.allSettled([...runtimes.values()].map(async rt => { await rt.stop() }))
+    await link.stop()
+    await closeAll()
+    throw err
+  }
+  log.info('SCIM Stream started', { tenants: [...runtimes.keys()], nats: tenantsOf(config)[0] !== undefined ? link.urls(tenantsOf(config)[0]?.name ?? '') : [] })
+
+  let reloading: Promise<boolean> = Promise.resolve(true)
+  const reloadOnce = async (): Promise<boolean> => {
+    let next: StreamConfig
+    try {
+      next = (await loadStreamConfig(file, { env, log })).config
+    } catch (err) {
+      const msg = isConfigError(err) ? err.message : (err as Error).message
+      log.error(`configuration change rejected, the running configuration stays:\n${msg}`)
+      opts.onReload?.(false, err as Error)
+      return false
+    }
+    try {
+      const wanted = tenantsOf(next)
+      for (const t of wanted) {
+        const rt = runtimes.get(t.name)
+        if (rt === undefined) {
+          log.info('new tenant in the configuration', { tenant: t.name })
+          await addTenant(t.name, t.type, t.tenant, next)
+        } else {
+          rt.reconfigure(t.tenant)
+          if (maxAge(next, t.name) !== maxAge(config, t.name)) await link.ensureTenant(t.name, maxAge(next, t.name))
+        }
+      }
+      for (const [name, rt] of runtimes) {
+        if (wanted.some(t => t.name === name)) continue
+        log.info('tenant removed from the configuration: collection stopped', { tenant: name })
+        runtimes.delete(name)
+        await rt.stop()
+      }
+      if (JSON.stringify(next.nats.server) !== JSON.stringify(config.nats.server) || JSON.stringify(next.log) !== JSON.stringify(config.log)) {
+        log.warn('nats.server and log changes take effect at the next restart')
+      }
+      config = next
+      log.info('configuration reloaded')
+      opts.onReload?.(true)
+      return true
+    } catch (err) {
+      log.error(`applying the configuration change failed: ${(err as Error).message}`)
+      opts.onReload?.(false, err as Error)
+      return false
+    }
+  }
+  const reload = async (): Promise<boolean> => {
+    const p = reloading.then(reloadOnce, reloadOnce)
+    reloading = p
+    return await p
+  }
+
+  let watcher: FSWatcher | undefined
+  let debounce: NodeJS.Timeout | undefined
+  if (opts.watch !== false) {
+    // Watch the directory: editors and our own atomic writes replace the file (new inode).
+    watcher = watch(dirname(file), (_event, name) => {
+      if (name !== basename(file)) return
+      if (debounce !== undefined) clearTimeout(debounce)
+      debounce = setTimeout(() => { void reload() }, opts.debounceMs ?? 300)
+    })
+  }
+
+  let stopping: Promise<void> | undefined
+  return {
+    get config () { return config },
+    nats: link,
+    log,
+    tenants: () => [...runtimes.keys()],
+    async runNow (tenant, o) {
+      const rt = runtimes.get(tenant)
+      if (rt === undefined) throw new Error(`unknown tenant "${tenant}"`)
+      return await rt.runNow(o)
+    },
+    reload,
+    async stop () {
+      stopping ??= (async () => {
+        watcher?.close()
+        if (debounce !== undefined) clearTimeout(debounce)
+        await reloading.catch(() => {})
+        await Promise.allSettled([...runtimes.values()].map(async rt => { await rt.stop() }))
+        await link.stop()
+        log.info('SCIM Stream stopped')
+        await closeAll()
+      })()
+      await stopping
+    }
+  }
+
+  async function closeAll (): Promise<void> {
+    await notifier?.close()
+    mailer?.close()
+    await closeLog?.close()
+  }
+}
+
+function makeLogging (config: StreamConfig, configDir: string, injected: Logger | undefined): {
+  log: Logger, closeLog: ClosableLogger | undefined, notifier: ErrorNotifier | undefined, mailer: Mailer | undefined
+} {
+  let closeLog: ClosableLogger | undefined
+  let base: Logger
+  if (injected !== undefined) base = injected
+  else {
+    const l = config.log
+    closeLog = createLogger({
+      name: 'scim-stream',
+      console: l.console ? l.level : 'off',
+      ...(l.file !== undefined ? { file: { level: l.level, path: configPath(configDir, l.file), maxSize: l.max_size * 1024 * 1024, maxFiles: l.max_backups } } : {}),
+      json: l.json
+    })
+    base = closeLog
+  }
+  const smtp = config.email.smtp
+  const onError = config.email.on_error
+  if (smtp === undefined || !onError.enabled) return { log: base, closeLog, notifier: undefined, mailer: undefined }
+  const mailer = createMailer({
+    smtp: {
+      host: smtp.host, port: smtp.port,
+      ...(smtp.username !== undefined ? { username: smtp.username } : {}),
+      ...(smtp.password !== undefined ? { password: smtp.password } : {}),
+      ...(smtp.proxy !== undefined ? { proxy: smtp.proxy } : {}),
+      ...(smtp.secure !== undefined ? { secure: smtp.secure } : {}),
+      tls: { rejectUnauthorized: smtp.reject_unauthorized }
+    },
+    from: smtp.from ?? smtp.username ?? 'scim-stream@localhost',
+    log: base
+  })
+  const notifier = createErrorNotifier({ mailer, to: onError.to, subject: onError.subject, sendInterval: onError.send_interval, enabled: true })
+  return { log: withErrorNotifier(base, notifier), closeLog, notifier, mailer }
+}
