@@ -84,6 +84,7 @@ export function bearerJwtAuthenticator (entries: readonly BearerJwtEntry[], deps
       for (const v of candidates) {
         try {
           const options = { ...v.options }
+          if (deps.now !== undefined) options.currentDate = new Date(deps.now())
           if (v.defaultIssuerFromDiscovery) {
             const iss = v.jwks?.discoveredIssuer()
             if (iss !== undefined) options.issuer = iss
