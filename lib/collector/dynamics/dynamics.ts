@@ -14,7 +14,7 @@
 // winning. `user.dynamicIds` is exactly the matched ids (absent when none); ids given in the input are
 // replaced. The input user is never modified.
 import { ConfigError, type ConfigProblem } from '../../config/errors.ts'
-import { compileMapTo, type Setter } from '../mapper/index.ts'
+import { cloneJson, compileMapTo, type Setter } from '../mapper/index.ts'
 import { compileRuleSet, anyRuleHolds, type CompiledRule } from '../rules/index.ts'
 import { findKey } from '../../scim/filter/index.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../../scim/types.ts'
@@ -29,7 +29,8 @@ export interface DynamicDef {
 
 type Assignment =
   | { kind: 'members', attr: 'groups' | 'roles', elements: JsonObject[] }
-  | { kind: 'set', set: Setter, value: JsonValue }
+  /** `nested`: the setter writes inside an existing object (name.givenName), so the user is deep-copied first. */
+  | { kind: 'set', set: Setter, value: JsonValue, nested: boolean }
 
 interface Dynamic { id: string, rules: CompiledRule[], assignments: Assignment[] }
 
@@ -73,30 +74,32 @@ export function compileDynamics (defs: readonly DynamicDef[], opts: { configPath
  * const { user, dynamicIds } = applyDynamics(mappedUser, dyn)
  */
 export function applyDynamics (user: JsonObject, compiled: CompiledDynamics): { user: JsonObject, dynamicIds: string[] } {
+  // Copy on write: a shallow copy on the first match, new group/role arrays when adding, and a deep
+  // copy only before a setter writes inside a nested object.
   let cur = user
   let copied = false
+  let deep = false
   const ids: string[] = []
+  const idsKey = findKey(user, 'dynamicIds')
   for (const d of compiled.list) {
     if (!anyRuleHolds(d.rules, { user: cur })) continue
-    if (!copied) { cur = structuredClone(user); copied = true }
+    // Object.assign, not a spread: adding keys to a spread copy is slow in V8.
+    if (!copied) { cur = Object.assign({}, user); copied = true }
     ids.push(d.id)
-    setIds(cur, ids)
+    cur[idsKey ?? 'dynamicIds'] = [...ids]
     for (const a of d.assignments) {
       if (a.kind === 'members') addMembers(cur, a.attr, a.elements)
-      else a.set(cur, structuredClone(a.value))
+      else {
+        if (a.nested && !deep) { cur = cloneJson(cur); deep = true }
+        a.set(cur, cloneJson(a.value))
+      }
     }
   }
-  if (!copied && findKey(user, 'dynamicIds') !== undefined) {
-    cur = { ...user }
-    setIds(cur, ids)
+  if (idsKey !== undefined && ids.length === 0) {
+    cur = Object.assign({}, user)
+    delete cur[idsKey]
   }
   return { user: cur, dynamicIds: ids }
-}
-
-function setIds (user: JsonObject, ids: string[]): void {
-  const k = findKey(user, 'dynamicIds') ?? 'dynamicIds'
-  if (ids.length === 0) delete user[k]
-  else user[k] = [...ids]
 }
 
 function compileAssignments (raw: unknown, at: string, problems: ConfigProblem[]): Assignment[] {
@@ -118,7 +121,7 @@ function compileAssignments (raw: unknown, at: string, problems: ConfigProblem[]
       continue
     }
     try {
-      out.push({ kind: 'set', set: compileMapTo(attr), value })
+      out.push({ kind: 'set', set: compileMapTo(attr), value, nested: !/^[A-Za-z_$][\w$-]*$/.test(attr) })
     } catch (err) {
       problems.push({ path, message: (err as Error).message })
     }
@@ -136,14 +139,19 @@ function checkMembers (value: JsonValue, attr: 'groups' | 'roles', path: string,
 }
 
 function addMembers (user: JsonObject, attr: 'groups' | 'roles', elements: readonly JsonObject[]): void {
-  const k = findKey(user, attr) ?? attr
+  // Plain loops, no closures: this runs per user and dynamic.
+  const k = user[attr] !== undefined ? attr : findKey(user, attr) ?? attr
   const cur = user[k]
-  const list: JsonValue[] = Array.isArray(cur) ? cur : []
+  const list: JsonValue[] = Array.isArray(cur) ? cur.slice() : []
   user[k] = list
-  const same = (a: JsonObject, b: JsonObject): boolean =>
-    eqCI(a.value, b.value) && (attr === 'groups' || eqCI(a.type, b.type))
+  const n = list.length
   for (const e of elements) {
-    if (!list.some(x => isJsonObject(x) && same(x, e))) list.push({ ...e })
+    let present = false
+    for (let i = 0; i < n && !present; i++) {
+      const x = list[i]
+      present = isJsonObject(x) && eqCI(x.value, e.value) && (attr === 'groups' || eqCI(x.type, e.type))
+    }
+    if (!present) list.push({ ...e })
   }
 }
 

@@ -13,7 +13,7 @@ export type PathStep =
   /** `[{"isPrimary":true}]`: the first element whose properties equal all of these. */
   | { kind: 'match', props: JsonObject }
   /** `(list -most_current "startDate" ["endDate"])`: the element whose period contains now. */
-  | { kind: 'mostCurrent', list: SourcePath, startField: string, endField: string }
+  | { kind: 'mostCurrent', list: SourcePath, startField: string, endField: string, memoKey: string }
 
 /** A parsed source attribute path. `text` is the path as written. */
 export interface SourcePath { text: string, steps: PathStep[] }

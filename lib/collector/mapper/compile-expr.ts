@@ -56,7 +56,7 @@ function checkTemplate (e: Expr): void {
 
 interface Node { run: Run, constant: boolean }
 
-const FOLD_CTX: FnContext = { now: new Date(0), mapTo: '', isUnique: undefined }
+const FOLD_CTX: FnContext = { now: new Date(0), mapTo: '', isUnique: undefined, memo: new Map() }
 
 function compileNode (e: Expr): Node {
   switch (e.kind) {
@@ -64,7 +64,7 @@ function compileNode (e: Expr): Node {
     case 'constant': { const v = e.value; return { run: () => v, constant: true } }
     case 'ref': {
       const path = e.path
-      return { run: (src, ctx) => readSourcePath(src, path, ctx.now) ?? null, constant: false }
+      return { run: (src, ctx) => readSourcePath(src, path, ctx.now, ctx.memo) ?? null, constant: false }
     }
     case 'compare': {
       const l = compileNode(e.left).run

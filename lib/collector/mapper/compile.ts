@@ -13,7 +13,7 @@ import { parseExpression } from './expr-parser.ts'
 import type { FnContext } from './function-types.ts'
 import { compileMapTo, CORE_USER_SCHEMA, type Setter } from './map-to.ts'
 import { parseSourcePath } from './source-path.ts'
-import { IgnoreFlow, toJson } from './values.ts'
+import { cloneJson, IgnoreFlow, toJson } from './values.ts'
 
 /** One `mapper.user` entry as configured. */
 export interface MapperEntry { source: string, map_to: string }
@@ -68,6 +68,7 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
   const base = opts.configPath ?? 'mapper.user'
   const problems: ConfigProblem[] = []
   const compiled: Entry[] = []
+  const spellings = new Map<string, string>()
   if (!Array.isArray(entries)) throw new ConfigError(undefined, [{ path: base, message: 'must be a list of { source, map_to }' }])
   entries.forEach((raw: unknown, index) => {
     const at = `${base}[${index}]`
@@ -88,7 +89,7 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
     if (typeof mapTo !== 'string' || mapTo.trim() === '') problems.push({ path: `${at}.map_to`, message: 'must be a non-empty string' })
     else {
       try {
-        set = compileMapTo(mapTo)
+        set = compileMapTo(mapTo, spellings)
       } catch (err) {
         problems.push({ path: `${at}.map_to`, message: (err as Error).message })
       }
@@ -103,7 +104,7 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
     map (source: JsonObject) {
       const user: ScimResource = { schemas: [CORE_USER_SCHEMA] }
       const errors: MapperError[] = []
-      const ctx: FnContext = { now: clock(), mapTo: '', isUnique }
+      const ctx: FnContext = { now: clock(), mapTo: '', isUnique, memo: new Map() }
       for (const e of compiled) {
         try {
           let v: JsonValue | undefined
@@ -113,7 +114,7 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
             v = toJson(e.value.run(source, ctx))
           }
           if (v === undefined || v === null) continue
-          e.set(user, typeof v === 'object' ? structuredClone(v) : v)
+          e.set(user, typeof v === 'object' ? cloneJson(v) : v)
         } catch (err) {
           if (err instanceof IgnoreFlow) continue
           errors.push({ index: e.index, path: `${base}[${e.index}]`, mapTo: e.mapTo, message: (err as Error).message })

@@ -11,8 +11,20 @@ const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 
 
 type FmtTok = { lit: string } | { spec: string }
 
-/** Splits a .NET custom format string into specifiers (runs of one letter) and literals. */
+const tokenCache = new Map<string, FmtTok[]>()
+
+/** Splits a .NET custom format string into specifiers (runs of one letter) and literals (memoised). */
 function tokenizeFormat (fmt: string): FmtTok[] {
+  let toks = tokenCache.get(fmt)
+  if (toks === undefined) {
+    toks = splitFormat(fmt)
+    if (tokenCache.size > 256) tokenCache.clear()
+    tokenCache.set(fmt, toks)
+  }
+  return toks
+}
+
+function splitFormat (fmt: string): FmtTok[] {
   const out: FmtTok[] = []
   let i = 0
   while (i < fmt.length) {

@@ -1,10 +1,13 @@
 // The shape of a mapper function: how many arguments it takes and how it computes its value.
+import type { JsonValue } from '../../scim/types.ts'
 import type { Value } from './values.ts'
 
 /** What a function sees besides its arguments. */
 export interface FnContext {
   /** The evaluation's "now" (one instant per mapped user). */
   now: Date
+  /** Per-source memo of source-path work (-most_current choices). */
+  memo: Map<string, JsonValue | undefined>
   /** The entry's map_to, for SelectUniqueValue's uniqueness check. */
   mapTo: string
   /** Uniqueness check for SelectUniqueValue (see CompileMapperOptions.isUnique). */

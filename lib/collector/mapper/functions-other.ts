@@ -40,10 +40,12 @@ function randomString (a: Value[]): string {
 }
 
 function formatDateTime (a: Value[]): Value {
-  const src = optStr(a[0])
-  if (src === undefined) return undefined
+  const v = scalar(a[0])
+  if (v === undefined || v === null) return undefined
   const inFmt = toStr(a[2])
   const outFmt = toStr(a[3])
+  if (v instanceof Date && inFmt === '') return formatDotNet(v, outFmt)
+  const src = toStr(v)
   const d = inFmt === '' ? toDate(src) : parseDotNet(src, inFmt)
   if (d === undefined) throw new EvalError(`FormatDateTime: ${JSON.stringify(src)} does not match input format ${JSON.stringify(inFmt)}`)
   return formatDotNet(d, outFmt)

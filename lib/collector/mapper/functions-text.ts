@@ -5,7 +5,8 @@
 import { fn, type FnDef } from './function-types.ts'
 import { EvalError, optStr, toInt, toList, toStr, type Value } from './values.ts'
 
-const strip = (s: string): string => s.normalize('NFD').replace(/\p{M}+/gu, '')
+const ASCII = /^[\x00-\x7f]*$/
+const strip = (s: string): string => ASCII.test(s) ? s : s.normalize('NFD').replace(/\p{M}+/gu, '')
 
 /** Letters NFD cannot decompose, transliterated by Normalize. */
 const TRANSLIT: Readonly<Record<string, string>> = {
@@ -75,7 +76,7 @@ export const TEXT_FUNCTIONS: readonly FnDef[] = [
     return [...s].slice(start - 1, start - 1 + Math.max(0, len)).join('')
   })),
   fn('NormalizeDiacritics', 1, 1, withSource(s => strip(s))),
-  fn('Normalize', 1, 1, withSource(s => strip(s.replace(/[æÆøØßœŒłŁđĐþÞðÐı]/g, c => TRANSLIT[c] ?? c)))),
+  fn('Normalize', 1, 1, withSource(s => ASCII.test(s) ? s : strip(s.replace(/[æÆøØßœŒłŁđĐþÞðÐı]/g, c => TRANSLIT[c] ?? c)))),
   fn('PCase', 1, 2, withSource((s, a) => pcase(s, a[1] === undefined ? undefined : toStr(a[1])))),
   fn('Split', 2, 2, withSource((s, a) => s.split(toStr(a[1])))),
   fn('StripSpaces', 1, 1, withSource(s => s.replace(/ /g, ''))),

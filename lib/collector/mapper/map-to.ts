@@ -16,14 +16,36 @@ export type Setter = (user: JsonObject, value: JsonValue) => void
 
 /**
  * Compiles a map_to path into a setter.
+ * Without `spellings`, names are matched case-insensitively against the keys the user already has
+ * (for users from elsewhere, e.g. dynamics). With it (the mapper, which builds the user itself from
+ * its own setters), every name is fixed at compile time to the first spelling the config used, so a
+ * write is a plain property access.
  * @throws Error with a readable reason (the caller adds the config path)
  * @example compileMapTo('emails[type eq "work"].value')(user, 'a@x.org')
  */
-export function compileMapTo (text: string): Setter {
+export function compileMapTo (text: string, spellings?: Map<string, string>): Setter {
+  const canon = (name: string): string => {
+    if (spellings === undefined) return name
+    const l = name.toLowerCase()
+    const known = spellings.get(l)
+    if (known !== undefined) return known
+    spellings.set(l, name)
+    return name
+  }
+  const keyIn = spellings === undefined ? (obj: JsonObject, name: string): string => findKey(obj, name) ?? name : (_obj: JsonObject, name: string): string => name
+  const child = (obj: JsonObject, name: string): JsonObject => {
+    const k = keyIn(obj, name)
+    const cur = obj[k]
+    if (isJsonObject(cur)) return cur
+    const created: JsonObject = {}
+    obj[k] = created
+    return created
+  }
   const t = text.trim()
   if (/^onCreate\./i.test(t)) {
-    const inner = compileMapTo(t.slice('onCreate.'.length))
-    return (user, value) => inner(child(user, 'onCreate'), value)
+    const inner = compileMapTo(t.slice('onCreate.'.length), spellings)
+    const oc = canon('onCreate')
+    return (user, value) => inner(child(user, oc), value)
   }
   let p
   try {
@@ -31,31 +53,32 @@ export function compileMapTo (text: string): Setter {
   } catch (err) {
     throw new Error((err as Error).message.replace(/^.*?:\s*/, ''))
   }
-  const { path, filter, subAttr } = p
+  const { path, filter } = p
   if (path.attr === '') throw new Error('map_to must name an attribute, not a whole schema')
-  const uri = path.uri !== undefined && path.uri.toLowerCase() !== CORE_USER_SCHEMA.toLowerCase() ? path.uri : undefined
+  const uri = path.uri !== undefined && path.uri.toLowerCase() !== CORE_USER_SCHEMA.toLowerCase() ? canon(path.uri) : undefined
   const container = (user: JsonObject): JsonObject => {
     if (uri === undefined) return user
     addSchema(user, uri)
     return child(user, uri)
   }
-  const attr = path.attr
+  const attr = canon(path.attr)
   if (filter === undefined) {
-    const sub = path.sub
-    if (sub === undefined) return (user, value) => { setCI(container(user), attr, value) }
-    return (user, value) => { setCI(child(container(user), attr), sub, value) }
+    const sub = path.sub === undefined ? undefined : canon(path.sub)
+    if (sub === undefined) return (user, value) => { const c = container(user); c[keyIn(c, attr)] = value }
+    return (user, value) => { const c = child(container(user), attr); c[keyIn(c, sub)] = value }
   }
   if (path.sub !== undefined) throw new Error('a value filter must follow the attribute name')
+  const subAttr = p.subAttr === undefined ? undefined : canon(p.subAttr)
   const template = eqTemplate(filter)
   return (user, value) => {
     const obj = container(user)
-    const k = findKey(obj, attr) ?? attr
+    const k = keyIn(obj, attr)
     const cur = obj[k]
     const list: JsonValue[] = Array.isArray(cur) ? cur : []
     obj[k] = list
     let el = list.find((e): e is JsonObject => isJsonObject(e) && matches(e, template))
     if (el === undefined) {
-      el = { ...template }
+      el = Object.assign({}, template) // not a spread: keys are added next
       list.push(el)
     }
     if (subAttr !== undefined) setCI(el, subAttr, value)
@@ -78,15 +101,6 @@ function matches (e: JsonObject, template: JsonObject): boolean {
     if (typeof want === 'string' && typeof got === 'string' ? want.toLowerCase() !== got.toLowerCase() : want !== got) return false
   }
   return true
-}
-
-function child (obj: JsonObject, name: string): JsonObject {
-  const k = findKey(obj, name) ?? name
-  const cur = obj[k]
-  if (isJsonObject(cur)) return cur
-  const created: JsonObject = {}
-  obj[k] = created
-  return created
 }
 
 function setCI (obj: JsonObject, name: string, value: JsonValue): void {

@@ -28,17 +28,18 @@ export function parseSourcePath (text: string, offset = 0): SourcePath {
 /**
  * Reads the value a path selects in `root`. Keys over an array map every element (flattening nested
  * arrays); the result is then an array, or undefined when nothing was found.
+ * `memo` (one per source object) keeps -most_current choices, which several entries usually share.
  */
-export function readSourcePath (root: JsonObject, path: SourcePath, now: Date): JsonValue | undefined {
+export function readSourcePath (root: JsonObject, path: SourcePath, now: Date, memo?: Map<string, JsonValue | undefined>): JsonValue | undefined {
   let cur: JsonValue | undefined = root
   for (const step of path.steps) {
     if (cur === undefined || cur === null) return undefined
-    cur = applyStep(root, cur, step, now)
+    cur = applyStep(root, cur, step, now, memo)
   }
   return cur
 }
 
-function applyStep (root: JsonObject, cur: JsonValue, step: PathStep, now: Date): JsonValue | undefined {
+function applyStep (root: JsonObject, cur: JsonValue, step: PathStep, now: Date, memo: Map<string, JsonValue | undefined> | undefined): JsonValue | undefined {
   switch (step.kind) {
     case 'key': {
       if (Array.isArray(cur)) {
@@ -64,9 +65,13 @@ function applyStep (root: JsonObject, cur: JsonValue, step: PathStep, now: Date)
       return undefined
     }
     case 'mostCurrent': {
-      const list = readSourcePath(root, step.list, now)
+      const key = step.memoKey
+      if (memo?.has(key) === true) return memo.get(key)
+      const list = readSourcePath(root, step.list, now, memo)
       const arr = Array.isArray(list) ? list : list === undefined || list === null ? [] : [list]
-      return mostCurrent(arr, step.startField, step.endField, now)
+      const chosen = mostCurrent(arr, step.startField, step.endField, now)
+      memo?.set(key, chosen)
+      return chosen
     }
   }
 }
@@ -187,7 +192,7 @@ class PathParser {
     if (this.text[this.i] === '"') { endField = this.string(); this.skipWs() }
     if (this.text[this.i] !== ')') this.fail(`")" expected for "(" at ${open + this.offset + 1}`)
     this.i++
-    return { kind: 'mostCurrent', list, startField, endField }
+    return { kind: 'mostCurrent', list, startField, endField, memoKey: `${list.text}\u0000${startField}\u0000${endField}` }
   }
 
   string (): string {

@@ -34,7 +34,8 @@ export function scalar (v: Value): Value {
 
 /** Dates as the mapper writes them: `yyyy-MM-ddTHH:mm:ssZ` (UTC). */
 export function formatIso (d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  const s = d.toISOString()
+  return s.length === 24 ? `${s.slice(0, 19)}Z` : s.replace(/\.\d{3}Z$/, 'Z')
 }
 
 /**
@@ -97,4 +98,16 @@ export function describeValue (v: Value): string {
 export function toJson (v: Value): JsonValue | undefined {
   if (v instanceof Date) return formatIso(v)
   return v
+}
+
+/** Deep copy of a JSON value (plain data only; several times faster than structuredClone here). */
+export function cloneJson<T extends JsonValue> (v: T): T {
+  if (typeof v !== 'object' || v === null) return v
+  if (Array.isArray(v)) return v.map(e => cloneJson(e)) as T
+  const out: Record<string, JsonValue | undefined> = {}
+  for (const k in v) {
+    const e = (v as Record<string, JsonValue | undefined>)[k]
+    if (e !== undefined) out[k] = cloneJson(e)
+  }
+  return out as T
 }

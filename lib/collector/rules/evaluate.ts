@@ -66,49 +66,61 @@ function evaluateCompare (node: CompareNode, msg: RuleMessage): Selection | unde
     if (idx.size === 0) return undefined
     return collection === 'groups' ? { all: false, groups: idx, roles: undefined } : { all: false, groups: undefined, roles: idx }
   }
-  const values: JsonValue[] = []
   const segs = node.path.segments
-  const root = segs[0] as string
-  if (root.toLowerCase() === 'user') collect(msg.user, segs, 1, values)
-  else collect(msg, segs, 0, values)
-  const hit = values.some(v => test(node.regex, v))
+  const hit = (segs[0] as string).toLowerCase() === 'user'
+    ? anyInUser(msg.user, segs, node.regex)
+    : anyMatch(msg, segs, 0, node.regex)
   return hit !== negated ? NONE : undefined
 }
 
 function matchIndices (node: CompareNode, user: JsonObject, collection: Collection): Set<number> {
   const out = new Set<number>()
-  const k = findKey(user, collection)
+  const k = user[collection] !== undefined ? collection : findKey(user, collection)
   const list = k === undefined ? undefined : user[k]
   if (!Array.isArray(list)) return out
-  const values: JsonValue[] = []
   for (let i = 0; i < list.length; i++) {
-    values.length = 0
-    collect(list[i] as JsonValue, node.path.segments, 2, values)
-    for (const v of values) if (test(node.regex, v)) { out.add(i); break }
+    if (anyMatch(list[i], node.path.segments, 2, node.regex)) out.add(i)
   }
   return out
 }
 
-function test (re: RegExp, v: JsonValue): boolean {
-  if (typeof v === 'string') return re.test(v)
-  if (typeof v === 'number' || typeof v === 'boolean') return re.test(String(v))
+/**
+ * `user.<attr>…`: the attribute at top level, else (as SCIM filters do) in the schema-extension
+ * objects, so `user.department` finds the enterprise extension's department.
+ */
+function anyInUser (user: JsonObject, segs: readonly string[], re: RegExp): boolean {
+  const seg = segs[1] as string
+  if (user[seg] !== undefined || findKey(user, seg) !== undefined) return anyMatch(user, segs, 1, re)
+  for (const k in user) {
+    if (k.length > 4 && k.charCodeAt(3) === 58 && k.slice(0, 3).toLowerCase() === 'urn') {
+      const ext = user[k]
+      if (isJsonObject(ext) && anyMatch(ext, segs, 1, re)) return true
+    }
+  }
   return false
 }
 
-/** Collects the leaf values `segs[i..]` reach from `v` (arrays visited, type-keyed segments resolved). */
-function collect (v: JsonValue | undefined, segs: readonly string[], i: number, out: JsonValue[]): void {
-  if (v === undefined || v === null) return
+/**
+ * True when a leaf value `segs[i..]` reaches from `v` matches `re` (arrays visited, type-keyed
+ * segments resolved; strings, numbers and booleans are tested as text).
+ */
+function anyMatch (v: JsonValue | undefined, segs: readonly string[], i: number, re: RegExp): boolean {
+  if (v === undefined || v === null) return false
   if (Array.isArray(v)) {
-    for (const e of v) collect(e, segs, i, out)
-    return
+    for (const e of v) if (anyMatch(e, segs, i, re)) return true
+    return false
   }
-  if (i === segs.length) { out.push(v); return }
-  if (!isJsonObject(v)) return
+  if (i === segs.length) {
+    if (typeof v === 'string') return re.test(v)
+    if (typeof v === 'number' || typeof v === 'boolean') return re.test(String(v))
+    return false
+  }
+  if (!isJsonObject(v)) return false
   const seg = segs[i] as string
   const k = v[seg] !== undefined ? seg : findKey(v, seg)
-  if (k !== undefined) { collect(v[k], segs, i + 1, out); return }
+  if (k !== undefined) return anyMatch(v[k], segs, i + 1, re)
   const type = v.type
-  if (typeof type === 'string' && type.toLowerCase() === seg.toLowerCase()) collect(v, segs, i + 1, out)
+  return typeof type === 'string' && type.toLowerCase() === seg.toLowerCase() && anyMatch(v, segs, i + 1, re)
 }
 
 function merge (a: Selection, b: Selection): Selection {

@@ -111,12 +111,13 @@ export function excludedElements (rules: readonly CompiledRule[], msg: RuleMessa
 }
 
 function mergeSel (a: Selection, b: Selection): Selection {
-  const u = (x: ReadonlySet<number> | undefined, y: ReadonlySet<number> | undefined): ReadonlySet<number> | undefined => {
-    if (x === undefined) return y
-    if (y === undefined) return x
-    const s = new Set(x)
-    for (const v of y) s.add(v)
-    return s
-  }
-  return { all: a.all || b.all, groups: u(a.groups, b.groups), roles: u(a.roles, b.roles) }
+  return { all: a.all || b.all, groups: unionSets(a.groups, b.groups), roles: unionSets(a.roles, b.roles) }
+}
+
+function unionSets (x: ReadonlySet<number> | undefined, y: ReadonlySet<number> | undefined): ReadonlySet<number> | undefined {
+  if (x === undefined) return y
+  if (y === undefined) return x
+  const s = new Set(x)
+  for (const v of y) s.add(v)
+  return s
 }

@@ -79,7 +79,7 @@ export function compileStreamRules (streams: readonly StreamDef[], opts: { confi
 function channelUser (user: JsonObject, sel: Selection, rules: readonly CompiledRule[], msg: RuleMessage): JsonObject {
   const hasExclusions = rules.some(r => r.exclusions.length > 0)
   const ex = hasExclusions ? excludedElements(rules, msg) : undefined
-  const out: JsonObject = { ...user }
+  const out: JsonObject = Object.assign({}, user)
   pick(out, 'groups', sel.all, sel.groups, ex?.groups)
   pick(out, 'roles', sel.all, sel.roles, ex?.roles)
   return out
