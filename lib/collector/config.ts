@@ -7,9 +7,10 @@
 //   email: { smtp{host,port,username,password,proxy}, on_error{enabled,send_interval,subject,to} }
 //   nats: { server{use_external_server,host,port,…}, publisher{<tenant>{max_age,urls,jwt,secret}} }
 import { dirname, isAbsolute, resolve } from 'node:path'
+import { Cron } from 'croner'
 import { loadYamlConfig, schema as s, validate, deepFreeze, ConfigError, isConfigError } from '../config/index.ts'
 import type { ConfigProblem, Infer } from '../config/index.ts'
-import type { JsonValue } from '../scim/types.ts'
+import { isJsonObject, type JsonValue } from '../scim/types.ts'
 import type { Logger } from '../logging/types.ts'
 import { compileMapper } from './mapper/index.ts'
 import { compileStreamRules } from './rules/index.ts'
@@ -21,7 +22,14 @@ const TENANT_NAME = /^[A-Za-z0-9_-]+$/
 
 const general = s.object({
   /** Seconds between collections, or a crontab expression. */
-  collect_interval: s.oneOf(s.integer({ min: 1 }), s.string({ minLength: 1 })).default(300),
+  collect_interval: s.oneOf(s.integer({ min: 1 }), s.string({ minLength: 1 }).refine((v, report) => {
+    if (/^\d+$/.test(v)) return
+    try {
+      new Cron(v, { paused: true }).stop()
+    } catch (err) {
+      report(`not a number of seconds nor a crontab expression: ${(err as Error).message}`)
+    }
+  })).default(300),
   do_initial_load: s.boolean().default(false),
   pre_activate_days: s.integer({ min: 0 }).default(0),
   /** Publish deleteUser for persons that disappear from a complete collection. */
@@ -36,14 +44,16 @@ const stream = s.object({
   rules: s.array(s.object({ filter: s.string({ minLength: 1 }), comment: s.string().optional() }), { minItems: 1 })
 })
 
+const mapperSchema = s.object({
+  user: s.array(s.object({ source: s.string({ minLength: 1 }), map_to: s.string({ minLength: 1 }) })).default([])
+})
+
 const tenant = s.object({
   auth: s.jsonObject().default({}),
   general: general.default({}),
   streams: s.array(stream).default([]),
   dynamics: s.array(s.jsonObject()).default([]),
-  mapper: s.object({
-    user: s.array(s.object({ source: s.string({ minLength: 1 }), map_to: s.string({ minLength: 1 }) })).default([])
-  }).default({})
+  mapper: mapperSchema.default({})
 })
 
 const tenants = s.record(tenant).refine((v, report) => {
@@ -164,6 +174,7 @@ export async function loadStreamConfig (file: string, opts: LoadStreamConfigOpti
   const result = validate(configSchema, value, { coerce: true })
   problems.push(...result.errors)
   if (result.ok) problems.push(...checkSemantics(result.value))
+  else problems.push(...checkValidTenants(value))
   if (!result.ok || problems.length > 0) throw new ConfigError(loaded.file, problems)
   return { config: deepFreeze(result.value), file: loaded.file, configDir: loaded.configDir }
 }
@@ -178,9 +189,38 @@ export function checkSemantics (config: StreamConfig): ConfigProblem[] {
       const other = seen.get(name)
       if (other !== undefined) problems.push({ path: at, message: `tenant "${name}" is also defined under ${other}; tenant names are NATS accounts and must be unique` })
       seen.set(name, type)
-      collect(problems, () => compileMapper(t.mapper.user, { configPath: `${at}.mapper.user` }))
-      collect(problems, () => compileStreamRules(t.streams, { configPath: `${at}.streams` }))
-      collect(problems, () => compileDynamics(t.dynamics as unknown as DynamicDef[], { configPath: `${at}.dynamics` }))
+      problems.push(...checkTenant(at, t))
+    }
+  }
+  return problems
+}
+
+/** The compile problems of one tenant section. */
+function checkTenant (at: string, t: TenantConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  collect(problems, () => compileMapper(t.mapper.user, { configPath: `${at}.mapper.user` }))
+  collect(problems, () => compileStreamRules(t.streams, { configPath: `${at}.streams` }))
+  collect(problems, () => compileDynamics(t.dynamics as unknown as DynamicDef[], { configPath: `${at}.dynamics` }))
+  return problems
+}
+
+/** When the file as a whole is invalid, still compile every tenant section that is valid by itself. */
+function checkValidTenants (raw: JsonValue): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  if (!isJsonObject(raw)) return problems
+  for (const type of ['entra', 'hr'] as const) {
+    const section = raw[type]
+    if (section === undefined || section === null || !isJsonObject(section)) continue
+    for (const [name, rawTenant] of Object.entries(section)) {
+      if (rawTenant === null || !isJsonObject(rawTenant)) continue
+      const at = `${type}.${name}`
+      // each part on its own: a bad interval must not hide a bad rule
+      const streams = validate(s.array(stream), rawTenant.streams ?? [], { coerce: true })
+      if (streams.ok) collect(problems, () => compileStreamRules(streams.value, { configPath: `${at}.streams` }))
+      const mapper = validate(mapperSchema, rawTenant.mapper ?? {}, { coerce: true })
+      if (mapper.ok) collect(problems, () => compileMapper(mapper.value.user, { configPath: `${at}.mapper.user` }))
+      const dynamics = validate(s.array(s.jsonObject()), rawTenant.dynamics ?? [], { coerce: true })
+      if (dynamics.ok) collect(problems, () => compileDynamics(dynamics.value as unknown as DynamicDef[], { configPath: `${at}.dynamics` }))
     }
   }
   return problems

@@ -1,0 +1,67 @@
+// `scim-stream rules test`: a dry run for one user of a tenant, without publishing — which dynamics
+// apply, which channels the user matches (and which not), and the exact message each channel would
+// get given what was last published (the local state; a createUser when nothing was).
+// The input file is either a SCIM user (it has `userName` or `schemas`) or a collector record that
+// the tenant's mapper turns into one.
+import { readFile } from 'node:fs/promises'
+import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
+import { compileMapper } from './mapper/index.ts'
+import { compileDynamics, applyDynamics, type DynamicDef } from './dynamics/index.ts'
+import { compileStreamRules } from './rules/index.ts'
+import { configPath, loadStreamConfig, tenantsOf } from './config.ts'
+import { diffChannelUser } from './diff.ts'
+import { buildMessage, subjectOf } from './message.ts'
+import { keyOf } from './pipeline.ts'
+import { openTenantState } from './state.ts'
+import type { CliIo, Flags } from './cli.ts'
+import { required } from './cli.ts'
+
+/** Runs `rules test`; returns the exit code. */
+export async function rulesTestCommand (configFile: string, flags: Flags, io: CliIo): Promise<number> {
+  const tenant = required(flags, 'tenant')
+  const userFile = required(flags, 'user')
+  const { config, configDir } = await loadStreamConfig(configFile, { env: io.env, encryptInPlace: false })
+  const t = tenantsOf(config).find(x => x.name === tenant)
+  if (t === undefined) throw new Error(`no tenant "${tenant}" under hr or entra in ${configFile}`)
+  let input: JsonValue
+  try {
+    input = JSON.parse(await readFile(userFile, 'utf8')) as JsonValue
+  } catch (err) {
+    throw new Error(`cannot read ${userFile}: ${(err as Error).message}`)
+  }
+  if (!isJsonObject(input)) throw new Error(`${userFile} must hold a JSON object`)
+  const isScim = typeof input.userName === 'string' || Array.isArray(input.schemas)
+  let user: JsonObject = input
+  const mappingErrors: string[] = []
+  if (!isScim) {
+    const mapped = compileMapper(t.tenant.mapper.user, { configPath: `${t.type}.${tenant}.mapper.user` }).map(input)
+    user = mapped.user
+    for (const e of mapped.errors) mappingErrors.push(`${e.path} (${e.mapTo}): ${e.message}`)
+  }
+  const { user: withDynamics, dynamicIds } = applyDynamics(user, compileDynamics(t.tenant.dynamics as unknown as DynamicDef[]))
+  const streams = compileStreamRules(t.tenant.streams)
+  const views = streams.evaluate({ user: withDynamics })
+  const key = keyOf(withDynamics) ?? '(no userName/externalId)'
+  const state = await openTenantState(configPath(configDir, config.state.dir ?? 'state'), tenant)
+  const channels = views.map(v => {
+    const change = diffChannelUser(state.get(v.channel, key), v.user)
+    return {
+      channel: v.channel,
+      subject: subjectOf(t.type, v.channel),
+      matchedRules: v.matchedRules,
+      message: change === undefined || change.recordOnly === true
+        ? null
+        : buildMessage(change.activityOperation, change.Operations, change.user, key, { id: 'scim-stream', upn: `scim-stream@${tenant}` }, new Date())
+    }
+  })
+  const report = {
+    tenant,
+    input: isScim ? 'SCIM user' : 'collector record (mapped)',
+    ...(mappingErrors.length > 0 ? { mappingErrors } : {}),
+    dynamics: dynamicIds,
+    channels,
+    notMatched: streams.channels.filter(c => !views.some(v => v.channel === c))
+  }
+  io.out(JSON.stringify(report, null, 2))
+  return 0
+}
