@@ -22,6 +22,8 @@ export interface Override { name: string, tokens: string[], value: JsonValue }
 
 const PREFIXES = ['SCIM-STREAM_', 'SCIM_STREAM_']
 const VAULT_NAMES = ['SCIM-STREAM_VAULTFILE', 'SCIM_STREAM_VAULTFILE']
+/** Names of the program itself, not config overrides. */
+const RESERVED = new Set([...VAULT_NAMES, 'SCIM-STREAM_CONFIG', 'SCIM_STREAM_CONFIG'])
 
 /** How the tree below a path looks: the keys of an object, or a map whose values have `child` keys. */
 export type ShapeAt = (path: readonly string[]) => { keys: readonly string[] } | 'map' | undefined
@@ -49,7 +51,7 @@ export async function readOverrides (env: NodeJS.ProcessEnv, baseDir: string, pr
     }
   }
   for (const [k, v] of Object.entries(env)) {
-    if (v === undefined || VAULT_NAMES.includes(k)) continue
+    if (v === undefined || RESERVED.has(k.toUpperCase())) continue
     const o = toOverride(k, parseValue(v), false)
     if (o !== undefined) out.push(o)
   }
