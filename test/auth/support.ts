@@ -130,11 +130,13 @@ function cert (subjectCn: string, publicKey: forge.pki.PublicKey, issuer: { cn: 
 
 /** A CA, a server certificate for 127.0.0.1/localhost, and client certificates on demand. */
 export function makePki (): Pki {
+  // distinct CA names: OpenSSL looks issuers up by name, so two test CAs must not share one
+  const caName = `Test CA ${randomBytes(4).toString('hex')}`
   const ca = forgeKeys()
-  const caCert = cert('Test CA', ca.publicKey, { cn: 'Test CA', key: ca.privateKey }, [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }])
+  const caCert = cert(caName, ca.publicKey, { cn: caName, key: ca.privateKey }, [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }])
   const other = forgeKeys()
   const server = forgeKeys()
-  const serverCert = cert('127.0.0.1', server.publicKey, { cn: 'Test CA', key: ca.privateKey }, [
+  const serverCert = cert('127.0.0.1', server.publicKey, { cn: caName, key: ca.privateKey }, [
     { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
     { name: 'extKeyUsage', serverAuth: true }
   ])
@@ -144,7 +146,7 @@ export function makePki (): Pki {
     serverCertPem: pki.certificateToPem(serverCert),
     client (cn, signer = 'ca') {
       const k = forgeKeys()
-      const issuer = signer === 'ca' ? { cn: 'Test CA', key: ca.privateKey } : { cn: 'Other CA', key: other.privateKey }
+      const issuer = signer === 'ca' ? { cn: caName, key: ca.privateKey } : { cn: `Other ${caName}`, key: other.privateKey }
       const c = cert(cn, k.publicKey, issuer, [{ name: 'extKeyUsage', clientAuth: true }])
       return { keyPem: pki.privateKeyToPem(k.privateKey), certPem: pki.certificateToPem(c) }
     },
