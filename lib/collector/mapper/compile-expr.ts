@@ -11,7 +11,7 @@
 // `Left("abc", "x")` is a config error, not 100,000 runtime errors.
 import type { JsonObject } from '../../scim/types.ts'
 import { MapperSyntaxError, type Expr } from './ast.ts'
-import type { FnContext } from './function-types.ts'
+import { newCaches, type FnContext } from './function-types.ts'
 import { lookupFunction, subscriberKnows } from './functions.ts'
 import { readSourcePath } from './source-path.ts'
 import { EvalError, IgnoreFlow, isNull, scalar, toStr, type Value } from './values.ts'
@@ -56,7 +56,6 @@ function checkTemplate (e: Expr): void {
 
 interface Node { run: Run, constant: boolean }
 
-const FOLD_CTX: FnContext = { now: new Date(0), mapTo: '', isUnique: undefined, memo: new Map() }
 
 function compileNode (e: Expr): Node {
   switch (e.kind) {
@@ -105,7 +104,7 @@ function compileCall (e: Extract<Expr, { kind: 'call' }>): Node {
   if (!constant) return { run, constant: false }
   let folded: Value
   try {
-    folded = run({}, FOLD_CTX)
+    folded = run({}, { now: new Date(0), mapTo: '', isUnique: undefined, memo: new Map(), caches: newCaches() })
   } catch (err) {
     if (err instanceof IgnoreFlow) return { run, constant: false }
     if (err instanceof EvalError) throw new MapperSyntaxError(err.message, e.pos)

@@ -10,7 +10,7 @@ import { isJsonObject, type JsonObject, type JsonValue, type ScimResource } from
 import { MapperSyntaxError, type Expr } from './ast.ts'
 import { compileExpression, type Compiled } from './compile-expr.ts'
 import { parseExpression } from './expr-parser.ts'
-import type { FnContext } from './function-types.ts'
+import { newCaches, type FnContext } from './function-types.ts'
 import { compileMapTo, CORE_USER_SCHEMA, type Setter } from './map-to.ts'
 import { parseSourcePath } from './source-path.ts'
 import { cloneJson, IgnoreFlow, toJson } from './values.ts'
@@ -99,12 +99,13 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
   if (problems.length > 0) throw new ConfigError(undefined, problems)
   const clock = opts.now ?? (() => new Date())
   const isUnique = opts.isUnique
+  const caches = newCaches()
   return {
     size: compiled.length,
     map (source: JsonObject) {
       const user: ScimResource = { schemas: [CORE_USER_SCHEMA] }
       const errors: MapperError[] = []
-      const ctx: FnContext = { now: clock(), mapTo: '', isUnique, memo: new Map() }
+      const ctx: FnContext = { now: clock(), mapTo: '', isUnique, memo: new Map(), caches }
       for (const e of compiled) {
         try {
           let v: JsonValue | undefined

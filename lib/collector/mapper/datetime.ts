@@ -11,15 +11,18 @@ const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 
 
 type FmtTok = { lit: string } | { spec: string }
 
-const tokenCache = new Map<string, FmtTok[]>()
+/** Split format strings, kept by the caller (one per compiled mapper; no module-level state). */
+export type FormatCache = Map<string, FmtTok[]>
 
-/** Splits a .NET custom format string into specifiers (runs of one letter) and literals (memoised). */
-function tokenizeFormat (fmt: string): FmtTok[] {
-  let toks = tokenCache.get(fmt)
+/** Splits a .NET custom format string into specifiers (runs of one letter) and literals, memoised in `cache`. */
+function tokenizeFormat (fmt: string, cache: FormatCache | undefined): FmtTok[] {
+  let toks = cache?.get(fmt)
   if (toks === undefined) {
     toks = splitFormat(fmt)
-    if (tokenCache.size > 256) tokenCache.clear()
-    tokenCache.set(fmt, toks)
+    if (cache !== undefined) {
+      if (cache.size > 256) cache.clear()
+      cache.set(fmt, toks)
+    }
   }
   return toks
 }
@@ -58,9 +61,9 @@ const pad = (n: number, w: number): string => String(n).padStart(w, '0')
  * Formats a date with a .NET custom format string, in UTC (zzz gives +00:00).
  * @example formatDotNet(new Date('2015-01-23T10:53:47Z'), 'yyyy-MM-dd') // '2015-01-23'
  */
-export function formatDotNet (d: Date, fmt: string): string {
+export function formatDotNet (d: Date, fmt: string, cache?: FormatCache): string {
   let out = ''
-  for (const t of tokenizeFormat(fmt)) {
+  for (const t of tokenizeFormat(fmt, cache)) {
     if ('lit' in t) { out += t.lit; continue }
     const s = t.spec
     const n = s.length
@@ -100,10 +103,10 @@ export function formatDotNet (d: Date, fmt: string): string {
  * zzz, K) converts to UTC; without one the time is UTC. Undefined when the text does not match.
  * @example parseDotNet('20150123105347.1Z', 'yyyyMMddHHmmss.fZ') // 2015-01-23T10:53:47.100Z
  */
-export function parseDotNet (text: string, fmt: string): Date | undefined {
+export function parseDotNet (text: string, fmt: string, cache?: FormatCache): Date | undefined {
   const fields: string[] = []
   let re = '^'
-  for (const t of tokenizeFormat(fmt)) {
+  for (const t of tokenizeFormat(fmt, cache)) {
     if ('lit' in t) { re += t.lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); continue }
     const s = t.spec
     const n = s.length

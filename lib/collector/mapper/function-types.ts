@@ -1,5 +1,6 @@
 // The shape of a mapper function: how many arguments it takes and how it computes its value.
 import type { JsonValue } from '../../scim/types.ts'
+import type { FormatCache } from './datetime.ts'
 import type { Value } from './values.ts'
 
 /** What a function sees besides its arguments. */
@@ -8,11 +9,19 @@ export interface FnContext {
   now: Date
   /** Per-source memo of source-path work (-most_current choices). */
   memo: Map<string, JsonValue | undefined>
+  /** Per-mapper caches: compiled regular expressions (Replace) and split date formats. */
+  caches: FnCaches
   /** The entry's map_to, for SelectUniqueValue's uniqueness check. */
   mapTo: string
   /** Uniqueness check for SelectUniqueValue (see CompileMapperOptions.isUnique). */
   isUnique: ((mapTo: string, value: string) => boolean) | undefined
 }
+
+/** Caches owned by one compiled mapper (no module-level mutable state). */
+export interface FnCaches { regexes: Map<string, RegExp>, formats: FormatCache }
+
+/** New, empty caches. */
+export function newCaches (): FnCaches { return { regexes: new Map(), formats: new Map() } }
 
 /** A function the mapper evaluates. Arguments are evaluated first (omitted ones are undefined). */
 export interface FnDef {

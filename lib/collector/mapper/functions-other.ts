@@ -4,7 +4,7 @@
 // NumFromDate, RandomString, Redact, RemoveDuplicates, SelectUniqueValue, Switch.
 import { randomInt, randomUUID } from 'node:crypto'
 import { dateAdd, dateDiff, dateFromFileTime, fileTimeFromDate, formatDotNet, parseDotNet, toDate } from './datetime.ts'
-import { fn, type FnDef } from './function-types.ts'
+import { fn, type FnContext, type FnDef } from './function-types.ts'
 import { EvalError, IgnoreFlow, isNull, isNullOrEmpty, optStr, scalar, toBool, toInt, toList, toStr, type Value } from './values.ts'
 
 const DIGITS = '0123456789'
@@ -39,16 +39,16 @@ function randomString (a: Value[]): string {
   return chars.join('')
 }
 
-function formatDateTime (a: Value[]): Value {
+function formatDateTime (a: Value[], ctx: FnContext): Value {
   const v = scalar(a[0])
   if (v === undefined || v === null) return undefined
   const inFmt = toStr(a[2])
   const outFmt = toStr(a[3])
-  if (v instanceof Date && inFmt === '') return formatDotNet(v, outFmt)
+  if (v instanceof Date && inFmt === '') return formatDotNet(v, outFmt, ctx.caches.formats)
   const src = toStr(v)
-  const d = inFmt === '' ? toDate(src) : parseDotNet(src, inFmt)
+  const d = inFmt === '' ? toDate(src) : parseDotNet(src, inFmt, ctx.caches.formats)
   if (d === undefined) throw new EvalError(`FormatDateTime: ${JSON.stringify(src)} does not match input format ${JSON.stringify(inFmt)}`)
-  return formatDotNet(d, outFmt)
+  return formatDotNet(d, outFmt, ctx.caches.formats)
 }
 
 const dateArg = (v: Value): Date | undefined => {

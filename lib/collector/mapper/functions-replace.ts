@@ -9,14 +9,15 @@
 // - regexPattern + regexGroupName + replacementAttributeName: source when it has a value, else the
 //   named group of regexPattern matched against replacementAttributeName
 // A source without value gives no value (except in the last overload). Regular expressions are
-// JavaScript's (.NET's `(?<name>…)` groups read the same); they are compiled once per pattern text.
-import { fn, type FnDef } from './function-types.ts'
+// JavaScript's (.NET's `(?<name>…)` groups read the same); each pattern text is compiled once per
+// compiled mapper.
+import { fn, type FnContext, type FnDef } from './function-types.ts'
 import { EvalError, optStr, toStr, type Value } from './values.ts'
 
-const cache = new Map<string, RegExp>()
 const MAX_CACHE = 256
 
-function regex (pattern: string): RegExp {
+/** The pattern compiled once per compiled mapper (its cache), global flag, lastIndex reset. */
+function regex (pattern: string, cache: Map<string, RegExp>): RegExp {
   let re = cache.get(pattern)
   if (re === undefined) {
     try {
@@ -46,7 +47,7 @@ function replaceGroup (source: string, re: RegExp, group: string, replacement: s
   })
 }
 
-function replace (a: Value[]): Value {
+function replace (a: Value[], ctx: FnContext): Value {
   if (a.length === 3) {
     const s = optStr(a[0])
     return s === undefined ? undefined : s.split(toStr(a[1])).join(toStr(a[2]))
@@ -59,7 +60,7 @@ function replace (a: Value[]): Value {
     if (source !== undefined && source !== '') return source
     const other = optStr(replacementAttr)
     if (other === undefined) return source
-    const m = regex(toStr(pattern)).exec(other)
+    const m = regex(toStr(pattern), ctx.caches.regexes).exec(other)
     return m?.groups?.[toStr(groupName)] ?? source
   }
   if (source === undefined) return undefined
@@ -69,7 +70,7 @@ function replace (a: Value[]): Value {
     return o === '' ? source : source.split(o).join(toStr(replacement))
   }
   if (has(pattern) && has(replacement)) {
-    const re = regex(toStr(pattern))
+    const re = regex(toStr(pattern), ctx.caches.regexes)
     if (has(groupName)) return replaceGroup(source, re, toStr(groupName), toStr(replacement))
     return source.replace(re, jsReplacement(toStr(replacement)))
   }

@@ -1,0 +1,29 @@
+// Properties of the mapper's parsers on arbitrary text: they either parse or throw a
+// MapperSyntaxError with a position inside the text — never another error.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { compileSource, MapperSyntaxError } from './index.ts'
+
+const alphabet = fc.constantFrom(...'()[]{},."\\=<>&H-0123456789 aZ_:JoinLeftCDate-most_current'.split(''))
+const text = fc.oneof(fc.string({ maxLength: 60 }), fc.array(alphabet, { maxLength: 60 }).map(a => a.join('')))
+
+test('compileSource: arbitrary text parses or fails with a positioned MapperSyntaxError', () => {
+  fc.assert(fc.property(text, (s) => {
+    try {
+      compileSource(s)
+    } catch (err) {
+      assert.ok(err instanceof MapperSyntaxError, `${String(err)} for ${JSON.stringify(s)}`)
+      assert.ok(err.pos >= 0 && err.pos <= s.length, `position ${err.pos} outside ${JSON.stringify(s)}`)
+    }
+  }), { numRuns: 3000 })
+})
+
+test('compileSource: string literals round-trip through escaping', () => {
+  fc.assert(fc.property(fc.string({ maxLength: 40 }), (s) => {
+    const literal = '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"'
+    const c = compileSource(`Join("", ${literal})`)
+    assert.equal(c.kind, 'eval')
+    if (c.kind === 'eval') assert.equal(c.run({}, { now: new Date(0), mapTo: '', isUnique: undefined, memo: new Map(), caches: { regexes: new Map(), formats: new Map() } }), s)
+  }), { numRuns: 1000 })
+})
