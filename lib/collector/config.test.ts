@@ -15,6 +15,7 @@ const BASE = `hr:
       basic: { username: u, password: cleartext-secret }
     general:
       collect_interval: 300
+      collect_query_string: /PerPerson
     streams:
       - channel: AD.USER
         rules: [ { filter: '(.*)' } ]

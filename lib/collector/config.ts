@@ -16,6 +16,7 @@ import { compileMapper } from './mapper/index.ts'
 import { compileStreamRules } from './rules/index.ts'
 import { compileDynamics } from './dynamics/index.ts'
 import type { DynamicDef } from './dynamics/index.ts'
+import { hrConfigProblems } from './sources-default.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
 
 const TENANT_NAME = /^[A-Za-z0-9_-]+$/
@@ -190,6 +191,7 @@ export function checkSemantics (config: StreamConfig): ConfigProblem[] {
       if (other !== undefined) problems.push({ path: at, message: `tenant "${name}" is also defined under ${other}; tenant names are NATS accounts and must be unique` })
       seen.set(name, type)
       problems.push(...checkTenant(at, t))
+      if (type === 'hr') problems.push(...hrConfigProblems(at, t))
     }
   }
   return problems
@@ -214,6 +216,7 @@ function checkValidTenants (raw: JsonValue): ConfigProblem[] {
     for (const [name, rawTenant] of Object.entries(section)) {
       if (rawTenant === null || !isJsonObject(rawTenant)) continue
       const at = `${type}.${name}`
+      if (type === 'hr') problems.push(...hrConfigProblems(at, rawTenant))
       // each part on its own: a bad interval must not hide a bad rule
       const streams = validate(s.array(stream), rawTenant.streams ?? [], { coerce: true })
       if (streams.ok) collect(problems, () => compileStreamRules(streams.value, { configPath: `${at}.streams` }))

@@ -1,22 +1,12 @@
 // The collectors the service uses unless told otherwise: `hr.<tenant>` → the generic REST HR
-// collector (lib/collector/sources/hr) with its Joiner-Mover-Leaver lifecycle. `entra.<tenant>` has
-// no collector in this package yet: such a tenant is configured and gets its NATS account and stream
-// (so subscribers can be set up), but its runs report that no collector is available.
-//
-// The HR module is loaded on first use, behind the small adapter below, so the service does not
-// depend on its internals (what `collect()` yields: an async iterable of persons, or an object with
-// `persons` and `complete()`).
+// collector (lib/collector/sources/hr), streamed page by page, with its Joiner-Mover-Leaver
+// lifecycle. `entra.<tenant>` has no collector in this package yet: such a tenant is configured and
+// gets its NATS account and stream (so subscribers can be set up), but its runs fail saying so.
 import type { JsonObject } from '../scim/types.ts'
-import { isJsonObject } from '../scim/types.ts'
+import { createHrCollector, parseHrConfig, HrConfigError } from './sources/hr/index.ts'
+import type { ConfigProblem } from '../config/index.ts'
 import type { RunSource, LifecycleDecision } from './pipeline.ts'
 import type { SourceFactory, CollectorHandle } from './tenant-runtime.ts'
-
-const HR_MODULE = './sources/hr/index.ts'
-
-interface HrModule {
-  createHrCollector: (cfg: unknown, deps: unknown) => { collect: () => unknown }
-  lifecycleOf?: (person: JsonObject, opts: unknown) => unknown
-}
 
 /** Collectors by tenant type. */
 export const defaultSources: SourceFactory = (tenant, type, cfg, log): CollectorHandle => {
@@ -28,57 +18,31 @@ export const defaultSources: SourceFactory = (tenant, type, cfg, log): Collector
       })
     }
   }
-  let mod: Promise<HrModule> | undefined
-  const load = async (): Promise<HrModule> => {
-    mod ??= import(HR_MODULE).then((m: unknown) => {
-      if (typeof m !== 'object' || m === null || typeof (m as HrModule).createHrCollector !== 'function') {
-        throw new Error('the HR collector module does not export createHrCollector')
-      }
-      return m as HrModule
-    })
-    return await mod
-  }
+  const hr = createHrCollector(cfg, { log, tenant })
   return {
     collect (): RunSource {
-      let complete = false
-      async function * persons (): AsyncGenerator<JsonObject> {
-        const m = await load()
-        const collector = m.createHrCollector(cfg, { log, tenant })
-        const result = await Promise.resolve(collector.collect())
-        const iterable = isAsyncIterable(result)
-          ? result
-          : isJsonObject(result as never) && isAsyncIterable((result as { persons?: unknown }).persons)
-            ? (result as { persons: AsyncIterable<unknown> }).persons
-            : Array.isArray(result) ? toAsync(result) : undefined
-        if (iterable === undefined) throw new Error('the HR collector returned nothing iterable')
-        for await (const p of iterable) if (isJsonObject(p as never)) yield p as JsonObject
-        const c = (result as { complete?: unknown }).complete
-        complete = typeof c === 'function' ? (c as () => boolean)() !== false : true
-      }
-      return { persons: persons(), complete: () => complete }
+      const stream = hr.stream()
+      return { persons: stream.persons, complete: () => stream.complete() }
     },
-    lifecycle: (person: JsonObject): LifecycleDecision => lifecycleDecision(person)
-  }
-
-  function lifecycleDecision (person: JsonObject): LifecycleDecision {
-    const l = person.__lifecycle
-    if (isJsonObject(l ?? null) && l !== undefined && l !== null && typeof l === 'object' && !Array.isArray(l)) {
-      const include = l.include !== false
-      return typeof l.active === 'boolean' ? { include, active: l.active } : { include }
+    lifecycle (person: JsonObject): LifecycleDecision {
+      const l = hr.lifecycle(person)
+      return { include: l.include, active: l.active }
     }
-    return { include: true }
+  }
+}
+
+/** Problems of an `hr.<tenant>` section's collector settings (auth, general), with full paths. */
+export function hrConfigProblems (at: string, section: unknown): ConfigProblem[] {
+  try {
+    parseHrConfig(section)
+    return []
+  } catch (err) {
+    if (!(err instanceof HrConfigError)) throw err
+    return err.problems.map(p => ({ path: p.path === '' ? at : `${at}.${p.path}`, message: p.message }))
   }
 }
 
 async function * failing (err: Error): AsyncGenerator<JsonObject> {
   yield * []
   throw err
-}
-
-async function * toAsync (list: readonly unknown[]): AsyncGenerator<unknown> {
-  for (const x of list) yield x
-}
-
-function isAsyncIterable (v: unknown): v is AsyncIterable<unknown> {
-  return typeof v === 'object' && v !== null && Symbol.asyncIterator in v
 }

@@ -19,8 +19,10 @@ function yaml (extraStream = '', extraTenant = ''): string {
   return `# test config
 hr:
   acme:
+    auth: { base_urls: [ "http://127.0.0.1:9" ] }
     general:
       collect_interval: 3600
+      collect_query_string: /PerPerson
     mapper:
       user:
         - { source: personId, map_to: externalId }
@@ -171,7 +173,8 @@ describe('SCIM Stream service (in process, builtin NATS)', () => {
     const before = reloads
     persons.beta = [{ personId: 'b1', email: 'cid@beta.test', firstName: 'Cid', department: 'IT' }]
     const beta = `  beta:
-    general: { collect_interval: 3600 }
+    auth: { base_urls: [ "http://127.0.0.1:9" ] }
+    general: { collect_interval: 3600, collect_query_string: /PerPerson }
     mapper:
       user:
         - { source: personId, map_to: externalId }
