@@ -126,17 +126,17 @@ function verifiersOf (e: BearerJwtEntry, i: number, deps: BearerJwtDeps): Verifi
   const label = `bearerJwt[${i}]`
   if (e.secret !== undefined && e.secret !== '') {
     const algorithms = restrict(HMAC)
-    out.push({ label: `${label} secret`, algorithms, key: new TextEncoder().encode(e.secret), options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: false })
+    out.push({ label: `${label} (HMAC)`, algorithms, key: new TextEncoder().encode(e.secret), options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: false })
   }
   if (e.publicKey !== undefined && e.publicKey !== '') {
     const key = createPublicKey(e.publicKey)
     const algorithms = restrict(algorithmsOfKey(key))
-    out.push({ label: `${label} publicKey`, algorithms, key, options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: false })
+    out.push({ label: `${label} (public key)`, algorithms, key, options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: false })
   }
   if (e.wellKnownUri !== undefined && e.wellKnownUri !== '') {
     const jwks = createJwksSource(jwksOpts({ discoveryUrl: e.wellKnownUri }))
     const algorithms = restrict(ASYMMETRIC)
-    out.push({ label: `${label} wellKnownUri`, algorithms, key: jwks.getKey, jwks, options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: o.issuer === undefined })
+    out.push({ label: `${label} (wellKnownUri)`, algorithms, key: jwks.getKey, jwks, options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: o.issuer === undefined })
   }
   if (e.azureTenantId !== undefined && e.azureTenantId !== '') {
     const authority = (deps.azureAuthority ?? 'https://login.microsoftonline.com').replace(/\/+$/, '')
@@ -144,7 +144,7 @@ function verifiersOf (e: BearerJwtEntry, i: number, deps: BearerJwtDeps): Verifi
     const jwks = createJwksSource(jwksOpts({ discoveryUrl: `${authority}/${tenant}/v2.0/.well-known/openid-configuration` }))
     const algorithms = restrict(RSA)
     const options: JWTVerifyOptions = { ...base, algorithms, issuer: o.issuer ?? azureIssuers(e.azureTenantId) }
-    out.push({ label: `${label} azureTenantId`, algorithms, key: jwks.getKey, jwks, options, access, defaultIssuerFromDiscovery: false })
+    out.push({ label: `${label} (azureTenantId)`, algorithms, key: jwks.getKey, jwks, options, access, defaultIssuerFromDiscovery: false })
   }
   return out
 }

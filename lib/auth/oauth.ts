@@ -31,6 +31,8 @@ export interface OAuthServerOptions {
   gates?: readonly Gate[]
   /** Told of every client authentication at the token endpoint (brute-force slow-down). */
   observers?: readonly AuthEventObserver[]
+  /** Refused token requests are logged here with their reason (never the secret). */
+  log?: { warn: (message: string, meta?: Record<string, unknown>) => void }
   now?: () => number
 }
 
@@ -88,9 +90,12 @@ export function createOAuthServer (opts: OAuthServerOptions): OAuthServer {
       if (ok && found === undefined) found = cl
     }
     if (found === undefined) {
-      for (const o of opts.observers ?? []) o({ remoteAddress, ok: false, reason: `OAuth client "${id.slice(0, 64)}" rejected` })
+      const reason = `OAuth client "${id.slice(0, 64)}" rejected`
+      for (const o of opts.observers ?? []) o({ remoteAddress, ok: false, reason })
+      opts.log?.warn(`token request refused: ${reason}`, { remoteAddress })
       return oauthError(401, 'invalid_client', 'client authentication failed')
     }
+    for (const o of opts.observers ?? []) o({ remoteAddress, ok: true })
     const expiresIn = found.expiresIn ?? opts.expiresIn ?? 3600
     const iat = Math.floor(now() / 1000)
     const accessToken = await new SignJWT({ client_id: found.clientId })

@@ -142,7 +142,7 @@ function build (config: GatewayConfig, extra: readonly AuthenticatorFactory[], e
       ? createSigningKey()
       : loadOrCreateSigningKey(join(env.configDir, 'certs', 'oauth-signing-key.json'), env.secretKey ?? deriveSecretKey({ seed: process.env.SEED })))
     if (signingKey !== undefined) {
-      const oauth = createOAuthServer({ clients: a.bearerOAuth, signingKey, gates, observers })
+      const oauth = createOAuthServer({ clients: a.bearerOAuth, signingKey, gates, observers, ...(env.log !== undefined ? { log: env.log } : {}) })
       out.authenticators.push(oauth.authenticator)
       out.extraRoutes.push(oauth.mount)
     }
