@@ -3,14 +3,14 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../../scim/types.ts'
 
 const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/
-const DIGITS = /^-?\d{1,16}$/
+const DIGITS = /^-?\d{10,16}$/ // unix ms; shorter digit strings (e.g. yyyyMMdd) are not taken as instants
 const YMD = /^(\d{4})[-/](\d{2})[-/](\d{2})$/
 const DMY = /^(\d{2})\/(\d{2})\/(\d{4})$/
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/
 
 /**
  * Parses an HR date: OData v2 `/Date(ms)/` and `/Date(ms+0000)/` (the ms are UTC; the offset is
- * informational), unix milliseconds (number or digit string), `YYYY-MM-dd`, `YYYY/MM/dd`,
+ * informational), unix milliseconds (a number, or a string of 10–16 digits), `YYYY-MM-dd`, `YYYY/MM/dd`,
  * `dd/MM/YYYY` (date-only forms are UTC midnight), ISO 8601 date-times and Date objects.
  * Anything else, and impossible dates such as `2023-02-30`, give undefined.
  * @example parseHrDate('/Date(1704067200000)/') // 2024-01-01T00:00:00.000Z
