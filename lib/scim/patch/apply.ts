@@ -11,7 +11,7 @@ import type { CoerceOptions } from './coerce.ts'
 import { Draft } from './draft.ts'
 import { jsonEqual, keyOf } from './json.ts'
 import type { ResolvedPath } from './path.ts'
-import { resolvePath } from './path.ts'
+import { pathCache, resolvePath } from './path.ts'
 import { normaliseOperation } from './request.ts'
 
 /** Options of applyPatch. */
@@ -40,7 +40,7 @@ export function applyPatch (resource: ScimResource, ops: readonly PatchOperation
   if (!isJsonObject(resource)) throw new InvalidValueError('the resource to patch must be an object')
   if (!Array.isArray(ops)) throw new InvalidSyntaxError('PATCH operations must be an array')
   const opts: CoerceOptions = { allowUnknownAttributes: options.allowUnknownAttributes === true }
-  const d = new Draft(resource, schema)
+  const d = new Draft(resource, schema, pathCache(schema, opts))
   for (let i = 0; i < ops.length; i++) {
     const op = wellFormed(ops[i], i)
     if (op.path === undefined) applyWithoutPath(d, op.op, op.value, opts)
@@ -67,7 +67,7 @@ function applyAtPath (d: Draft, op: Op, text: string, value: JsonValue | undefin
       return
     }
   }
-  const p = resolvePath(text, d.schema, opts)
+  const p = resolvePath(text, d.schema, opts, d.paths)
   dispatch(d, op, p, value, opts)
 }
 
@@ -107,7 +107,7 @@ function applyWithoutPath (d: Draft, op: Op, value: JsonValue | undefined, opts:
       }
       p = known
     } else {
-      p = resolvePath(key, d.schema, opts)
+      p = resolvePath(key, d.schema, opts, d.paths)
     }
     if (p.def?.mutability === 'readOnly' && p.sub === undefined && p.filter === undefined && jsonEqual(d.read(p.ext, p.attr), v)) continue
     dispatch(d, op, p, v, opts)
@@ -125,7 +125,7 @@ function applyToExtension (d: Draft, op: Op, urn: string, value: JsonValue | und
   for (const key in obj) {
     const v = obj[key]
     if (v === undefined) continue
-    const p = resolvePath(`${urn}:${key}`, d.schema, opts)
+    const p = resolvePath(`${urn}:${key}`, d.schema, opts, d.paths)
     if (p.def?.mutability === 'readOnly' && p.sub === undefined && jsonEqual(d.read(p.ext, p.attr), v)) continue
     dispatch(d, op, p, v, opts)
   }
@@ -155,7 +155,7 @@ function applyToSchemas (d: Draft, op: Op, value: JsonValue | undefined): void {
 
 function tryResolve (text: string, d: Draft, opts: CoerceOptions): ResolvedPath | undefined {
   try {
-    return resolvePath(text, d.schema, opts)
+    return resolvePath(text, d.schema, opts, d.paths)
   } catch {
     return undefined
   }

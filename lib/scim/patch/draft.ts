@@ -3,6 +3,7 @@
 // touched, and an attribute value is deep-copied the first time an operation changes it. Attributes
 // no operation touches are shared with the input (treat results as immutable).
 import type { ResourceSchema } from '../schema/resolve.ts'
+import type { PathCache } from './path.ts'
 import type { JsonObject, JsonValue, ScimResource } from '../types.ts'
 import { isJsonObject } from '../types.ts'
 import { cloneJson, deleteCi, getCi, isUnassigned, keyOf, setCi } from './json.ts'
@@ -11,37 +12,41 @@ import { cloneJson, deleteCi, getCi, isUnassigned, keyOf, setCi } from './json.t
 export class Draft {
   readonly root: JsonObject
   readonly schema: ResourceSchema
+  /** Resolved-path cache of the schema (see path.ts). */
+  readonly paths: PathCache
   /** Lower-cased extension URNs whose object in `root` is already a private copy. */
-  private readonly ownedExt = new Set<string>()
-  /** `<ext lower>\n<attr lower>` of attribute values that are already private copies. */
-  private readonly ownedAttr = new Set<string>()
+  private ownedExt: Set<string> | undefined
+  /** Lower-cased names of attribute values that are already private copies, per container ('' = root). */
+  private readonly ownedAttr = new Map<string, Set<string>>()
   /** Extension URNs that operations touched: their `schemas` entry is settled in finish(). */
-  private readonly touchedExt = new Map<string, string>()
+  private touchedExt: Map<string, string> | undefined
   private schemasTouched = false
 
-  constructor (resource: ScimResource, schema: ResourceSchema) {
+  constructor (resource: ScimResource, schema: ResourceSchema, paths: PathCache) {
     this.root = { ...resource }
     this.schema = schema
+    this.paths = paths
   }
 
   /** The container of an attribute: the resource, or the object under an extension URN. */
   container (ext: string | undefined, create: boolean): JsonObject | undefined {
     if (ext === undefined) return this.root
     const lext = ext.toLowerCase()
-    this.touchedExt.set(lext, ext)
+    const owned = this.ownedExt ??= new Set()
+    ;(this.touchedExt ??= new Map()).set(lext, ext)
     const k = keyOf(this.root, ext)
     const cur = k === undefined ? undefined : this.root[k]
     if (!isJsonObject(cur)) {
       if (!create) return undefined
       const obj: JsonObject = {}
       this.root[k ?? ext] = obj
-      this.ownedExt.add(lext)
+      owned.add(lext)
       return obj
     }
-    if (this.ownedExt.has(lext)) return cur
+    if (owned.has(lext)) return cur
     const copy: JsonObject = { ...cur }
     this.root[k as string] = copy
-    this.ownedExt.add(lext)
+    owned.add(lext)
     return copy
   }
 
@@ -57,12 +62,13 @@ export class Draft {
     if (c === undefined) return undefined
     const k = keyOf(c, attr)
     if (k === undefined) return undefined
-    const id = ownKey(ext, attr)
+    const owned = this.ownedSet(ext)
+    const lattr = attr.toLowerCase()
     const v = c[k]
-    if (v === undefined || this.ownedAttr.has(id)) return v
+    if (v === undefined || owned.has(lattr)) return v
     const copy = cloneJson(v)
     c[k] = copy
-    this.ownedAttr.add(id)
+    owned.add(lattr)
     return copy
   }
 
@@ -70,7 +76,7 @@ export class Draft {
   set (ext: string | undefined, attr: string, value: JsonValue): void {
     const c = this.container(ext, true) as JsonObject
     setCi(c, attr, value)
-    this.ownedAttr.add(ownKey(ext, attr))
+    this.ownedSet(ext).add(attr.toLowerCase())
   }
 
   /** Removes an attribute. */
@@ -89,7 +95,7 @@ export class Draft {
 
   /** Removes a whole extension object (its URN leaves `schemas` in finish()). */
   removeExtension (ext: string): void {
-    this.touchedExt.set(ext.toLowerCase(), ext)
+    ;(this.touchedExt ??= new Map()).set(ext.toLowerCase(), ext)
     deleteCi(this.root, ext)
   }
 
@@ -107,11 +113,11 @@ export class Draft {
 
   /** The resource after all operations: extension URNs listed in `schemas` exactly when present. */
   finish (): ScimResource {
-    if (this.touchedExt.size === 0 && !this.schemasTouched) return this.root as ScimResource
+    if (this.touchedExt === undefined && !this.schemasTouched) return this.root as ScimResource
     const had = getCi(this.root, 'schemas') !== undefined
     let list = this.schemas()
     let changed = false
-    for (const ext of this.touchedExt.values()) {
+    for (const ext of this.touchedExt?.values() ?? []) {
       const k = keyOf(this.root, ext)
       const v = k === undefined ? undefined : this.root[k]
       const present = isJsonObject(v) && !isUnassigned(v)
@@ -132,13 +138,19 @@ export class Draft {
     return this.root as ScimResource
   }
 
+  private ownedSet (ext: string | undefined): Set<string> {
+    const key = ext === undefined ? '' : ext.toLowerCase()
+    let set = this.ownedAttr.get(key)
+    if (set === undefined) {
+      set = new Set()
+      this.ownedAttr.set(key, set)
+    }
+    return set
+  }
+
   private coreUri (): string {
     return this.schema.schemas[0]?.id ?? this.schema.resourceType.schema
   }
-}
-
-function ownKey (ext: string | undefined, attr: string): string {
-  return `${ext === undefined ? '' : ext.toLowerCase()}\n${attr.toLowerCase()}`
 }
 
 function dedupe (list: readonly string[]): string[] {

@@ -42,28 +42,35 @@ export interface ResolvedPath {
 }
 
 const CACHE_LIMIT = 512
-const caches = new WeakMap<ResourceSchema, Map<string, ResolvedPath>>()
+
+/** Resolved paths of one schema and one setting of allowUnknownAttributes (bounded, oldest evicted). */
+export type PathCache = Map<string, ResolvedPath>
+const caches = new WeakMap<ResourceSchema, [PathCache, PathCache]>()
+
+/** The path cache for `schema` and `opts`; fetch once per applyPatch call, then use resolvePath. */
+export function pathCache (schema: ResourceSchema, opts: ResolveOptions): PathCache {
+  let pair = caches.get(schema)
+  if (pair === undefined) {
+    pair = [new Map(), new Map()]
+    caches.set(schema, pair)
+  }
+  return pair[opts.allowUnknownAttributes ? 1 : 0]
+}
 
 /**
- * Resolves a path string against `schema`. Cached per schema (bounded).
+ * Resolves a path string against `schema`, through `cache` (from pathCache).
  * @throws InvalidPathError for syntax errors, unknown attributes of known schemas (unless allowed),
  *   sub-attributes or filters on attributes that have none.
  */
-export function resolvePath (text: string, schema: ResourceSchema, opts: ResolveOptions): ResolvedPath {
-  let cache = caches.get(schema)
-  if (cache === undefined) {
-    cache = new Map()
-    caches.set(schema, cache)
-  }
-  const key = opts.allowUnknownAttributes ? '1' + text : '0' + text
-  const hit = cache.get(key)
+export function resolvePath (text: string, schema: ResourceSchema, opts: ResolveOptions, cache: PathCache = pathCache(schema, opts)): ResolvedPath {
+  const hit = cache.get(text)
   if (hit !== undefined) return hit
   const resolved = resolveUncached(text, schema, opts)
   if (cache.size >= CACHE_LIMIT) {
     const oldest = cache.keys().next()
     if (oldest.done !== true) cache.delete(oldest.value)
   }
-  cache.set(key, resolved)
+  cache.set(text, resolved)
   return resolved
 }
 
