@@ -1,0 +1,198 @@
+// applyStreamMessage: one ENTRA/HR message → endpoint changes through the gateway's ScimService (the
+// same SCIM implementation as HTTP and bulk). The transport calls it once per delivery, serialised
+// per user, and acks on success; classifyError() tells it what to do with a failure.
+//
+// Semantics (STREAM-CONTRACT "Subscriber behaviour"):
+// - the user is looked up by `userName` (after replaceDomains; a pure template is evaluated first —
+//   a userName needing GetUniqueValue/Increment cannot be looked up and is rejected);
+// - deleteUser: found → delete; unknown → skipped (idempotent); modifyOnly → skipped;
+// - createUser/modifyUser, not found: create (attributes + onCreate + message password, or a
+//   generated one with generateUserPassword; then memberships) unless modifyOnly, `active: false`,
+//   or the message removes the last group/role while deleteUserOnLastGroupRoleRemoval (→ skipped);
+// - found: soft sync — absent attributes kept, removals only from `Operations`, onCreate and
+//   password ignored — then memberships: leave the groups the removals name, join the listed ones
+//   (missing endpoint groups are created);
+// - deleteUserOnLastGroupRoleRemoval: an operation removes groups/roles and the message user has
+//   none left → the user is deleted (with modifyOnly: memberships removed, user kept, reason given);
+// - every subject (ENTRA.* and HR.*) is soft sync; the subject only shows up in logs;
+// - createGroup/modifyGroup/deleteGroup: group by displayName; attributes soft-synced, `members`
+//   ignored (memberships travel with user messages); modifyOnly forbids create and delete.
+// Applying a message twice gives the state of applying it once.
+import type { ScimService } from '../../core/service.ts'
+import { schemaOf } from '../../core/service.ts'
+import type { RequestContext } from '../../core/context.ts'
+import type { ScimResource, JsonObject } from '../../scim/types.ts'
+import { isJsonObject } from '../../scim/types.ts'
+import { ConflictError, isScimError } from '../../scim/errors.ts'
+import { parseFilter } from '../../scim/filter/index.ts'
+import { isUserOperation, PermanentMessageError, type StreamMessage, type StreamOperation } from '../message.ts'
+import { looksLikeTemplate, needsEndpoint, parseTemplate } from '../templates/parse.ts'
+import { evaluateTemplate } from '../templates/evaluate.ts'
+import { resolveTemplates } from '../templates/resolve.ts'
+import { serviceTemplateEndpoint } from '../templates/endpoint.ts'
+import { compileDomainReplacer, type DomainReplacement } from './domains.ts'
+import { desiredGroups, groupsOfUser, groupsToLeave, joinGroup, leaveGroup, membershipAttr } from './groups.ts'
+import { createPayload, nextUser, splitMessageUser, userChanges } from './user.ts'
+import { generatePassword } from './password.ts'
+
+/** The per-entity subscriber options (`scimgateway.stream.subscriber.entity.<baseEntity>`); absent = false/[]. */
+export interface SubscriberEntityOptions {
+  deleteUserOnLastGroupRoleRemoval?: boolean
+  skipConvertRolesToGroups?: boolean
+  generateUserPassword?: boolean
+  modifyOnly?: boolean
+  replaceDomains?: readonly DomainReplacement[]
+}
+
+/** What applyStreamMessage needs. */
+export interface ApplyDeps {
+  service: ScimService
+  /** Context of this application (baseEntity, request id = message id, logger, abort signal). */
+  rc: RequestContext
+  options: SubscriberEntityOptions
+  /** The NATS subject the message came from. */
+  subject: string
+}
+
+/** What was done. */
+export interface ApplyResult {
+  action: 'created' | 'modified' | 'deleted' | 'skipped' | 'unchanged'
+  /** Endpoint id of the user (groups messages: of the group). */
+  userId?: string
+  groupId?: string
+  /** Why it was skipped, or a note on what was (not) done. */
+  reason?: string
+}
+
+/**
+ * Applies one validated message.
+ * @throws PermanentMessageError for a message that can never be applied; ScimError or plugin errors
+ *   otherwise — pass them to classifyError()
+ * @example
+ * const result = await applyStreamMessage(parseStreamMessage(data, { msgId, subject }), { service, rc, options, subject })
+ */
+export async function applyStreamMessage (msg: StreamMessage, deps: ApplyDeps): Promise<ApplyResult> {
+  const result = isUserOperation(msg.activityOperation) ? await applyUser(msg, deps) : await applyGroup(msg, deps)
+  deps.rc.log.debug(`stream ${deps.subject} ${msg.activityOperation} ${msg.msgId}: ${result.action}${result.reason !== undefined ? ` (${result.reason})` : ''}`)
+  return result
+}
+
+async function applyUser (msg: StreamMessage, deps: ApplyDeps): Promise<ApplyResult> {
+  const { service, rc, options } = deps
+  if (msg.user === undefined) throw new PermanentMessageError('missing user')
+  const keepRoles = options.skipConvertRolesToGroups === true
+  const replace = compileDomainReplacer(options.replaceDomains)
+  const raw = replace(msg.user)
+  const ops: StreamOperation[] = msg.Operations.map(o => ({ ...o, path: replace(o.path), ...(o.value !== undefined ? { value: replace(o.value) } : {}) }))
+  const userName = await lookupUserName(raw)
+  const existing = await findUser(service, rc, userName)
+
+  if (msg.activityOperation === 'deleteUser') {
+    if (existing === undefined) return { action: 'skipped', reason: `user ${JSON.stringify(userName)} not found` }
+    if (options.modifyOnly === true) return { action: 'skipped', userId: existing.id, reason: 'modifyOnly: delete not allowed' }
+    await service.delete('Users', existing.id, rc)
+    return { action: 'deleted', userId: existing.id }
+  }
+
+  const removesMembership = ops.some(o => (o.op === 'remove' || o.op === 'replace') && membershipAttr(o.path) !== undefined)
+  const lastRemoved = options.deleteUserOnLastGroupRoleRemoval === true && removesMembership && count(raw.groups) + count(raw.roles) === 0
+
+  if (existing === undefined) {
+    if (lastRemoved) return { action: 'skipped', reason: `user ${JSON.stringify(userName)} not found and its last group/role was removed` }
+    if (options.modifyOnly === true) return { action: 'skipped', reason: `modifyOnly: user ${JSON.stringify(userName)} not found, create not allowed` }
+    if (raw.active === false) return { action: 'skipped', reason: `user ${JSON.stringify(userName)} not found and inactive: not created` }
+    return await createUser(raw, userName, deps, keepRoles)
+  }
+
+  if (lastRemoved && options.modifyOnly !== true) {
+    await service.delete('Users', existing.id, rc)
+    return { action: 'deleted', userId: existing.id, reason: 'last group/role removed' }
+  }
+
+  const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc, existing.id), current: existing })
+  resolved.userName = userName
+  const parts = splitMessageUser(resolved, keepRoles)
+  const schema = schemaOf('Users')
+  const changes = userChanges(existing, nextUser(existing, parts.attributes, ops, schema, keepRoles), schema)
+  let changed = false
+  if (changes.length > 0) {
+    await service.patch('Users', existing.id, changes, rc)
+    changed = true
+  }
+  const desired = desiredGroups(resolved, !keepRoles)
+  const current = await groupsOfUser(service, rc, existing.id)
+  for (const g of groupsToLeave(ops, current, desired, !keepRoles)) changed = await leaveGroup(service, rc, g, existing.id) || changed
+  for (const ref of desired) changed = await joinGroup(service, rc, ref, existing.id) || changed
+  const result: ApplyResult = { action: changed ? 'modified' : 'unchanged', userId: existing.id }
+  if (lastRemoved) result.reason = 'modifyOnly: last group/role removed, user kept'
+  return result
+}
+
+async function createUser (raw: JsonObject, userName: string, deps: ApplyDeps, keepRoles: boolean): Promise<ApplyResult> {
+  const { service, rc, options } = deps
+  const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc) })
+  resolved.userName = userName
+  const parts = splitMessageUser(resolved, keepRoles)
+  const password = parts.password ?? (options.generateUserPassword === true ? generatePassword() : undefined)
+  const created = await service.create('Users', createPayload(parts, password, keepRoles), rc)
+  const id = created.id
+  if (typeof id !== 'string') throw new Error('created user has no id')
+  for (const ref of desiredGroups(resolved, !keepRoles)) await joinGroup(service, rc, ref, id)
+  return { action: 'created', userId: id }
+}
+
+/** The userName to look the user up by: literal, or a template that needs no endpoint. */
+async function lookupUserName (user: JsonObject): Promise<string> {
+  const v = user.userName
+  if (typeof v !== 'string' || v.trim() === '') throw new PermanentMessageError('missing user.userName')
+  if (!looksLikeTemplate(v)) return v
+  const node = parseTemplate(v)
+  if (needsEndpoint(node)) throw new PermanentMessageError('user.userName cannot use GetUniqueValue/Increment: users are looked up by userName (generate other attributes, e.g. in onCreate)')
+  const out = await evaluateTemplate(node, { user, target: 'userName' }, v)
+  if (typeof out !== 'string' || out === '') throw new PermanentMessageError(`user.userName template ${JSON.stringify(v)} gives no value`)
+  return out
+}
+
+async function findUser (service: ScimService, rc: RequestContext, userName: string): Promise<(ScimResource & { id: string }) | undefined> {
+  const filter = parseFilter(`userName eq ${JSON.stringify(userName)}`)
+  const res = await service.list('Users', { filter, startIndex: 1, count: 2, attributes: [], excludedAttributes: [] }, rc)
+  if (res.Resources.length > 1) throw new ConflictError(`userName ${JSON.stringify(userName)} is not unique at the endpoint`)
+  const u = res.Resources[0]
+  return u !== undefined && typeof u.id === 'string' ? u as ScimResource & { id: string } : undefined
+}
+
+function count (v: unknown): number {
+  return Array.isArray(v) ? v.filter(isJsonObject).length : 0
+}
+
+async function applyGroup (msg: StreamMessage, deps: ApplyDeps): Promise<ApplyResult> {
+  const { service, rc, options } = deps
+  if (msg.group === undefined) throw new PermanentMessageError('missing group')
+  const group = compileDomainReplacer(options.replaceDomains)(msg.group)
+  const displayName = String(group.displayName)
+  const filter = parseFilter(`displayName eq ${JSON.stringify(displayName)}`)
+  const existing = (await service.list('Groups', { filter, startIndex: 1, count: 1, attributes: [], excludedAttributes: [] }, rc)).Resources[0]
+  if (msg.activityOperation === 'deleteGroup') {
+    if (existing?.id === undefined) return { action: 'skipped', reason: `group ${JSON.stringify(displayName)} not found` }
+    if (options.modifyOnly === true) return { action: 'skipped', groupId: existing.id, reason: 'modifyOnly: delete not allowed' }
+    await service.delete('Groups', existing.id, rc)
+    return { action: 'deleted', groupId: existing.id }
+  }
+  const attributes: ScimResource = {}
+  for (const [k, v] of Object.entries(group)) if (!['id', 'meta', 'schemas', 'members'].includes(k.toLowerCase())) attributes[k] = v
+  if (existing?.id === undefined) {
+    if (options.modifyOnly === true) return { action: 'skipped', reason: `modifyOnly: group ${JSON.stringify(displayName)} not found, create not allowed` }
+    try {
+      const created = await service.create('Groups', attributes, rc)
+      return created.id === undefined ? { action: 'created' } : { action: 'created', groupId: created.id }
+    } catch (e) {
+      if (isScimError(e) && e.status === 409) return { action: 'unchanged', reason: 'group created concurrently' }
+      throw e
+    }
+  }
+  const schema = schemaOf('Groups')
+  const changes = userChanges(existing, nextUser(existing, attributes, msg.Operations.filter(o => !/^\s*members/i.test(o.path)), schema, true), schema)
+  if (changes.length === 0) return { action: 'unchanged', groupId: existing.id }
+  await service.patch('Groups', existing.id, changes, rc)
+  return { action: 'modified', groupId: existing.id }
+}

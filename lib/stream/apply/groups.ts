@@ -1,0 +1,178 @@
+// Group membership of the subscriber: the message's groups (and roles converted to groups) become
+// memberships of endpoint groups, changed through the service's Groups operations so the plugin
+// sees ordinary group PATCHes (and `groupMemberOfUser` plugins get user changes from the service).
+//
+// Decisions (docs in apply.ts):
+// - an endpoint group is found by `displayName eq <display>`; a group the channel names that the
+//   endpoint lacks is created (displayName = display, externalId = the message's value), because the
+//   channel's rules decided the user belongs to it;
+// - removals come from `Operations` (`remove groups[...]`, `remove roles[...]`, whole `groups`/`roles`,
+//   or with a value list); they are matched against the user's endpoint groups described as the
+//   message would describe them. A group the message still lists is never removed.
+import type { ScimService } from '../../core/service.ts'
+import type { RequestContext } from '../../core/context.ts'
+import type { ScimResource, JsonObject } from '../../scim/types.ts'
+import { isJsonObject } from '../../scim/types.ts'
+import { compileValueFilter, parseFilter, parsePatchPath } from '../../scim/filter/index.ts'
+import { PermanentMessageError, type StreamOperation } from '../message.ts'
+
+/** A group the user should be (or stop being) a member of, as the message names it. */
+export interface GroupRef {
+  /** displayName of the endpoint group. */
+  display: string
+  /** The source's value (group id/name, role value); stored as the group's externalId on create. */
+  value?: string
+  /** For converted roles: the role's type (application). */
+  roleType?: string
+  /** For converted roles: the role's own display. */
+  roleDisplay?: string
+}
+
+/** Separator of converted role groups: `<type> - <display>`. */
+export const ROLE_SEPARATOR = ' - '
+
+/** The groups the message says the user has: `groups` plus, unless skipped, `roles` as groups. */
+export function desiredGroups (user: JsonObject, convertRoles: boolean): GroupRef[] {
+  const out: GroupRef[] = []
+  for (const g of elements(user.groups)) {
+    const value = str(g.value)
+    const display = str(g.display) ?? value
+    if (display !== undefined) out.push(value === undefined ? { display } : { display, value })
+  }
+  if (convertRoles) for (const r of elements(user.roles)) out.push(roleToGroup(r))
+  return dedupe(out)
+}
+
+/** A role `{type, display, value}` as the group `{value, display: "<type> - <display>"}`. */
+export function roleToGroup (r: JsonObject): GroupRef {
+  const value = str(r.value)
+  const roleDisplay = str(r.display) ?? value ?? ''
+  const roleType = str(r.type)
+  const ref: GroupRef = { display: roleType === undefined ? roleDisplay : `${roleType}${ROLE_SEPARATOR}${roleDisplay}`, roleDisplay }
+  if (value !== undefined) ref.value = value
+  if (roleType !== undefined) ref.roleType = roleType
+  return ref
+}
+
+/** True when the operation removes groups (or roles, when converted) of the user. */
+export function isMembershipRemoval (op: StreamOperation, convertRoles: boolean): boolean {
+  if (op.op !== 'remove' && !(op.op === 'replace' && membershipAttr(op.path) !== undefined)) return false
+  const attr = membershipAttr(op.path)
+  return attr === 'groups' || (attr === 'roles' && convertRoles)
+}
+
+/** `groups` / `roles` when the path addresses one of them (`groups[value eq "x"]`, `roles`). */
+export function membershipAttr (path: string): 'groups' | 'roles' | undefined {
+  const m = /^\s*(groups|roles)\s*(\[|$|\.)/i.exec(path)
+  return m?.[1] === undefined ? undefined : m[1].toLowerCase() as 'groups' | 'roles'
+}
+
+/** Endpoint groups the user is a member of. */
+export async function groupsOfUser (service: ScimService, rc: RequestContext, userId: string): Promise<ScimResource[]> {
+  const filter = parseFilter(`members.value eq ${JSON.stringify(userId)}`)
+  const res = await service.list('Groups', { filter, startIndex: 1, count: 1000, attributes: [], excludedAttributes: [] }, rc)
+  return res.Resources.filter(g => hasMember(g, userId))
+}
+
+/**
+ * The endpoint groups that the removal operations take the user out of: the user's groups that an
+ * operation matches and that the message no longer lists.
+ */
+export function groupsToLeave (ops: readonly StreamOperation[], current: readonly ScimResource[], desired: readonly GroupRef[], convertRoles: boolean): ScimResource[] {
+  const keep = new Set(desired.map(d => d.display.toLowerCase()))
+  const out: ScimResource[] = []
+  for (const g of current) {
+    const name = typeof g.displayName === 'string' ? g.displayName : ''
+    if (keep.has(name.toLowerCase())) continue
+    if (ops.some(op => isMembershipRemoval(op, convertRoles) && removes(op, g))) out.push(g)
+  }
+  return out
+}
+
+/** Does the removal operation describe this endpoint group? */
+function removes (op: StreamOperation, g: ScimResource): boolean {
+  const attr = membershipAttr(op.path)
+  const element = describeAs(attr === 'roles' ? 'roles' : 'groups', g)
+  if (element === undefined) return false
+  if (op.op === 'replace') {
+    // replace of the whole list: every group not in the new list (those are kept above) goes
+    return true
+  }
+  let parsed
+  try {
+    parsed = parsePatchPath(op.path)
+  } catch (e) {
+    throw new PermanentMessageError(`Operations path ${JSON.stringify(op.path)} is invalid: ${(e as Error).message}`)
+  }
+  if (parsed.filter !== undefined) return compileValueFilter(parsed.filter, parsed.path)(element)
+  if (Array.isArray(op.value)) {
+    return op.value.some(v => isJsonObject(v) && ['value', 'display', 'type'].every(k => v[k] === undefined || eqi(v[k], element[k])))
+  }
+  return true // the whole attribute
+}
+
+/** An endpoint group as the message would have named it (`{value, display}` or a role `{type, display, value}`). */
+function describeAs (attr: 'groups' | 'roles', g: ScimResource): JsonObject | undefined {
+  const name = typeof g.displayName === 'string' ? g.displayName : undefined
+  if (name === undefined) return undefined
+  const value = typeof g.externalId === 'string' ? g.externalId : name
+  if (attr === 'groups') return { value, display: name }
+  const i = name.indexOf(ROLE_SEPARATOR)
+  if (i < 0) return { value, display: name }
+  return { value, type: name.slice(0, i), display: name.slice(i + ROLE_SEPARATOR.length) }
+}
+
+/** Finds the endpoint group for a ref (by displayName), creating it when `create`. */
+export async function findGroup (service: ScimService, rc: RequestContext, ref: GroupRef): Promise<ScimResource | undefined> {
+  const filter = parseFilter(`displayName eq ${JSON.stringify(ref.display)}`)
+  const res = await service.list('Groups', { filter, startIndex: 1, count: 2, attributes: [], excludedAttributes: [] }, rc)
+  return res.Resources[0]
+}
+
+/**
+ * Makes the user a member of the group (creating the group when missing).
+ * @returns true when something changed at the endpoint
+ */
+export async function joinGroup (service: ScimService, rc: RequestContext, ref: GroupRef, userId: string): Promise<boolean> {
+  const group = await findGroup(service, rc, ref)
+  if (group === undefined) {
+    const input: JsonObject = { displayName: ref.display, members: [{ value: userId }] }
+    if (ref.value !== undefined && ref.value !== ref.display) input.externalId = ref.value
+    await service.create('Groups', input, rc)
+    return true
+  }
+  if (hasMember(group, userId) || typeof group.id !== 'string') return false
+  await service.patch('Groups', group.id, [{ op: 'add', path: 'members', value: [{ value: userId }] }], rc)
+  return true
+}
+
+/**
+ * Takes the user out of the group.
+ * @returns true when something changed at the endpoint
+ */
+export async function leaveGroup (service: ScimService, rc: RequestContext, group: ScimResource, userId: string): Promise<boolean> {
+  if (typeof group.id !== 'string' || !hasMember(group, userId)) return false
+  await service.patch('Groups', group.id, [{ op: 'remove', path: `members[value eq ${JSON.stringify(userId)}]` }], rc)
+  return true
+}
+
+function hasMember (g: ScimResource, userId: string): boolean {
+  return Array.isArray(g.members) && g.members.some(m => isJsonObject(m) && m.value === userId)
+}
+
+function elements (v: unknown): JsonObject[] {
+  return Array.isArray(v) ? v.filter(isJsonObject) : []
+}
+
+function str (v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function eqi (a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : a === b
+}
+
+function dedupe (refs: GroupRef[]): GroupRef[] {
+  const seen = new Set<string>()
+  return refs.filter(r => { const k = r.display.toLowerCase(); if (seen.has(k)) return false; seen.add(k); return true })
+}
