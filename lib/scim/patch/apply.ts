@@ -73,6 +73,7 @@ function applyAtPath (d: Draft, op: Op, text: string, value: JsonValue | undefin
 
 function dispatch (d: Draft, op: Op, p: ResolvedPath, value: JsonValue | undefined, opts: CoerceOptions): void {
   if (p.kind === 'schemas') applyToSchemas(d, op, value)
+  else if (p.kind === 'resource') applyWithoutPath(d, op, value, opts)
   else if (p.kind === 'extension') applyToExtension(d, op, p.ext as string, value, opts)
   else applyToAttribute(d, op, p, value, opts)
 }

@@ -7,7 +7,7 @@ import { InvalidValueError } from '../errors.ts'
 import { findSub } from '../schema/resolve.ts'
 import type { AttributeDef, JsonObject, JsonValue } from '../types.ts'
 import { isJsonObject } from '../types.ts'
-import { cloneJson } from './json.ts'
+import { cloneJson, putOwn } from './json.ts'
 
 /** Coercion settings. */
 export interface CoerceOptions {
@@ -86,7 +86,7 @@ function coerceComplex (def: AttributeDef, value: JsonValue, label: string, opts
     const sub = findSub(def, k)
     if (sub === undefined) {
       if (!opts.allowUnknownAttributes) throw new InvalidValueError(`"${label}" has no sub-attribute "${k}"`)
-      out[k] = cloneJson(v)
+      putOwn(out, k, cloneJson(v))
       continue
     }
     if (sub.mutability === 'readOnly') continue

@@ -6,7 +6,7 @@ import type { ResourceSchema } from '../schema/resolve.ts'
 import type { PathCache } from './path.ts'
 import type { JsonObject, JsonValue, ScimResource } from '../types.ts'
 import { isJsonObject } from '../types.ts'
-import { cloneJson, deleteCi, getCi, isUnassigned, keyOf, setCi } from './json.ts'
+import { cloneJson, deleteCi, getCi, isUnassigned, keyOf, putOwn, setCi } from './json.ts'
 
 /** The mutable working copy of one applyPatch call. */
 export class Draft {
@@ -67,7 +67,7 @@ export class Draft {
     const v = c[k]
     if (v === undefined || owned.has(lattr)) return v
     const copy = cloneJson(v)
-    c[k] = copy
+    putOwn(c, k, copy)
     owned.add(lattr)
     return copy
   }

@@ -20,9 +20,18 @@ export function getCi (obj: JsonObject, name: string): JsonValue | undefined {
   return k === undefined ? undefined : obj[k]
 }
 
+/**
+ * `obj[key] = value` as an own data property, also for the key "__proto__" (which plain assignment
+ * would turn into a prototype change). Request and resource keys are data, never prototypes.
+ */
+export function putOwn (obj: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })
+  else obj[key] = value
+}
+
 /** Sets `obj[name]` keeping an existing key's spelling (so `username` stays `username`). */
 export function setCi (obj: JsonObject, name: string, value: JsonValue): void {
-  obj[keyOf(obj, name) ?? name] = value
+  putOwn(obj, keyOf(obj, name) ?? name, value)
 }
 
 /** Deletes `obj[name]` (case-insensitive). Returns whether something was deleted. */
@@ -45,7 +54,7 @@ export function cloneJson (v: JsonValue): JsonValue {
   const out: JsonObject = {}
   for (const k in v) {
     const x = v[k]
-    if (x !== undefined) out[k] = cloneJson(x)
+    if (x !== undefined) putOwn(out, k, cloneJson(x))
   }
   return out
 }

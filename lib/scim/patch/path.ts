@@ -9,6 +9,7 @@ import type { ResourceSchema } from '../schema/resolve.ts'
 import { findSub } from '../schema/resolve.ts'
 import { SCHEMA_CORE_V1 } from '../schema/definitions.ts'
 import type { AttributeDef, JsonObject, JsonValue } from '../types.ts'
+import { putOwn } from './json.ts'
 
 /** How unknown attribute names are treated (see ApplyPatchOptions.allowUnknownAttributes). */
 export interface ResolveOptions { allowUnknownAttributes: boolean }
@@ -19,9 +20,10 @@ export interface ResolvedPath {
   readonly text: string
   /**
    * 'attr': an attribute, maybe with sub-attribute and filter; 'schemas': the `schemas` attribute;
-   * 'extension': a whole extension object (the path is the extension URN).
+   * 'extension': a whole extension object (the path is the extension URN); 'resource': the path is
+   * the core schema URN, which means the resource itself (as if there were no path).
    */
-  readonly kind: 'attr' | 'schemas' | 'extension'
+  readonly kind: 'attr' | 'schemas' | 'extension' | 'resource'
   /** Extension URN (canonical spelling when the schema knows it); undefined = the resource itself. */
   readonly ext: string | undefined
   /** Attribute name: the schema's spelling when known, else as written. */
@@ -85,8 +87,9 @@ function resolveUncached (text: string, schema: ResourceSchema, opts: ResolveOpt
   const { uri, attr } = parsed.path
   if (parsed.path.sub !== undefined && parsed.subAttr !== undefined) throw new InvalidPathError(`invalid path "${text}"`)
   if (attr === '') {
-    // The path is a schema URN alone: a whole extension object.
-    if (uri === undefined || isCoreUri(schema, uri)) throw new InvalidPathError(`path "${text}" names the core schema, not an attribute`)
+    // The path is a schema URN alone: the resource itself (core schema) or a whole extension object.
+    if (uri === undefined) throw new InvalidPathError(`invalid path "${text}"`)
+    if (isCoreUri(schema, uri)) return { text, kind: 'resource', ext: undefined, attr: '', def: undefined, sub: undefined, subDef: undefined, filter: undefined, template: undefined }
     return { text, kind: 'extension', ext: canonicalUri(schema, uri), attr: '', def: undefined, sub: undefined, subDef: undefined, filter: undefined, template: undefined }
   }
   const subName = parsed.path.sub ?? parsed.subAttr
@@ -152,9 +155,8 @@ function templateOf (node: FilterNode, def: AttributeDef | undefined): JsonObjec
     if (n.type !== 'compare' || n.op !== 'eq' || n.path.uri !== undefined || n.path.sub !== undefined) return false
     const name = def === undefined ? n.path.attr : findSub(def, n.path.attr)?.name
     if (name === undefined) return false
-    const prev = out[name]
-    if (prev !== undefined && prev !== n.value) return false
-    out[name] = n.value as JsonValue
+    if (Object.hasOwn(out, name) && out[name] !== n.value) return false
+    putOwn(out, name, n.value as JsonValue)
     return true
   }
   return walk(node) ? out : undefined
