@@ -9,8 +9,8 @@
 // - createUser/modifyUser, not found: create (attributes + onCreate + message password, or a
 //   generated one with generateUserPassword; then memberships) unless modifyOnly, `active: false`,
 //   or the message removes the last group/role while deleteUserOnLastGroupRoleRemoval (→ skipped);
-// - found: soft sync — absent attributes kept, removals only from `Operations`, onCreate and
-//   password ignored — then memberships: leave the groups the removals name, join the listed ones
+// - found: soft sync — absent attributes kept, removals only from `Operations`, password and the
+//   attributes named in onCreate left alone (they belong to the creation) — then memberships: leave the groups the removals name, join the listed ones
 //   (missing endpoint groups are created);
 // - deleteUserOnLastGroupRoleRemoval: an operation removes groups/roles and the message user has
 //   none left → the user is deleted (with modifyOnly: memberships removed, user kept, reason given);
@@ -32,7 +32,7 @@ import { resolveTemplates } from '../templates/resolve.ts'
 import { serviceTemplateEndpoint } from '../templates/endpoint.ts'
 import { compileDomainReplacer, type DomainReplacement } from './domains.ts'
 import { desiredGroups, groupsOfUser, groupsToLeave, joinGroup, leaveGroup, membershipAttr } from './groups.ts'
-import { createPayload, nextUser, splitMessageUser, userChanges } from './user.ts'
+import { createPayload, nextUser, splitMessageUser, updatePayload, userChanges } from './user.ts'
 import { generatePassword } from './password.ts'
 
 /** The per-entity subscriber options (`scimgateway.stream.subscriber.entity.<baseEntity>`); absent = false/[]. */
@@ -113,7 +113,7 @@ async function applyUser (msg: StreamMessage, deps: ApplyDeps): Promise<ApplyRes
   resolved.userName = userName
   const parts = splitMessageUser(resolved, keepRoles)
   const schema = schemaOf('Users')
-  const changes = userChanges(existing, nextUser(existing, parts.attributes, ops, schema, keepRoles), schema)
+  const changes = userChanges(existing, nextUser(existing, updatePayload(parts), ops, schema, keepRoles), schema)
   let changed = false
   if (changes.length > 0) {
     await service.patch('Users', existing.id, changes, rc)

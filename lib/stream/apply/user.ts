@@ -75,6 +75,14 @@ export function nextUser (current: ScimResource, attributes: ScimResource, ops: 
   return merged
 }
 
+/**
+ * The update payload: attributes without those the message marks create-only (`onCreate`), so a
+ * later message (or a redelivered createUser) does not overwrite what was set at creation.
+ */
+export function updatePayload (parts: MessageUserParts): ScimResource {
+  return subtract(parts.attributes, parts.onCreate) as ScimResource
+}
+
 /** Minimal PATCH operations from `current` to `next`. */
 export function userChanges (current: ScimResource, next: ScimResource, schema: ResourceSchema): PatchOperation[] {
   return diffResources(current, next, schema)
@@ -103,6 +111,20 @@ function removeQuietly (r: ScimResource, op: StreamOperation, schema: ResourceSc
     if (isScimError(e) && e.status === 400) throw new PermanentMessageError(`Operations remove ${JSON.stringify(op.path)}: ${e.detail}`)
     throw e
   }
+}
+
+function subtract (a: JsonObject, b: JsonObject): JsonObject {
+  const out: JsonObject = {}
+  for (const [k, v] of Object.entries(a)) {
+    const key = Object.keys(b).find(x => x.toLowerCase() === k.toLowerCase())
+    if (key === undefined) { out[k] = v; continue }
+    const other = b[key]
+    if (isJsonObject(v) && isJsonObject(other)) {
+      const rest = subtract(v, other)
+      if (Object.keys(rest).length > 0) out[k] = rest
+    }
+  }
+  return out
 }
 
 function deepMerge (a: JsonObject, b: JsonObject): JsonObject {
