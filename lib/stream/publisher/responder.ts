@@ -1,0 +1,140 @@
+// The subscriber side of GW request/reply: a queue subscription on `GW.<channel>` (one queue group
+// per subject, so exactly one gateway executes each request) that runs every request through the
+// gateway's own HTTP app — the same authentication-checked code path as a direct HTTP request,
+// as the internal principal of the entity — and replies with status, headers and body.
+import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node'
+import type { Logger } from '../../logging/types.ts'
+import { gwQueueGroup } from '../naming.ts'
+import { EnvelopeError, GW_PROTOCOL_VERSION, decodeRequest, encodeEnvelope, type GwReply, type GwRequest } from './envelope.ts'
+
+/** What the responder executes requests with (a Hono app's fetch). */
+export type AppFetch = (req: Request, env?: unknown) => Response | Promise<Response>
+
+/** Options of {@link startGwResponder}. */
+export interface GwResponderOptions {
+  nc: NatsConnection
+  subject: string
+  /** This gateway's entity: the publisher's baseEntity segment in the path is replaced by it. */
+  baseEntity: string
+  fetch: AppFetch
+  /** Authorization header of the internal principal of `baseEntity`. */
+  authorization: string
+  log: Logger
+}
+
+/** Headers of the executed response that travel back. */
+const REPLY_HEADERS = ['content-type', 'etag', 'location', 'retry-after', 'www-authenticate']
+
+/** A running responder. */
+export interface GwResponder {
+  readonly subject: string
+  /** Requests answered since start. */
+  readonly handled: number
+  /** Drains the subscription (in-flight requests finish). */
+  stop (): Promise<void>
+}
+
+/**
+ * Subscribes and answers until stopped.
+ * @example startGwResponder({ nc, subject: 'GW.onprem', baseEntity: 'acme', fetch: gw.app.fetch, authorization, log })
+ */
+export function startGwResponder (opts: GwResponderOptions): GwResponder {
+  const log = opts.log.child({ gw: opts.subject })
+  let handled = 0
+  const inflight = new Set<Promise<void>>()
+  const sub: Subscription = opts.nc.subscribe(opts.subject, {
+    queue: gwQueueGroup(opts.subject),
+    callback: (err, msg) => {
+      if (err !== null) { log.error(`GW subscription error: ${err.message}`); return }
+      const p = answer(msg).finally(() => { inflight.delete(p); handled++ })
+      inflight.add(p)
+    }
+  })
+  log.info(`GW responder on ${opts.subject} (queue ${gwQueueGroup(opts.subject)})`)
+
+  async function answer (msg: Msg): Promise<void> {
+    if (msg.reply === undefined || msg.reply === '') return // a publish, not a request: nothing to answer
+    let req: GwRequest
+    try {
+      req = decodeRequest(msg.data)
+    } catch (err) {
+      respond(msg, errorReply('', 400, err instanceof EnvelopeError ? err.message : 'invalid GW request'))
+      return
+    }
+    let reply: GwReply
+    try {
+      reply = await execute(req)
+    } catch (err) {
+      log.error(`GW request ${req.id} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+      reply = errorReply(req.id, 500, 'GW request failed at the subscriber gateway')
+    }
+    respond(msg, reply)
+  }
+
+  async function execute (req: GwRequest): Promise<GwReply> {
+    const path = localPath(req.path, req.baseEntity, opts.baseEntity)
+    const headers = new Headers(req.headers)
+    headers.set('authorization', opts.authorization)
+    headers.set('x-request-id', req.id)
+    const url = `${safeOrigin(req.origin)}${path}${req.query !== '' ? `?${req.query}` : ''}`
+    const hasBody = req.body !== null && req.method !== 'GET' && req.method !== 'HEAD'
+    const res = await opts.fetch(new Request(url, { method: req.method, headers, body: hasBody ? req.body : null }),
+      // in-process: the socket address the gateway's gates see is loopback
+      { incoming: { socket: { remoteAddress: '127.0.0.1' } } })
+    const out: Record<string, string> = {}
+    for (const h of REPLY_HEADERS) {
+      const v = res.headers.get(h)
+      if (v !== null) out[h] = v
+    }
+    const text = await res.text()
+    return { v: GW_PROTOCOL_VERSION, id: req.id, status: res.status, headers: out, body: text === '' ? null : text }
+  }
+
+  function respond (msg: Msg, reply: GwReply): void {
+    let data = encodeEnvelope(reply)
+    const max = opts.nc.info?.max_payload
+    if (max !== undefined && data.length > max) {
+      data = encodeEnvelope(errorReply(reply.id, 502, `the response of ${data.length} bytes exceeds the NATS server's max_payload of ${max} bytes`))
+    }
+    if (!msg.respond(data)) log.warn(`GW request ${reply.id}: could not reply`)
+  }
+
+  return {
+    subject: opts.subject,
+    get handled () { return handled },
+    async stop () {
+      if (!sub.isClosed()) await sub.drain().catch(() => {})
+      await Promise.allSettled([...inflight])
+    }
+  }
+}
+
+/** Replaces the publisher's baseEntity segment (the first one equal to it) by ours. */
+export function localPath (path: string, theirs: string | undefined, ours: string): string {
+  if (theirs === undefined || theirs === ours) return path
+  const segs = path.split('/')
+  const i = segs.findIndex(s => safeDecode(s).toLowerCase() === theirs.toLowerCase())
+  if (i < 0) return path
+  segs[i] = encodeURIComponent(ours)
+  return segs.join('/')
+}
+
+function safeDecode (s: string): string {
+  try { return decodeURIComponent(s) } catch { return s }
+}
+
+function safeOrigin (origin: string): string {
+  try {
+    const u = new URL(origin)
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin
+  } catch { /* fall through */ }
+  return 'http://gw.invalid'
+}
+
+function errorReply (id: string, status: number, detail: string): GwReply {
+  return {
+    v: GW_PROTOCOL_VERSION, id, status,
+    headers: { 'content-type': 'application/scim+json; charset=utf-8' },
+    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status), detail })
+  }
+}

@@ -1,0 +1,26 @@
+// Publishes a permanently failed message to the tenant's dead-letter subject (`DLQ.<original
+// subject>`, captured by the `<tenant>_DLQ` stream) with the reason, using the header convention of
+// lib/collector/nats/dlq.ts, so the same list/replay tooling works for operators. JetStream
+// publish: the message is terminated only after the dead letter is stored.
+import { jetstream } from '@nats-io/jetstream'
+import type { JsMsg } from '@nats-io/jetstream'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { deadLetterHeaders, deadLetterSubject } from '../../collector/nats/index.ts'
+
+/** Header with the original subject (also recoverable from the DLQ subject). */
+export const DLQ_ORIGINAL_SUBJECT = 'Scim-Dlq-Original-Subject'
+
+/**
+ * Stores `m` as a dead letter with `reason`; throws when JetStream does not confirm.
+ * @example await publishDeadLetter(nc, m, 'durable_loki_acme', 'missing Msg-Id header')
+ */
+export async function publishDeadLetter (nc: NatsConnection, m: JsMsg, consumer: string, reason: string): Promise<void> {
+  const h = deadLetterHeaders({
+    msgId: m.headers?.get('Msg-Id') ?? '',
+    reason,
+    consumer,
+    streamSeq: m.seq
+  })
+  h.set(DLQ_ORIGINAL_SUBJECT, m.subject)
+  await jetstream(nc).publish(deadLetterSubject(m.subject), m.data, { headers: h, timeout: 10_000 })
+}
