@@ -7,7 +7,7 @@ import { isJsonObject } from '../types.ts'
 import type { CoerceOptions } from './coerce.ts'
 import { coerceAttribute, coerceSingle, coerceSubValue } from './coerce.ts'
 import type { Draft } from './draft.ts'
-import { deleteCi, getCi, isUnassigned, jsonEqual, setCi } from './json.ts'
+import { cloneJson, deleteCi, getCi, isUnassigned, jsonEqual, setCi } from './json.ts'
 import { assertSinglePrimary, enforcePrimary, mergeInto, removeMatching } from './multi.ts'
 import type { ResolvedPath } from './path.ts'
 import { assertWritable } from './path.ts'
@@ -35,11 +35,13 @@ export function applyToAttribute (d: Draft, op: Op, p: ResolvedPath, value: Json
 function applyToWhole (d: Draft, op: Op, p: ResolvedPath, value: JsonValue | undefined, opts: CoerceOptions): void {
   const { def, ext, attr } = p
   const cur = d.read(ext, attr)
-  const multi = def?.multiValued === true
+  // Custom (unknown) attributes count as multi-valued when they hold an array.
+  const multi = def !== undefined ? def.multiValued : Array.isArray(cur) || Array.isArray(value)
   if (op === 'remove') {
     if (multi && value !== undefined && value !== null) {
       // Entra ID: {"op":"Remove","path":"members","value":[{"value":"id"}]} removes just those members.
-      const values = coerceAttribute(def, value, attr, opts) as JsonValue[]
+      const coerced = coerceAttribute(def, value, attr, opts)
+      const values = Array.isArray(coerced) ? coerced : [coerced]
       const target = d.own(ext, attr)
       if (Array.isArray(target)) {
         removeMatching(target, values, def)
@@ -59,7 +61,7 @@ function applyToWhole (d: Draft, op: Op, p: ResolvedPath, value: JsonValue | und
   if (def?.mutability === 'immutable' && !isUnassigned(cur) && !jsonEqual(cur, c)) {
     throw new MutabilityError(`attribute "${attr}" is immutable and already has a value`)
   }
-  if (multi || (def === undefined && Array.isArray(c))) {
+  if (multi) {
     const values = Array.isArray(c) ? c : [c]
     assertSinglePrimary(values, attr)
     // Duplicates are merged, within the value too (RFC 7643 §2.4: no duplicate values).
@@ -131,7 +133,7 @@ function applyToElements (d: Draft, op: Op, p: ResolvedPath, match: (el: JsonObj
   if (op !== 'remove') {
     if (value === undefined) throw new InvalidValueError(`"${op}" of "${p.text}" needs a value`)
     if (sub === undefined) {
-      const single = def === undefined ? value : coerceSingle(def, Array.isArray(value) && value.length === 1 ? value[0] as JsonValue : value, attr, opts)
+      const single = def === undefined ? cloneJson(value) : coerceSingle(def, Array.isArray(value) && value.length === 1 ? value[0] as JsonValue : value, attr, opts)
       if (single !== null && !isJsonObject(single)) throw new InvalidValueError(`"${p.text}" selects elements of "${attr}"; the value must be an object`)
       if (single !== null && !isUnassigned(single)) patch = single
     } else {
@@ -171,7 +173,7 @@ function applyToElements (d: Draft, op: Op, p: ResolvedPath, match: (el: JsonObj
       const v = patch[k] as JsonValue
       const sd = def === undefined ? undefined : findSub(def, k)
       checkImmutable(sd, getCi(el, k), v, `${attr}.${k}`)
-      setCi(el, k, v)
+      setCi(el, k, hits.length > 1 ? cloneJson(v) : v) // no object shared between elements
     }
   }
   enforcePrimary(target, hits, label)

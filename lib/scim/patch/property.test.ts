@@ -65,7 +65,7 @@ const userArb: fc.Arbitrary<ScimResource> = fc.record({
 })
 
 const garbageResource: fc.Arbitrary<ScimResource> = fc.dictionary(
-  fc.constantFrom('userName', 'emails', 'name', 'members', 'schemas', 'active', ENT, 'Emails', 'displayName', 'groups', 'x'),
+  fc.constantFrom('userName', 'emails', 'name', 'members', 'schemas', 'active', ENT, 'Emails', 'displayName', 'groups', 'x', 'licenses'),
   fc.jsonValue({ maxDepth: 3 })
 ) as fc.Arbitrary<ScimResource>
 
@@ -76,7 +76,8 @@ const paths = fc.oneof(
     'emails[value co "a"].display', 'emails[not (type eq "home")]', 'phoneNumbers[type eq "mobile"].value',
     'addresses[type eq "work"].locality', 'members', 'members[value eq "a"]', 'members[value eq "a"].display', 'groups', 'id', 'meta',
     'meta.created', 'schemas', 'externalId', `${ENT}:department`, `${ENT}:manager`, `${ENT}:manager.value`, ENT, `${ACME}:badge`, ACME,
-    'urn:ietf:params:scim:schemas:core:2.0:User:userName', 'x509Certificates[value eq "a"]', 'roles', 'password'
+    'urn:ietf:params:scim:schemas:core:2.0:User:userName', 'x509Certificates[value eq "a"]', 'roles', 'password',
+    'licenses', 'licenses[sku eq "E5"]', 'licenses[sku eq "E5"].seats', 'custom.sub'
   ),
   text,
   fc.string({ unit: fc.constantFrom('[', ']', '"', '.', ':', ' ', 'a', 'e', 'q', '(', ')', 'n', 'o', 't') , maxLength: 20 })
@@ -84,7 +85,7 @@ const paths = fc.oneof(
 
 const values: fc.Arbitrary<JsonValue> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonValue>,
-  fc.constantFrom<JsonValue>('True', 'False', 'x', ['id1'], [{ value: 'a' }], { value: 'a', primary: true }, { givenName: 'G' }, [{ value: 'a', primary: true }, { value: 'b', primary: true }], null, []),
+  fc.constantFrom<JsonValue>('True', 'False', 'x', ['id1'], { seats: { n: 1 } }, [{ sku: 'E5', n: [1] }], [{ value: 'a' }], { value: 'a', primary: true }, { givenName: 'G' }, [{ value: 'a', primary: true }, { value: 'b', primary: true }], null, []),
   word
 )
 
@@ -145,6 +146,8 @@ test('applyPatch with random operations returns a resource or throws a ScimError
       if (!(r instanceof ScimError)) {
         assert.ok(isJsonObject(r))
         assert.notEqual(r, resource)
+        const fromRequest = objectsIn(ops)
+        for (const o of objectsIn(r)) assert.ok(!fromRequest.has(o), 'the result shares no object with the request')
         // the result is plain JSON: no undefined members, nothing JSON cannot carry
         assert.deepEqual(JSON.parse(JSON.stringify(r)), plainCopy(r))
       }
@@ -159,6 +162,26 @@ test('applyPatch given already-normalised operations with garbage shapes only th
     const snapshot = JSON.stringify(user)
     onlyScimErrors(() => applyPatch(user, ops as PatchOperation[], USER))
     assert.equal(JSON.stringify(user), snapshot)
+  }), { numRuns: 800 })
+})
+
+test('custom attributes (allowUnknownAttributes): the result shares no object with the request', () => {
+  const customPaths = fc.constantFrom('licenses', 'licenses[sku eq "E5"]', 'licenses[sku eq "E5"].seats', 'licenses.seats', 'custom', 'custom.sub',
+    'urn:acme:ext:User:badge', 'emails[type eq "work"]', 'emails[type eq "work"].value')
+  const nested = fc.jsonValue({ maxDepth: 3 }).filter(v => v !== null && typeof v === 'object') as fc.Arbitrary<JsonValue>
+  const resource = fc.record({
+    userName: word,
+    licenses: fc.array(fc.record({ sku: fc.constantFrom('E3', 'E5'), seats: fc.jsonValue({ maxDepth: 2 }) }), { maxLength: 3 }),
+    custom: fc.dictionary(word, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 })
+  }, { requiredKeys: ['userName'] }) as fc.Arbitrary<ScimResource>
+  fc.assert(fc.property(resource, fc.array(fc.record({ op: fc.constantFrom('add', 'replace', 'remove'), path: customPaths, value: nested }), { minLength: 1, maxLength: 4 }), (res, ops) => {
+    const before = JSON.stringify(res)
+    const r = onlyScimErrors(() => applyPatch(res, ops as PatchOperation[], USER, { allowUnknownAttributes: true }))
+    if (!(r instanceof ScimError)) {
+      const fromRequest = objectsIn(ops)
+      for (const o of objectsIn(r)) assert.ok(!fromRequest.has(o), 'the result shares no object with the request')
+    }
+    assert.equal(JSON.stringify(res), before)
   }), { numRuns: 800 })
 })
 
@@ -197,4 +220,13 @@ function plainCopy (v: JsonValue | undefined): JsonValue | undefined {
     return out
   }
   return v
+}
+
+/** Every object and array reachable from `v`. */
+function objectsIn (v: unknown, out = new Set<object>()): Set<object> {
+  if (v !== null && typeof v === 'object' && !out.has(v)) {
+    out.add(v)
+    for (const x of Object.values(v)) objectsIn(x, out)
+  }
+  return out
 }
