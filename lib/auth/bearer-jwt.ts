@@ -49,7 +49,7 @@ const ASYMMETRIC = [...RSA, 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 interface Verifier {
   label: string
   algorithms: string[]
-  key: Uint8Array | KeyObject | ((h: JWSHeaderParameters, t: FlattenedJWSInput) => Promise<CryptoKey | Uint8Array>)
+  key: (h: JWSHeaderParameters, t: FlattenedJWSInput) => Promise<CryptoKey | Uint8Array>
   options: JWTVerifyOptions
   access: AccessEntry
   jwks?: JwksSource
@@ -126,12 +126,12 @@ function verifiersOf (e: BearerJwtEntry, i: number, deps: BearerJwtDeps): Verifi
   const label = `bearerJwt[${i}]`
   if (e.secret !== undefined && e.secret !== '') {
     const algorithms = restrict(HMAC)
-    out.push({ label: `${label} (HMAC)`, algorithms, key: new TextEncoder().encode(e.secret), options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: false })
+    out.push({ label: `${label} (HMAC)`, algorithms, key: perAlgorithm(algorithms, alg => hmacKey(e.secret ?? '', alg)), options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: false })
   }
   if (e.publicKey !== undefined && e.publicKey !== '') {
     const key = createPublicKey(e.publicKey)
     const algorithms = restrict(algorithmsOfKey(key))
-    out.push({ label: `${label} (public key)`, algorithms, key, options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: false })
+    out.push({ label: `${label} (public key)`, algorithms, key: perAlgorithm(algorithms, alg => publicCryptoKey(key, alg)), options: { ...base, algorithms }, access, defaultIssuerFromDiscovery: false })
   }
   if (e.wellKnownUri !== undefined && e.wellKnownUri !== '') {
     const jwks = createJwksSource(jwksOpts({ discoveryUrl: e.wellKnownUri }))
@@ -147,6 +147,41 @@ function verifiersOf (e: BearerJwtEntry, i: number, deps: BearerJwtDeps): Verifi
     out.push({ label: `${label} (azureTenantId)`, algorithms, key: jwks.getKey, jwks, options, access, defaultIssuerFromDiscovery: false })
   }
   return out
+}
+
+/**
+ * A key resolver that imports the key once per algorithm: jose would otherwise import a raw secret or
+ * a KeyObject into WebCrypto on every verification (the larger part of its cost).
+ */
+function perAlgorithm (algorithms: readonly string[], make: (alg: string) => Promise<CryptoKey>): (h: JWSHeaderParameters) => Promise<CryptoKey> {
+  const keys = new Map<string, Promise<CryptoKey>>()
+  return async (h) => {
+    const alg = h.alg ?? ''
+    if (!algorithms.includes(alg)) throw new Error(`algorithm ${alg.slice(0, 16)} not allowed`)
+    let k = keys.get(alg)
+    if (k === undefined) {
+      k = make(alg)
+      keys.set(alg, k)
+    }
+    return await k
+  }
+}
+
+async function hmacKey (secret: string, alg: string): Promise<CryptoKey> {
+  return await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify'])
+}
+
+async function publicCryptoKey (key: KeyObject, alg: string): Promise<CryptoKey> {
+  const spki = key.export({ type: 'spki', format: 'der' })
+  const hash = `SHA-${alg.slice(-3)}`
+  const algorithm = alg.startsWith('RS')
+    ? { name: 'RSASSA-PKCS1-v1_5', hash }
+    : alg.startsWith('PS')
+      ? { name: 'RSA-PSS', hash }
+      : alg.startsWith('ES')
+        ? { name: 'ECDSA', namedCurve: ({ ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' } as Record<string, string>)[alg] ?? '' }
+        : { name: 'Ed25519' }
+  return await crypto.subtle.importKey('spki', spki, algorithm, false, ['verify'])
 }
 
 /** The algorithms a public key can verify: RSA → RS/PS, EC → ES by curve, Ed25519 → EdDSA. */

@@ -21,7 +21,10 @@ describe('gatewayConfigSchema', () => {
     assert.deepEqual(c.scimgateway.log, { loglevel: { file: 'info', console: 'info' }, customMasking: [] })
     assert.deepEqual(c.scimgateway.auth, {
       basic: [], bearerToken: [], bearerJwtAzure: [], bearerJwt: [], bearerOAuth: [],
-      passThrough: { enabled: false, readOnly: false, baseEntities: [] }
+      passThrough: { enabled: false, readOnly: false, baseEntities: [] },
+      clientCertificate: [],
+      failedAuth: { freeAttempts: 3, delayMs: 500, maxDelayMs: 10_000, windowSeconds: 900 },
+      rateLimit: { perAddress: {}, perPrincipal: {} }
     })
     assert.deepEqual(c.scimgateway.ipAllowList, [])
     assert.deepEqual(c.scimgateway.certificate, {})
