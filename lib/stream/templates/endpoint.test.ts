@@ -2,7 +2,7 @@
 // resolveTemplates over a whole message user.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { evaluateTemplate, parseTemplate, resolveTemplates, serviceTemplateEndpoint, targetPath } from './index.ts'
+import { evaluateTemplate, parseTemplate, resolveTemplates, serviceTemplateEndpoint, targetPath, type TemplateEndpoint } from './index.ts'
 import { newContext, newService } from '../apply/test-support.ts'
 import type { JsonObject } from '../../scim/types.ts'
 
@@ -10,7 +10,7 @@ const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 const JDOE = 'GetUniqueValue(Join("", LowerCase(FirstN([name.givenName],1)), LowerCase([name.familyName])), "@example.com")'
 const john: JsonObject = { name: { givenName: 'John', familyName: 'Doe' } }
 
-async function evalAt (text: string, target: string, user: JsonObject, endpoint: Parameters<typeof resolveTemplates>[1]['endpoint']): Promise<unknown> {
+async function evalAt (text: string, target: string, user: JsonObject, endpoint: TemplateEndpoint | undefined): Promise<unknown> {
   return await evaluateTemplate(parseTemplate(text), { user, target, ...(endpoint !== undefined ? { endpoint } : {}) }, text)
 }
 
