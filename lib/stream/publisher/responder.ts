@@ -72,21 +72,24 @@ export function startGwResponder (opts: GwResponderOptions): GwResponder {
   }
 
   async function execute (req: GwRequest): Promise<GwReply> {
-    const path = localPath(req.path, req.baseEntity, opts.baseEntity)
+    const { path, localBase, clientBase } = localPath(req.path, req.baseEntity, opts.baseEntity)
     const headers = new Headers(req.headers)
     headers.set('authorization', opts.authorization)
     headers.set('x-request-id', req.id)
-    const url = `${safeOrigin(req.origin)}${path}${req.query !== '' ? `?${req.query}` : ''}`
+    const origin = safeOrigin(req.origin)
+    const url = `${origin}${path}${req.query !== '' ? `?${req.query}` : ''}`
     const hasBody = req.body !== null && req.method !== 'GET' && req.method !== 'HEAD'
     const res = await opts.fetch(new Request(url, { method: req.method, headers, body: hasBody ? req.body : null }),
       // in-process: the socket address the gateway's gates see is loopback
       { incoming: { socket: { remoteAddress: '127.0.0.1' } } })
+    // meta.location and Location name our entity: give the client the address it used
+    const fix = localBase === clientBase ? (s: string) => s : (s: string) => s.split(`${origin}${localBase}/`).join(`${origin}${clientBase}/`)
     const out: Record<string, string> = {}
     for (const h of REPLY_HEADERS) {
       const v = res.headers.get(h)
-      if (v !== null) out[h] = v
+      if (v !== null) out[h] = h === 'location' ? fix(v) : v
     }
-    const text = await res.text()
+    const text = fix(await res.text())
     return { v: GW_PROTOCOL_VERSION, id: req.id, status: res.status, headers: out, body: text === '' ? null : text }
   }
 
@@ -109,14 +112,20 @@ export function startGwResponder (opts: GwResponderOptions): GwResponder {
   }
 }
 
-/** Replaces the publisher's baseEntity segment (the first one equal to it) by ours. */
-export function localPath (path: string, theirs: string | undefined, ours: string): string {
-  if (theirs === undefined || theirs === ours) return path
+/**
+ * Replaces the publisher's baseEntity segment (the first one equal to it) by ours. Returns the new
+ * path and both path prefixes up to that segment (equal when nothing changed).
+ * @example localPath('/scim/cloud/Users', 'cloud', 'onprem') // { path: '/scim/onprem/Users', localBase: '/scim/onprem', clientBase: '/scim/cloud' }
+ */
+export function localPath (path: string, theirs: string | undefined, ours: string): { path: string, localBase: string, clientBase: string } {
+  const same = { path, localBase: '', clientBase: '' }
+  if (theirs === undefined || theirs === ours || ours === 'undefined') return same
   const segs = path.split('/')
   const i = segs.findIndex(s => safeDecode(s).toLowerCase() === theirs.toLowerCase())
-  if (i < 0) return path
+  if (i < 0) return same
+  const clientBase = segs.slice(0, i + 1).join('/')
   segs[i] = encodeURIComponent(ours)
-  return segs.join('/')
+  return { path: segs.join('/'), localBase: segs.slice(0, i + 1).join('/'), clientBase }
 }
 
 function safeDecode (s: string): string {
