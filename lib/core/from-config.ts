@@ -127,16 +127,8 @@ function build (config: GatewayConfig, extra: readonly AuthenticatorFactory[], e
 
   if (a.basic.length > 0) out.authenticators.push(basicAuthenticator(a.basic))
   if (a.bearerToken.length > 0) out.authenticators.push(bearerTokenAuthenticator(a.bearerToken))
-  const jwtEntries: BearerJwtEntry[] = []
-  a.bearerJwt.forEach((e, i) => {
-    const publicKey = e.publicKey !== undefined ? text(`scimgateway.auth.bearerJwt[${i}].publicKey`, e.publicKey) : undefined
-    jwtEntries.push({ ...e, publicKey })
-  })
-  for (const e of a.bearerJwtAzure) jwtEntries.push({ azureTenantId: e.tenantIdGUID, readOnly: e.readOnly, baseEntities: e.baseEntities })
-  if (jwtEntries.length > 0) {
-    const jwt = attempt('scimgateway.auth.bearerJwt', () => bearerJwtAuthenticator(jwtEntries, env.jwt))
-    if (jwt !== undefined) out.authenticators.push(jwt)
-  }
+  // our own tokens first: the OAuth authenticator skips foreign kids at once, while bearerJwt would
+  // look an unknown kid up in its JWKS
   if (a.bearerOAuth.length > 0) {
     const signingKey = attempt('scimgateway.auth.bearerOAuth', () => env.configDir === undefined
       ? createSigningKey()
@@ -146,6 +138,16 @@ function build (config: GatewayConfig, extra: readonly AuthenticatorFactory[], e
       out.authenticators.push(oauth.authenticator)
       out.extraRoutes.push(oauth.mount)
     }
+  }
+  const jwtEntries: BearerJwtEntry[] = []
+  a.bearerJwt.forEach((e, i) => {
+    const publicKey = e.publicKey !== undefined ? text(`scimgateway.auth.bearerJwt[${i}].publicKey`, e.publicKey) : undefined
+    jwtEntries.push({ ...e, publicKey })
+  })
+  for (const e of a.bearerJwtAzure) jwtEntries.push({ azureTenantId: e.tenantIdGUID, readOnly: e.readOnly, baseEntities: e.baseEntities })
+  if (jwtEntries.length > 0) {
+    const jwt = attempt('scimgateway.auth.bearerJwt', () => bearerJwtAuthenticator(jwtEntries, env.jwt))
+    if (jwt !== undefined) out.authenticators.push(jwt)
   }
   for (const f of extra) out.authenticators.push(...f(config))
   if (a.clientCertificate.length > 0) out.authenticators.push(clientCertificateAuthenticator(a.clientCertificate))

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deriveSecretKey, loadPluginConfig } from '../../lib/config/index.ts'
-import { createLogger } from '../../lib/logging/index.ts'
+import { createLogger, createMemoryLogger } from '../../lib/logging/index.ts'
 import { gatewayOptionsFromConfig } from '../../lib/core/from-config.ts'
 import { ScimGateway } from '../../lib/core/gateway.ts'
 import { fullPlugin, signJwt } from './support.ts'
@@ -113,5 +113,30 @@ describe('secrets at rest and never in logs', () => {
         assert.ok(!text.includes(secret), `${where} log contains a secret: ${secret.slice(0, 12)}…`)
       }
     }
+  })
+
+  it('references resolve at start (process.env, process.text, process.file) and stay references on disk', async () => {
+    const file = join(dir, 'plugin-refs.json')
+    await writeFile(join(dir, 'token.txt'), 'text-file-token-77\n')
+    await writeFile(join(dir, 'secrets.json'), JSON.stringify({ 'plugin-refs.scimgateway.auth.basic[0].password': 'file-password-88' }))
+    const text = JSON.stringify({
+      scimgateway: {
+        auth: {
+          basic: [{ username: 'admin', password: `process.file.${join(dir, 'secrets.json')}` }],
+          bearerToken: [{ token: 'process.env.GW_TEST_TOKEN' }, { token: `process.text.${join(dir, 'token.txt')}` }]
+        }
+      }
+    }, null, 2)
+    await writeFile(file, text)
+    const { config, configDir } = await loadPluginConfig('refs', { configDir: dir, env: { SEED, GW_TEST_TOKEN: 'env-token-66' } })
+    assert.equal(await readFile(file, 'utf8'), text, 'references are not rewritten')
+    const plugin = fullPlugin()
+    const gw = new ScimGateway({ plugin, options: { ...gatewayOptionsFromConfig(config, [], { configDir, plugin }), port: 0, localhostOnly: true }, log: createMemoryLogger() })
+    await gw.start()
+    try {
+      for (const authorization of ['Bearer env-token-66', 'Bearer text-file-token-77', `Basic ${Buffer.from('admin:file-password-88').toString('base64')}`]) {
+        assert.equal((await fetch(`${gw.url}/Users`, { headers: { authorization } })).status, 200, authorization)
+      }
+    } finally { await gw.stop() }
   })
 })
