@@ -9,8 +9,8 @@ import { compileMapper } from './mapper/index.ts'
 import { compileDynamics, applyDynamics, type DynamicDef } from './dynamics/index.ts'
 import { compileStreamRules } from './rules/index.ts'
 import { configPath, loadStreamConfig, tenantsOf } from './config.ts'
-import { diffChannelUser } from './diff.ts'
-import { buildMessage, subjectOf } from './message.ts'
+import { diffView, membershipOf, prepareUser } from './diff.ts'
+import { messageJson, subjectOf } from './message.ts'
 import { keyOf } from './pipeline.ts'
 import { openTenantState } from './state.ts'
 import type { CliIo, Flags } from './cli.ts'
@@ -43,15 +43,18 @@ export async function rulesTestCommand (configFile: string, flags: Flags, io: Cl
   const views = streams.evaluate({ user: withDynamics })
   const key = keyOf(withDynamics) ?? '(no userName/externalId)'
   const state = await openTenantState(configPath(configDir, config.state.dir ?? 'state'), tenant)
+  const prepared = prepareUser(withDynamics)
   const channels = views.map(v => {
-    const change = diffChannelUser(state.get(v.channel, key), v.user)
+    const change = diffView(state.get(v.channel, key), prepared, membershipOf(v.user))
     return {
       channel: v.channel,
       subject: subjectOf(t.type, v.channel),
       matchedRules: v.matchedRules,
       message: change === undefined || change.recordOnly === true
         ? null
-        : buildMessage(change.activityOperation, change.Operations, change.user, key, { id: 'scim-stream', upn: `scim-stream@${tenant}` }, new Date())
+        : JSON.parse(messageJson(change.activityOperation, change.operationsJson, change.userJson,
+          { id: typeof withDynamics.id === 'string' ? withDynamics.id : key, upn: typeof withDynamics.userName === 'string' ? withDynamics.userName : key },
+          { id: 'scim-stream', upn: `scim-stream@${tenant}` }, new Date())) as JsonValue
     }
   })
   const report = {

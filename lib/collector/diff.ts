@@ -1,66 +1,171 @@
 // Change detection: a channel's previous view of a user (last published) against the current one →
 // the activityOperation and SCIM PatchOp `Operations` of the message, or nothing when unchanged.
 //
+// A channel view is held in two parts (ViewParts): `base`, the user without groups/roles as JSON
+// text — identical for every channel of a user, so it is serialised once per user and shared in
+// memory by all channels' state — and `gr`, the channel's groups/roles as a JSON fragment
+// (`"groups":[…],"roles":[…]`, or ''). Unchanged = both strings equal; only a real change is parsed
+// and diffed. Messages are assembled from these texts without serialising the user again.
+//
 // Decisions (docs/scim-stream.md):
-// - first time on a channel → createUser, Operations = adds of every attribute;
+// - first time on a channel → createUser, Operations = adds of every attribute (extension attributes
+//   per sub-attribute, URN paths), exactly what diffResources({}, user) gives;
 // - changed view → modifyUser with the minimal operations (lib/scim diffResources: groups/roles
 //   element adds/removes, attribute add/replace/remove); a leaver is a modifyUser with
-//   `replace active false` — the mapper/lifecycle sets active, the diff reports it;
+//   `replace active false` — the lifecycle sets active, the diff reports it;
 // - the user stops qualifying for the channel → modifyUser removing every group/role the channel
 //   had given (so `deleteUserOnLastGroupRoleRemoval` works at the subscriber), state forgotten;
 // - the person disappears from a complete collection → deleteUser.
 import { diffResources } from '../scim/index.ts'
-import type { PatchOperation } from '../plugins/types.ts'
-import type { JsonObject, ScimResource } from '../scim/types.ts'
+import { isJsonObject, type JsonObject, type JsonValue, type ScimResource } from '../scim/types.ts'
 
 /** What a message says about a user on one channel. */
 export type ActivityOperation = 'createUser' | 'modifyUser' | 'deleteUser'
 
+/** A channel view as text: the user without groups/roles, and the channel's groups/roles fragment. */
+export interface ViewParts { readonly base: string, readonly gr: string }
+
+/** A user prepared once for all its channels. */
+export interface PreparedUser {
+  /** JSON text of the user without groups/roles. */
+  readonly base: string
+  /** createUser operations of the base attributes (comma-separated JSON), computed on first use. */
+  baseOps (): string
+}
+
 /** A change to publish. */
 export interface UserChange {
   activityOperation: ActivityOperation
-  Operations: PatchOperation[]
-  /** The user the message carries. */
-  user: JsonObject
+  /** `Operations` as JSON text. */
+  operationsJson: string
+  /** The user the message carries, as JSON text. */
+  userJson: string
   /** What to record as the channel's state after the ack (`undefined` = forget). */
-  nextState: string | undefined
+  nextState: ViewParts | undefined
   /** Nothing changed for subscribers; only the record is updated (no message). */
   recordOnly?: boolean
 }
 
+const SKIPPED = new Set(['schemas', 'id', 'meta'])
+const MEMBERSHIP = new Set(['groups', 'roles'])
+
 /**
- * The change from `previous` (JSON text of the last published view, if any) to `current`.
- * @returns undefined when the channel's view did not change
- * @example diffChannelUser(undefined, { userName: 'a' }) // → createUser with add operations
+ * Serialises the user's base (everything but groups/roles) once.
+ * @example const p = prepareUser(user); diffView(state.get('AD', key), p, channelUser)
  */
-export function diffChannelUser (previous: string | undefined, current: JsonObject): UserChange | undefined {
-  const json = JSON.stringify(current)
-  if (previous === undefined) {
-    return { activityOperation: 'createUser', Operations: diffResources({}, current as ScimResource), user: current, nextState: json }
+export function prepareUser (user: JsonObject): PreparedUser {
+  const parts: string[] = []
+  const pieces: Array<[string, JsonValue]> = []
+  for (const k in user) {
+    const v = user[k]
+    if (v === undefined || MEMBERSHIP.has(k.toLowerCase())) continue
+    parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`)
+    pieces.push([k, v])
   }
-  if (previous === json) return undefined
-  const before = JSON.parse(previous) as ScimResource
-  const ops = diffResources(before, current as ScimResource)
+  let ops: string | undefined
+  return {
+    base: `{${parts.join(',')}}`,
+    baseOps () {
+      if (ops === undefined) {
+        const list: string[] = []
+        for (const [k, v] of pieces) addOps(list, k, v)
+        ops = list.join(',')
+      }
+      return ops
+    }
+  }
+}
+
+/** A channel's groups/roles: the JSON fragment (`"groups":[…],"roles":[…]` or '') and its createUser add operations. */
+export interface Membership { readonly gr: string, readonly ops: string }
+
+/** The groups/roles of a channel's user, serialised once for both the view and the operations. */
+export function membershipOf (channelUser: JsonObject): Membership {
+  let gr = ''
+  let ops = ''
+  for (const k in channelUser) {
+    if (!MEMBERSHIP.has(k.toLowerCase())) continue
+    const v = channelUser[k]
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue
+    const kj = JSON.stringify(k)
+    const vj = JSON.stringify(v)
+    gr += `${gr === '' ? '' : ','}${kj}:${vj}`
+    ops += `${ops === '' ? '' : ','}{"op":"add","path":${kj},"value":${vj}}`
+  }
+  return { gr, ops }
+}
+
+/** The full user JSON of a view. */
+export function composeView (v: ViewParts): string {
+  if (v.gr === '') return v.base
+  return v.base === '{}' ? `{${v.gr}}` : `${v.base.slice(0, -1)},${v.gr}}`
+}
+
+/**
+ * The change on one channel from `previous` to the user's current view there.
+ * @returns undefined when the channel's view did not change
+ */
+export function diffView (previous: ViewParts | undefined, user: PreparedUser, membership: Membership): UserChange | undefined {
+  const gr = membership.gr
+  const next: ViewParts = { base: user.base, gr }
+  if (previous !== undefined && previous.base === next.base && previous.gr === next.gr) return undefined
+  const userJson = composeView(next)
+  if (previous === undefined) return createChange(user, membership, next, userJson)
+  let before: ScimResource
+  try {
+    before = JSON.parse(composeView(previous)) as ScimResource
+  } catch {
+    return createChange(user, membership, next, userJson) // a damaged record (torn write): publish afresh
+  }
+  const ops = diffResources(before, JSON.parse(userJson) as ScimResource)
   // Same content, other serialisation (key order): nothing to tell subscribers, only the record.
-  if (ops.length === 0) return { activityOperation: 'modifyUser', Operations: [], user: current, nextState: json, recordOnly: true }
-  return { activityOperation: 'modifyUser', Operations: ops, user: current, nextState: json }
+  if (ops.length === 0) return { activityOperation: 'modifyUser', operationsJson: '[]', userJson, nextState: next, recordOnly: true }
+  return { activityOperation: 'modifyUser', operationsJson: JSON.stringify(ops), userJson, nextState: next }
 }
 
 /**
  * The user left the channel (no longer qualifies): remove the groups/roles the channel had given.
  * @returns undefined when nothing had been published on the channel
  */
-export function leaveChannel (previous: string | undefined): UserChange | undefined {
+export function leaveChannel (previous: ViewParts | undefined): UserChange | undefined {
   if (previous === undefined) return undefined
-  const before = JSON.parse(previous) as JsonObject
-  const after: JsonObject = { ...before }
-  delete after.groups
-  delete after.roles
-  const ops = diffResources(before as ScimResource, after as ScimResource)
-  return { activityOperation: 'modifyUser', Operations: ops, user: after, nextState: undefined }
+  const before = JSON.parse(composeView(previous)) as ScimResource
+  const after = JSON.parse(previous.base) as ScimResource
+  const ops = diffResources(before, after)
+  return { activityOperation: 'modifyUser', operationsJson: JSON.stringify(ops), userJson: previous.base, nextState: undefined }
 }
 
 /** The person is gone from the source: deleteUser carrying the last published view. */
-export function deleteUser (previous: string): UserChange {
-  return { activityOperation: 'deleteUser', Operations: [], user: JSON.parse(previous) as JsonObject, nextState: undefined }
+export function deleteUser (previous: ViewParts): UserChange {
+  return { activityOperation: 'deleteUser', operationsJson: '[]', userJson: composeView(previous), nextState: undefined }
+}
+
+function createChange (user: PreparedUser, membership: Membership, next: ViewParts, userJson: string): UserChange {
+  const base = user.baseOps()
+  const ops = base === '' ? membership.ops : membership.ops === '' ? base : `${base},${membership.ops}`
+  return { activityOperation: 'createUser', operationsJson: `[${ops}]`, userJson, nextState: next }
+}
+
+/** The add operations of one attribute (as diffResources({}, …) makes them). */
+function addOps (ops: string[], k: string, v: JsonValue): void {
+  if (SKIPPED.has(k.toLowerCase()) || unassigned(v)) return
+  if (k.startsWith('urn:') && isJsonObject(v)) {
+    for (const sk in v) {
+      const sv = v[sk]
+      if (sv === undefined || unassigned(sv)) continue
+      ops.push(`{"op":"add","path":${JSON.stringify(`${k}:${sk}`)},"value":${JSON.stringify(sv)}}`)
+    }
+    return
+  }
+  ops.push(`{"op":"add","path":${JSON.stringify(k)},"value":${JSON.stringify(v)}}`)
+}
+
+function unassigned (v: JsonValue): boolean {
+  if (v === null) return true
+  if (Array.isArray(v)) return v.length === 0
+  if (isJsonObject(v)) {
+    for (const k in v) if (v[k] !== undefined) return false
+    return true
+  }
+  return false
 }

@@ -42,6 +42,18 @@ export function buildMessage (
   }
 }
 
+/**
+ * The same body as JSON text, assembled from the user's and the operations' JSON text (no second
+ * serialisation of the user). Field order as {@link buildMessage}.
+ */
+export function messageJson (
+  op: ActivityOperation, operationsJson: string, userJson: string, target: { id: string, upn: string }, by: Initiator, at: Date
+): string {
+  return `{"activityOperation":"${op}","activityDateTime":"${at.toISOString()}","initiatedById":${JSON.stringify(by.id)},` +
+    `"initiatedByUpn":${JSON.stringify(by.upn)},"targetId":${JSON.stringify(target.id)},"targetUpn":${JSON.stringify(target.upn)},` +
+    `"Operations":${operationsJson},"user":${userJson}}`
+}
+
 /** `ENTRA.<channel>` / `HR.<channel>`. */
 export function subjectOf (type: CollectorType, channel: string): string {
   return `${type.toUpperCase()}.${channel}`

@@ -8,8 +8,8 @@ import type { JsonObject } from '../scim/types.ts'
 import type { CompiledMapper } from './mapper/index.ts'
 import { applyDynamics, type CompiledDynamics } from './dynamics/index.ts'
 import type { CompiledStreams } from './rules/index.ts'
-import { deleteUser, diffChannelUser, leaveChannel, type UserChange } from './diff.ts'
-import { buildMessage, newMessageId, subjectOf, type Initiator } from './message.ts'
+import { deleteUser, diffView, leaveChannel, membershipOf, prepareUser, type UserChange, type ViewParts } from './diff.ts'
+import { messageJson, newMessageId, subjectOf, type Initiator } from './message.ts'
 import type { Publisher } from './publisher.ts'
 import type { TenantState } from './state.ts'
 import type { CollectorType } from './config.ts'
@@ -73,21 +73,21 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
   const fullLoad = opts.fullLoad === true
   const state = deps.state
   // A full load ignores what was published: every user is sent again (createUser), state replaced.
-  const previous = (channel: string, key: string): string | undefined => fullLoad ? undefined : state.get(channel, key)
+  const previous = (channel: string, key: string): ViewParts | undefined => fullLoad ? undefined : state.get(channel, key)
   const clock = deps.now ?? (() => new Date())
   const stats: RunStats = { persons: 0, skipped: 0, malformed: 0, published: 0, unchanged: 0, deleted: 0, failed: 0, deletionSkipped: false }
   const channels = program.streams.channels
   const seen = new Set<string>()
 
-  const publish = async (channel: string, key: string, change: UserChange): Promise<void> => {
+  const publish = async (channel: string, key: string, target: { id: string, upn: string }, change: UserChange): Promise<void> => {
     if (change.recordOnly === true) {
       state.set(channel, key, change.nextState)
       return
     }
     const msgId = newMessageId()
-    const message = buildMessage(change.activityOperation, change.Operations, change.user, key, deps.initiator, clock())
+    const body = messageJson(change.activityOperation, change.operationsJson, change.userJson, target, deps.initiator, clock())
     const subject = subjectOf(program.type, channel)
-    await publisher.submit(subject, encoder.encode(JSON.stringify(message)), msgId, () => {
+    await publisher.submit(subject, encoder.encode(body), msgId, () => {
       state.set(channel, key, change.nextState)
     }, (err) => {
       stats.failed++
@@ -112,18 +112,20 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
     if (!decision.include) { stats.skipped++; continue }
     if (decision.active !== undefined) mapped.active = decision.active
     const { user } = applyDynamics(mapped, program.dynamics)
+    const target = { id: typeof user.id === 'string' ? user.id : key, upn: typeof user.userName === 'string' ? user.userName : key }
     const views = program.streams.evaluate({ user })
+    const prepared = prepareUser(user)
     const matched = new Set<string>()
     for (const v of views) {
       matched.add(v.channel)
-      const change = diffChannelUser(previous(v.channel, key), v.user)
+      const change = diffView(previous(v.channel, key), prepared, membershipOf(v.user))
       if (change === undefined) { stats.unchanged++; continue }
-      await publish(v.channel, key, change)
+      await publish(v.channel, key, target, change)
     }
     for (const ch of channels) {
       if (matched.has(ch)) continue
       const change = leaveChannel(previous(ch, key))
-      if (change !== undefined) await publish(ch, key, change)
+      if (change !== undefined) await publish(ch, key, target, change)
     }
   }
 
@@ -137,7 +139,9 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
         for (const key of state.keys(ch)) if (!seen.has(key)) gone.push(key)
         for (const key of gone) {
           const prev = state.get(ch, key)
-          if (prev !== undefined) await publish(ch, key, deleteUser(prev))
+          if (prev === undefined) continue
+          const last = JSON.parse(prev.base) as JsonObject
+          await publish(ch, key, { id: typeof last.id === 'string' ? last.id : key, upn: typeof last.userName === 'string' ? last.userName : key }, deleteUser(prev))
         }
       }
     }

@@ -1,6 +1,9 @@
 // The last published state per tenant / channel / user: what each channel's subscribers were last
-// told about each user (the channel view, as JSON text). A local store, one append-only JSON-lines
-// file per tenant (`<dir>/<tenant>.state.jsonl`), held in memory as a map and compacted on open.
+// told about each user, as ViewParts: the user without groups/roles (`base`, one string shared by
+// all channels of a user) and the channel's groups/roles fragment (`gr`). A local store, one
+// append-only file per tenant (`<dir>/<tenant>.state.jsonl`), held in memory and compacted on open.
+// Line format: `<channel JSON>\t<key JSON>\t<base>\t<gr>` or `<channel JSON>\t<key JSON>\t-` (gone):
+// JSON text never contains a raw tab or newline, so the texts are written as they are.
 //
 // Why local and not a JetStream KV bucket (see docs/scim-stream.md): a KV put is one more
 // acknowledged JetStream publish per changed user and channel (doubling the publish work of an
@@ -15,13 +18,14 @@ import { createReadStream } from 'node:fs'
 import { appendFile, mkdir, rename, writeFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { ViewParts } from './diff.ts'
 
 /** The published state of one tenant. */
 export interface TenantState {
-  /** Channel view of `key` last published on `channel` (JSON text), if any. */
-  get (channel: string, key: string): string | undefined
+  /** Channel view of `key` last published on `channel`, if any. */
+  get (channel: string, key: string): ViewParts | undefined
   /** Records what was published (`undefined` = deleted / left the channel). Call after the ack. */
-  set (channel: string, key: string, json: string | undefined): void
+  set (channel: string, key: string, view: ViewParts | undefined): void
   /** Channels that hold state. */
   channels (): string[]
   /** Keys with state on `channel`. */
@@ -45,7 +49,7 @@ export interface StateOptions {
 export async function openTenantState (dir: string, tenant: string, opts: StateOptions = {}): Promise<TenantState> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const file = join(dir, `${tenant}.state.jsonl`)
-  const byChannel = new Map<string, Map<string, string>>()
+  const byChannel = new Map<string, Map<string, ViewParts>>()
   const lines = await load(file, byChannel)
   let live = 0
   for (const m of byChannel.values()) live += m.size
@@ -67,21 +71,21 @@ export async function openTenantState (dir: string, tenant: string, opts: StateO
 
   return {
     get: (channel, key) => byChannel.get(channel)?.get(key),
-    set (channel, key, json) {
+    set (channel, key, view) {
       let m = byChannel.get(channel)
-      if (json === undefined) {
+      if (view === undefined) {
         if (m === undefined || !m.delete(key)) return
       } else {
         if (m === undefined) byChannel.set(channel, m = new Map())
-        m.set(key, json)
+        m.set(key, view)
       }
-      const line = `${JSON.stringify([channel, key, json ?? null])}\n`
+      const line = lineOf(channel, key, view)
       buffer.push(line)
       buffered += line.length
       if (buffered >= flushBytes) void flush().catch(() => { /* reported by the next flush() */ })
     },
     channels: () => [...byChannel.keys()].filter(c => (byChannel.get(c)?.size ?? 0) > 0),
-    keys: (channel) => (byChannel.get(channel) ?? new Map<string, string>()).keys(),
+    keys: (channel) => (byChannel.get(channel) ?? new Map<string, ViewParts>()).keys(),
     size () {
       let n = 0
       for (const m of byChannel.values()) n += m.size
@@ -91,7 +95,7 @@ export async function openTenantState (dir: string, tenant: string, opts: StateO
   }
 }
 
-async function load (file: string, byChannel: Map<string, Map<string, string>>): Promise<number> {
+async function load (file: string, byChannel: Map<string, Map<string, ViewParts>>): Promise<number> {
   try {
     await stat(file)
   } catch {
@@ -102,35 +106,59 @@ async function load (file: string, byChannel: Map<string, Map<string, string>>):
   for await (const line of rl) {
     if (line === '') continue
     lines++
-    let rec: unknown
+    const t1 = line.indexOf('\t')
+    const t2 = t1 === -1 ? -1 : line.indexOf('\t', t1 + 1)
+    let channel: unknown
+    let key: unknown
     try {
-      rec = JSON.parse(line)
+      if (t2 === -1) throw new Error('no tabs')
+      channel = JSON.parse(line.slice(0, t1))
+      key = JSON.parse(line.slice(t1 + 1, t2))
     } catch {
       continue // a torn last line after a crash: the change is republished
     }
-    if (!Array.isArray(rec) || typeof rec[0] !== 'string' || typeof rec[1] !== 'string') continue
-    const [channel, key, json] = rec as [string, string, unknown]
+    if (typeof channel !== 'string' || typeof key !== 'string') continue
+    const rest = line.slice(t2 + 1)
     let m = byChannel.get(channel)
-    if (typeof json === 'string') {
-      if (m === undefined) byChannel.set(channel, m = new Map())
-      m.set(key, json)
-    } else {
+    if (rest === '-') {
       m?.delete(key)
+      continue
     }
+    const t3 = rest.indexOf('\t')
+    if (t3 === -1) continue // torn
+    const base = rest.slice(0, t3)
+    const gr = rest.slice(t3 + 1)
+    if (!base.endsWith('}') || (gr !== '' && !gr.endsWith(']'))) continue // torn
+    if (m === undefined) byChannel.set(channel, m = new Map())
+    m.set(key, { base: internBase(byChannel, key, base), gr })
   }
   return lines
 }
 
-async function compact (file: string, byChannel: Map<string, Map<string, string>>): Promise<void> {
+async function compact (file: string, byChannel: Map<string, Map<string, ViewParts>>): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`
   await writeFile(tmp, '', { mode: 0o600 })
   let chunk: string[] = []
   for (const [channel, m] of byChannel) {
-    for (const [key, json] of m) {
-      chunk.push(`${JSON.stringify([channel, key, json])}\n`)
+    for (const [key, view] of m) {
+      chunk.push(lineOf(channel, key, view))
       if (chunk.length >= 5000) { await appendFile(tmp, chunk.join('')); chunk = [] }
     }
   }
   if (chunk.length > 0) await appendFile(tmp, chunk.join(''))
   await rename(tmp, file)
+}
+
+function lineOf (channel: string, key: string, view: ViewParts | undefined): string {
+  const rest = view === undefined ? '-' : `${view.base}\t${view.gr}`
+  return `${JSON.stringify(channel)}\t${JSON.stringify(key)}\t${rest}\n`
+}
+
+/** The same base text another channel of the user already holds, so memory keeps one copy. */
+function internBase (byChannel: Map<string, Map<string, ViewParts>>, key: string, base: string): string {
+  for (const m of byChannel.values()) {
+    const other = m.get(key)?.base
+    if (other === base) return other
+  }
+  return base
 }

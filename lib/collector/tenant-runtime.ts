@@ -2,7 +2,6 @@
 // publisher connection and published state, its schedule, and runs that never overlap. Reconfigured
 // in place on hot reload (program recompiled, schedule replaced) without dropping the connection.
 import { Cron } from 'croner'
-import { jetstream } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../logging/types.ts'
 import { compileMapper } from './mapper/index.ts'
@@ -61,7 +60,7 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
   let cfg = deps.cfg
   let collector = deps.sources(name, type, cfg, log)
   let program = compile(name, type, cfg, collector)
-  const publisher: Publisher = createPublisher({ js: jetstream(nc), log, maxInflight: cfg.general.max_inflight })
+  const publisher: Publisher = createPublisher({ nc, log, maxInflight: cfg.general.max_inflight })
   let chain: Promise<unknown> = Promise.resolve()
   let timer: NodeJS.Timeout | undefined
   let cron: Cron | undefined
@@ -131,6 +130,7 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
       unschedule()
       await chain
       await publisher.drain()
+      publisher.close()
       await state.flush()
       await nc.close()
     }
