@@ -91,6 +91,9 @@ describe('bearerJwt with wellKnownUri (JWKS)', () => {
     assert.equal(idp.hits.get('/jwks'), 1)
     const wrongIss = await signJwt({ aud: 'scim', iss: 'https://not-the-idp/', sub: 'one' }, k1.privateKey, { alg: 'RS256', kid: 'k1' }, { expiresIn: '5m' })
     assert.equal((await auth(a, wrongIss)).kind, 'fail', 'issuer must match the discovery document')
+    // algorithm confusion against a JWKS key: HS256 with the published modulus as the secret
+    const confused = await signJwt({ aud: 'scim', iss: idp.issuer, sub: 'attacker' }, new TextEncoder().encode(String(k1.publicJwk.n)), { alg: 'HS256', kid: 'k1' }, { expiresIn: '5m' })
+    assert.equal((await auth(a, confused)).kind, 'fail')
 
     // the IdP rotates to k2; a k2 token arrives right away, within the refresh interval: no refetch yet
     idp.keys.splice(0, idp.keys.length, k1.publicJwk, k2.publicJwk)
