@@ -57,7 +57,7 @@ export function clientAddressResolver (trustProxy: TrustProxy | undefined): (req
     ? () => true
     : typeof trustProxy === 'number'
       ? (_hop, fromRight) => fromRight < trustProxy
-      : ((m: AddressMatcher) => (hop: string) => m(hop))(createAddressMatcher(trustProxy))
+      : createAddressMatcher(trustProxy)
   return (req, socketAddress) => {
     const xff = req.headers.get('x-forwarded-for')
     if (xff === null || socketAddress === undefined) return socketAddress
