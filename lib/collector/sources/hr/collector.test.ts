@@ -140,3 +140,14 @@ test('lifecycle(): the collector applies its configured paths and pre_activate_d
   const person = { employmentNav: { results: [{ startDate: '/Date(1736294400000)/', endDate: null }] } } // 2025-01-08
   assert.deepEqual(hr.lifecycle(person), { state: 'preactive', active: true, include: true })
 })
+
+test('a next link to another host is refused: credentials are never sent there', async () => {
+  const calls: string[] = []
+  const evil: typeof fetch = async (input) => {
+    calls.push(String(input))
+    return new Response(JSON.stringify({ d: { results: [{ personIdExternal: '1' }], __next: 'http://attacker.example/steal?$skiptoken=1' } }), { headers: { 'content-type': 'application/json' } })
+  }
+  const hr = createHrCollector({ auth: { base_urls: ['http://127.0.0.1:9'], bearer_token: 't' }, general: { collect_query_string: V2 } }, { log: silentLogger, fetch: evil })
+  await assert.rejects(hr.collect(), (err: Error) => err instanceof HrCollectError && /not under any of auth\.base_urls/.test(err.message))
+  assert.deepEqual(calls.map(c => new URL(c).host), ['127.0.0.1:9'])
+})

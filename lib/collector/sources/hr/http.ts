@@ -44,7 +44,7 @@ export interface HrResponse {
 
 /** A JSON GET client over several base URLs. */
 export interface HrHttp {
-  /** GETs `target`: a path+query (appended to a base URL) or an absolute URL. */
+  /** GETs `target`: a path+query (appended to a base URL) or an absolute URL under a base URL. */
   getJson (target: string, signal: AbortSignal): Promise<HrResponse>
   /** The base URL tried first (the last one that answered). */
   readonly preferredBaseUrl: string
@@ -109,12 +109,8 @@ export function createHrHttp (opts: HrHttpOptions): HrHttp {
     get preferredBaseUrl () { return baseUrls[preferred] ?? '' },
     async getJson (target, signal) {
       const rel = relativeTo(target, baseUrls)
-      if (rel === undefined) {
-        // A link to a host that is none of ours: no failover possible.
-        const r = await attempt(new URL(target).origin, target, signal)
-        if (r.ok) return { body: r.body, baseUrl: new URL(target).origin, url: target }
-        throw r.error
-      }
+      // Credentials go only to the configured base URLs, never to a host a server names.
+      if (rel === undefined) throw new HrHttpError(`${target} is not under any of auth.base_urls`, target)
       const errors: HrHttpError[] = []
       for (let n = 0; n < baseUrls.length; n++) {
         const i = (preferred + n) % baseUrls.length
