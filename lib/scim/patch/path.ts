@@ -2,9 +2,9 @@
 // extension object), which attribute definition, which sub-attribute, which element filter.
 // Parsing goes through the shared filter parser; results are cached per schema in a bounded map
 // (the only cache of the engine; no other state outlives a call).
-import { InvalidPathError, MutabilityError } from '../errors.ts'
+import { InvalidPathError, MutabilityError, ScimError } from '../errors.ts'
 import type { FilterNode, PatchPath } from '../filter/ast.ts'
-import { compileFilter, parsePatchPath } from '../filter/index.ts'
+import { compileValueFilter, parsePatchPath } from '../filter/index.ts'
 import type { ResourceSchema } from '../schema/resolve.ts'
 import { findSub } from '../schema/resolve.ts'
 import { SCHEMA_CORE_V1 } from '../schema/definitions.ts'
@@ -120,7 +120,7 @@ function resolveUncached (text: string, schema: ResourceSchema, opts: ResolveOpt
   if (parsed.filter !== undefined && def !== undefined && !(def.multiValued && def.type === 'complex')) {
     throw new InvalidPathError(`a value filter needs a multi-valued complex attribute; "${def.name}" is not (path "${text}")`)
   }
-  const filterFn = parsed.filter === undefined ? undefined : compileElementFilter(parsed.filter)
+  const filterFn = parsed.filter === undefined ? undefined : compileElementFilter(parsed.filter, ext, def?.name ?? attr, schema)
   return {
     text,
     kind: 'attr',
@@ -143,9 +143,16 @@ export function assertWritable (p: ResolvedPath): void {
   if (p.subDef?.mutability === 'readOnly') throw new MutabilityError(`sub-attribute "${p.attr}.${p.subDef.name}" is readOnly`)
 }
 
-function compileElementFilter (node: FilterNode): (element: JsonObject) => boolean {
-  // Element filters name sub-attributes (`type eq "work"`): evaluate them against the element itself.
-  return compileFilter(node)
+function compileElementFilter (node: FilterNode, ext: string | undefined, attr: string, schema: ResourceSchema): (element: JsonObject) => boolean {
+  // Element filters name sub-attributes (`type eq "work"`) and run on one element; the schema gives
+  // their types (caseExact, boolean primary).
+  try {
+    return compileValueFilter(node, ext === undefined ? { attr } : { uri: ext, attr }, schema)
+  } catch (e) {
+    // e.g. `emails[primary gt true]`: in a PATCH path that is an invalid path (RFC 7644 §3.5.2)
+    if (e instanceof ScimError) throw new InvalidPathError(e.detail)
+    throw e
+  }
 }
 
 function templateOf (node: FilterNode, def: AttributeDef | undefined): JsonObject | undefined {
