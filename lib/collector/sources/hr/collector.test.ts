@@ -151,3 +151,18 @@ test('a next link to another host is refused: credentials are never sent there',
   await assert.rejects(hr.collect(), (err: Error) => err instanceof HrCollectError && /not under any of auth\.base_urls/.test(err.message))
   assert.deepEqual(calls.map(c => new URL(c).host), ['127.0.0.1:9'])
 })
+
+test('a next link elsewhere on the same host (outside the base path) is followed there', async () => {
+  const calls: string[] = []
+  const stub: typeof fetch = async (input) => {
+    calls.push(String(input))
+    const body = calls.length === 1
+      ? { d: { results: [{ personIdExternal: '1' }], __next: 'http://127.0.0.1:9/other/PerPerson?$skiptoken=1' } }
+      : { d: { results: [{ personIdExternal: '2' }] } }
+    return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } })
+  }
+  const hr = createHrCollector({ auth: { base_urls: ['http://127.0.0.1:9/api/v1'] }, general: { collect_query_string: '/PerPerson' } }, { log: silentLogger, fetch: stub })
+  const r = await hr.collect()
+  assert.deepEqual(ids(r.persons), ['1', '2'])
+  assert.deepEqual(calls, ['http://127.0.0.1:9/api/v1/PerPerson', 'http://127.0.0.1:9/other/PerPerson?$skiptoken=1'])
+})

@@ -5,8 +5,9 @@
 // Paging: the next link is read from `general.collect_next_link_path` when set, else `d.__next`
 // (OData v2) or `@odata.nextLink` (OData v4). Relative links are resolved against the URL that
 // answered; links under one of the base URLs are requested relative to it, so failover to another
-// base URL also works in the middle of paging. A link to any other host, or one seen twice, ends the
-// collection with an error (credentials are never sent to a host the server names).
+// base URL also works in the middle of paging (a link elsewhere on the same host is followed there,
+// without failover). A link to any other host, or one seen twice, ends the collection with an error:
+// credentials are never sent to a host the server names.
 //
 // A malformed record (not an object, or start/end dates present but unreadable) is logged, reported
 // in `problems` and skipped; the others continue. A collection with problems is not `complete`:
@@ -15,7 +16,7 @@ import type { Logger } from '../../../logging/types.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../../../scim/types.ts'
 import { createHrAuth } from './auth.ts'
 import { parseHrConfig, type HrCollectorConfig } from './config.ts'
-import { createHrHttp, relativeTo } from './http.ts'
+import { createHrHttp, relativeTo, sameOriginBase } from './http.ts'
 import { getPath, parsePath, type PathSegment } from './json-path.ts'
 import { compileLifecycle, HrRecordError, type HrLifecycle } from './lifecycle.ts'
 
@@ -130,7 +131,7 @@ export function createHrCollector (cfg: HrCollectorConfig | { auth?: unknown, ge
           let next: string | undefined
           if (nextRaw !== undefined) {
             const abs = new URL(nextRaw, res.url).toString()
-            next = relativeTo(abs, config.auth.base_urls)
+            next = relativeTo(abs, config.auth.base_urls) ?? (sameOriginBase(abs, config.auth.base_urls) !== undefined ? abs : undefined)
             if (next === undefined) throw new HrCollectError(`the next link ${abs} is not under any of auth.base_urls (credentials are sent only there)`)
             if (seen.has(next)) throw new HrCollectError(`the source links back to a page already read (${abs})`)
             if (pages >= general.max_pages) throw new HrCollectError(`more than max_pages (${general.max_pages}) pages`)

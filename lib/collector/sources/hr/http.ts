@@ -109,8 +109,14 @@ export function createHrHttp (opts: HrHttpOptions): HrHttp {
     get preferredBaseUrl () { return baseUrls[preferred] ?? '' },
     async getJson (target, signal) {
       const rel = relativeTo(target, baseUrls)
-      // Credentials go only to the configured base URLs, never to a host a server names.
-      if (rel === undefined) throw new HrHttpError(`${target} is not under any of auth.base_urls`, target)
+      if (rel === undefined) {
+        // Credentials go only to the hosts of the configured base URLs, never to a host a server names.
+        const base = sameOriginBase(target, baseUrls)
+        if (base === undefined) throw new HrHttpError(`${target} is not under any of auth.base_urls`, target)
+        const r = await attempt(base, target, signal)
+        if (r.ok) return { body: r.body, baseUrl: base, url: target }
+        throw r.error
+      }
       const errors: HrHttpError[] = []
       for (let n = 0; n < baseUrls.length; n++) {
         const i = (preferred + n) % baseUrls.length
@@ -150,6 +156,17 @@ export function relativeTo (target: string, baseUrls: readonly string[]): string
     if (bu.origin === origin && bu.pathname === '/') return target.slice(origin.length)
   }
   return undefined
+}
+
+/** The base URL with the same origin as the absolute URL `target`, if any. */
+export function sameOriginBase (target: string, baseUrls: readonly string[]): string | undefined {
+  let origin: string
+  try {
+    origin = new URL(target).origin
+  } catch {
+    return undefined
+  }
+  return baseUrls.find(b => new URL(b).origin === origin)
 }
 
 /** Milliseconds to wait for a Retry-After value (seconds or HTTP date); back-off when absent. */
