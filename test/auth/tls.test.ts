@@ -20,10 +20,10 @@ import { fullPlugin, makePki, type Pki } from './support.ts'
 
 interface HttpsResult { status: number, body: string }
 
-async function httpsGet (url: string, opts: { ca: string, cert?: string, key?: string, authorization?: string }): Promise<HttpsResult> {
+async function httpsGet (url: string, opts: { ca: string, cert?: string, key?: string, authorization?: string, method?: string, body?: string }): Promise<HttpsResult> {
   return await new Promise((resolve, reject) => {
     const r = request(url, {
-      method: 'GET', ca: opts.ca, agent: false,
+      method: opts.method ?? 'GET', ca: opts.ca, agent: false,
       ...(opts.cert !== undefined ? { cert: opts.cert, key: opts.key } : {}),
       headers: opts.authorization !== undefined ? { authorization: opts.authorization } : {}
     }, (res) => {
@@ -32,7 +32,7 @@ async function httpsGet (url: string, opts: { ca: string, cert?: string, key?: s
       res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }) })
     })
     r.on('error', reject)
-    r.end()
+    r.end(opts.body)
   })
 }
 
@@ -124,6 +124,9 @@ describe('mutual TLS', () => {
     }
     assert.equal(who.status, 200, who.body)
     assert.deepEqual(JSON.parse(who.body), { authenticated: true, principal: 'idp-client', method: 'clientCertificate' })
+    assert.equal((await httpsGet(`${gw.url}/Users`, { ca: pki.caPem, cert: c.certPem, key: c.keyPem })).status, 200)
+    const write = await httpsGet(`${gw.url}/Users`, { ca: pki.caPem, cert: c.certPem, key: c.keyPem, method: 'POST', body: JSON.stringify({ userName: 'x' }) })
+    assert.equal(write.status, 405, write.body)
     const other = pki.client('not-admitted')
     assert.equal((await httpsGet(`${gw.url}/Users`, { ca: pki.caPem, cert: other.certPem, key: other.keyPem })).status, 401)
   })
