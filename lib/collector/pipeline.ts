@@ -118,7 +118,10 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
     const matched = new Set<string>()
     for (const v of views) {
       matched.add(v.channel)
-      const change = diffView(previous(v.channel, key), prepared, membershipOf(v.user))
+      const prev = previous(v.channel, key)
+      // Someone who already left before the channel ever saw them is not created (as inactive).
+      if (prev === undefined && decision.active === false) { stats.skipped++; continue }
+      const change = diffView(prev, prepared, membershipOf(v.user))
       if (change === undefined) { stats.unchanged++; continue }
       await publish(v.channel, key, target, change)
     }

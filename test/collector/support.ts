@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { connectAs, ensureTlsFiles } from '../../lib/collector/nats/index.ts'
-import type { BuiltinNats, UserType } from '../../lib/collector/nats/index.ts'
+import type { BuiltinNats, UserCreds, UserType } from '../../lib/collector/nats/index.ts'
 
 /** A temp dir for one suite; `certs/` pre-filled. */
 export async function makeWorkDir (): Promise<string> {
@@ -28,6 +28,13 @@ export async function writeConfig (dir: string, yaml: string, name = 'scim-strea
   const file = join(dir, name)
   await writeFile(file, yaml)
   return file
+}
+
+/** How to reach a server run by another process: URL, CA file and a way to issue users. */
+export interface NatsAccess {
+  url: string
+  caFile: string
+  issue: (tenant: string, type: UserType, name: string) => Promise<UserCreds>
 }
 
 /** A received message, checked against the stream contract. */
@@ -59,9 +66,10 @@ let seq = 0
  * Subscribes as a `type` subscriber of `tenant` to `filter` (e.g. `HR.>`), checking every message
  * against the contract (Msg-Id = Nats-Msg-Id, body fields, Operations paths are strings).
  */
-export async function subscribe (nats: BuiltinNats, tenant: string, type: UserType, filter: string): Promise<ContractSubscriber> {
-  const creds = await nats.issueUser(tenant, type, `e2e-sub-${++seq}`)
-  const nc: NatsConnection = await connectAs(nats.url, creds, nats.tls.caFile, { name: `e2e-sub-${seq}` })
+export async function subscribe (nats: BuiltinNats | NatsAccess, tenant: string, type: UserType, filter: string): Promise<ContractSubscriber> {
+  const access = 'tls' in nats ? { url: nats.url, caFile: nats.tls.caFile, issue: async (t: string, ty: UserType, n: string) => await nats.issueUser(t, ty, n) } : nats
+  const creds = await access.issue(tenant, type, `e2e-sub-${++seq}`)
+  const nc: NatsConnection = await connectAs(access.url, creds, access.caFile, { name: `e2e-sub-${seq}` })
   const durable = `durable_e2e_${seq}_${process.pid}`
   const jsm = await jetstreamManager(nc)
   await jsm.consumers.add(tenant, { durable_name: durable, filter_subject: filter, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All })
