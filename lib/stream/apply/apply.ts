@@ -31,7 +31,7 @@ import { evaluateTemplate } from '../templates/evaluate.ts'
 import { resolveTemplates } from '../templates/resolve.ts'
 import { serviceTemplateEndpoint } from '../templates/endpoint.ts'
 import { compileDomainReplacer, type DomainReplacement } from './domains.ts'
-import { desiredGroups, groupsOfUser, groupsToLeave, joinGroup, leaveGroup, membershipAttr } from './groups.ts'
+import { desiredGroups, groupsOfUser, groupsToLeave, isMembershipRemoval, joinGroup, leaveGroup, membershipAttr, type GroupRef } from './groups.ts'
 import { createPayload, nextUser, splitMessageUser, updatePayload, userChanges } from './user.ts'
 import { generatePassword } from './password.ts'
 
@@ -119,10 +119,7 @@ async function applyUser (msg: StreamMessage, deps: ApplyDeps): Promise<ApplyRes
     await service.patch('Users', existing.id, changes, rc)
     changed = true
   }
-  const desired = desiredGroups(resolved, !keepRoles)
-  const current = await groupsOfUser(service, rc, existing.id)
-  for (const g of groupsToLeave(ops, current, desired, !keepRoles)) changed = await leaveGroup(service, rc, g, existing.id) || changed
-  for (const ref of desired) changed = await joinGroup(service, rc, ref, existing.id) || changed
+  changed = await syncMemberships(deps, existing, desiredGroups(resolved, !keepRoles), ops, !keepRoles) || changed
   const result: ApplyResult = { action: changed ? 'modified' : 'unchanged', userId: existing.id }
   if (lastRemoved) result.reason = 'modifyOnly: last group/role removed, user kept'
   return result
@@ -139,6 +136,37 @@ async function createUser (raw: JsonObject, userName: string, deps: ApplyDeps, k
   if (typeof id !== 'string') throw new Error('created user has no id')
   for (const ref of desiredGroups(resolved, !keepRoles)) await joinGroup(service, rc, ref, id)
   return { action: 'created', userId: id }
+}
+
+/**
+ * Leaves the groups the removals name, joins the listed ones. The user's `groups` as the plugin
+ * returns them (plugin-loki and most plugins derive it) tell which memberships exist already, so an
+ * unchanged message reads no group; without that attribute every listed group is looked up. The
+ * user's endpoint groups are read only when an operation removes memberships.
+ */
+async function syncMemberships (deps: ApplyDeps, user: ScimResource & { id: string }, desired: GroupRef[], ops: readonly StreamOperation[], convertRoles: boolean): Promise<boolean> {
+  const { service, rc } = deps
+  let changed = false
+  let member = memberOf(user)
+  if (ops.some(o => isMembershipRemoval(o, convertRoles))) {
+    const current = await groupsOfUser(service, rc, user.id)
+    const leaving = groupsToLeave(ops, current, desired, convertRoles)
+    for (const g of leaving) changed = await leaveGroup(service, rc, g, user.id) || changed
+    member = new Set(current.filter(g => !leaving.includes(g)).map(g => String(g.displayName).toLowerCase()))
+  }
+  for (const ref of desired) {
+    if (member?.has(ref.display.toLowerCase()) === true) continue
+    changed = await joinGroup(service, rc, ref, user.id) || changed
+  }
+  return changed
+}
+
+/** Display names (lower-case) of the groups the user's `groups` attribute lists; undefined when absent. */
+function memberOf (user: ScimResource): Set<string> | undefined {
+  if (!Array.isArray(user.groups)) return undefined
+  const out = new Set<string>()
+  for (const g of user.groups) if (isJsonObject(g) && typeof g.display === 'string') out.add(g.display.toLowerCase())
+  return out
 }
 
 /** The userName to look the user up by: literal, or a template that needs no endpoint. */
