@@ -1,6 +1,7 @@
 // `scim-stream credentials`: what a gateway needs to subscribe (or, for gw, to serve GW requests) —
 // a fresh user JWT signed with the tenant's sub_entra/sub_hr/sub_gw key, its nkey seed, the CA file
-// and the subject — printed as a ready `scimgateway.stream` JSON fragment for a plugin config.
+// and the subject — printed as a ready `scimgateway.stream` JSON fragment for a plugin config
+// (`--entity <baseEntity>` names the subscriber entity; default "undefined", scimgateway's default).
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { issueUser, loadCredentials } from './nats/index.ts'
@@ -35,7 +36,7 @@ export async function credentialsCommand (configFile: string, flags: Flags, io: 
       stream: {
         baseUrls: [`nats://${host}:${srv.port}`],
         certificate: { ca: join(configPath(configDir, srv.cert_dir ?? 'certs'), 'ca.pem') },
-        subscriber: { enabled: true, entity: { undefined: { nats } } }
+        subscriber: { enabled: true, entity: { [one(flags, 'entity') ?? 'undefined']: { nats } } }
       }
     }
   }

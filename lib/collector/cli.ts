@@ -27,7 +27,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage:
   scim-stream [--config <file>]
   scim-stream init --tenant <name> --collector hr|entra [--tenant … --collector …] [--config <file>] [--force]
-  scim-stream credentials --tenant <name> --type entra|hr|gw [--config <file>] [--user <name>]
+  scim-stream credentials --tenant <name> --type entra|hr|gw [--config <file>] [--user <name>] [--entity <baseEntity>]
   scim-stream rules test --tenant <name> --user <file.json> [--config <file>]
 The default config file is config/scim-stream.yaml (or SCIM-STREAM_CONFIG / SCIM_STREAM_CONFIG).`
 
