@@ -87,11 +87,27 @@ function tenantBlock (name: string, kind: 'hr' | 'entra'): string {
       client_id: "00000000-0000-0000-0000-000000000000"
       # client_secret: secret
 `
+  const query = kind === 'hr'
+    ? `      collect_query_string: "/PerPerson?$expand=personalInfoNav,emailNav,employmentNav/jobInfoNav&$format=json"
+      # collect_query_result_path: d.results
+      pre_activate_days: 7
+`
+    : ''
+  const mapper = kind === 'hr'
+    ? `        - { source: personIdExternal, map_to: externalId }
+        - { source: 'emailNav.results.[{"isPrimary":true}].emailAddress', map_to: userName }
+        - { source: 'personalInfoNav.results.[0].firstName', map_to: name.givenName }
+        - { source: 'personalInfoNav.results.[0].lastName', map_to: name.familyName }
+        - { source: '(employmentNav.results -most_current "startDate").jobInfoNav.results.[0].department', map_to: department }
+`
+    : `        - { source: id, map_to: externalId }
+        - { source: userPrincipalName, map_to: userName }
+`
   return `  ${name}:
 ${auth}    general:
       collect_interval: 300
       do_initial_load: true
-    streams:
+${query}    streams:
       - channel: ALL
         comment: every user with all groups and roles
         rules:
@@ -99,9 +115,7 @@ ${auth}    general:
     dynamics: []
     mapper:
       user:
-        - { source: personIdExternal, map_to: externalId }
-        - { source: username, map_to: userName }
-`
+${mapper}`
 }
 
 async function exists (file: string): Promise<boolean> {
