@@ -21,9 +21,9 @@
 import type { ScimService } from '../../core/service.ts'
 import { schemaOf } from '../../core/service.ts'
 import type { RequestContext } from '../../core/context.ts'
-import type { ScimResource, JsonObject } from '../../scim/types.ts'
+import type { ScimResource, JsonObject, JsonValue } from '../../scim/types.ts'
 import { isJsonObject } from '../../scim/types.ts'
-import { ConflictError, isScimError } from '../../scim/errors.ts'
+import { ConflictError, isNotFound, isScimError } from '../../scim/errors.ts'
 import { parseFilter } from '../../scim/filter/index.ts'
 import { isUserOperation, PermanentMessageError, type StreamMessage, type StreamOperation } from '../message.ts'
 import { looksLikeTemplate, needsEndpoint, parseTemplate } from '../templates/parse.ts'
@@ -34,6 +34,7 @@ import { compileDomainReplacer, type DomainReplacement } from './domains.ts'
 import { desiredGroups, groupsOfUser, groupsToLeave, isMembershipRemoval, joinGroup, leaveGroup, membershipAttr, type GroupRef } from './groups.ts'
 import { createPayload, nextUser, splitMessageUser, updatePayload, userChanges } from './user.ts'
 import { generatePassword } from './password.ts'
+import { runAtOnce, type Serializer } from './serialize.ts'
 
 /** The per-entity subscriber options (`scimgateway.stream.subscriber.entity.<baseEntity>`); absent = false/[]. */
 export interface SubscriberEntityOptions {
@@ -52,6 +53,12 @@ export interface ApplyDeps {
   options: SubscriberEntityOptions
   /** The NATS subject the message came from. */
   subject: string
+  /**
+   * Serialises endpoint races between different users inside this process (creating the same
+   * missing group, GetUniqueValue/Increment). Pass one `createKeyedSerializer()` per entity when
+   * messages of different users are applied concurrently; omitted = no serialisation.
+   */
+  serialize?: Serializer
 }
 
 /** What was done. */
@@ -90,7 +97,7 @@ async function applyUser (msg: StreamMessage, deps: ApplyDeps): Promise<ApplyRes
   if (msg.activityOperation === 'deleteUser') {
     if (existing === undefined) return { action: 'skipped', reason: `user ${JSON.stringify(userName)} not found` }
     if (options.modifyOnly === true) return { action: 'skipped', userId: existing.id, reason: 'modifyOnly: delete not allowed' }
-    await service.delete('Users', existing.id, rc)
+    await deleteQuietly(service, rc, existing.id)
     return { action: 'deleted', userId: existing.id }
   }
 
@@ -101,41 +108,81 @@ async function applyUser (msg: StreamMessage, deps: ApplyDeps): Promise<ApplyRes
     if (lastRemoved) return { action: 'skipped', reason: `user ${JSON.stringify(userName)} not found and its last group/role was removed` }
     if (options.modifyOnly === true) return { action: 'skipped', reason: `modifyOnly: user ${JSON.stringify(userName)} not found, create not allowed` }
     if (raw.active === false) return { action: 'skipped', reason: `user ${JSON.stringify(userName)} not found and inactive: not created` }
-    return await createUser(raw, userName, deps, keepRoles)
+    try {
+      return await createUser(raw, userName, deps, keepRoles)
+    } catch (e) {
+      // created meanwhile by another gateway (the plugin says 409): apply the message as an update
+      if (!(isScimError(e) && e.status === 409)) throw e
+      const now = await findUser(service, rc, userName)
+      if (now === undefined) throw e
+      return await updateUser(now, raw, userName, ops, deps, keepRoles, false)
+    }
   }
 
   if (lastRemoved && options.modifyOnly !== true) {
-    await service.delete('Users', existing.id, rc)
+    await deleteQuietly(service, rc, existing.id)
     return { action: 'deleted', userId: existing.id, reason: 'last group/role removed' }
   }
+  return await updateUser(existing, raw, userName, ops, deps, keepRoles, lastRemoved)
+}
 
-  const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc, existing.id), current: existing })
-  resolved.userName = userName
-  const parts = splitMessageUser(resolved, keepRoles)
-  const schema = schemaOf('Users')
-  const changes = userChanges(existing, nextUser(existing, updatePayload(parts), ops, schema, keepRoles), schema)
-  let changed = false
-  if (changes.length > 0) {
-    await service.patch('Users', existing.id, changes, rc)
-    changed = true
+async function updateUser (
+  existing: ScimResource & { id: string }, raw: JsonObject, userName: string, ops: readonly StreamOperation[],
+  deps: ApplyDeps, keepRoles: boolean, lastRemoved: boolean
+): Promise<ApplyResult> {
+  const { service, rc } = deps
+  const serialize = deps.serialize ?? runAtOnce
+  const update = async (): Promise<{ changed: boolean, resolved: JsonObject }> => {
+    const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc, existing.id), current: existing })
+    resolved.userName = userName
+    const parts = splitMessageUser(resolved, keepRoles)
+    const schema = schemaOf('Users')
+    const changes = userChanges(existing, nextUser(existing, updatePayload(parts), ops, schema, keepRoles), schema)
+    if (changes.length > 0) await service.patch('Users', existing.id, changes, rc)
+    return { changed: changes.length > 0, resolved }
   }
-  changed = await syncMemberships(deps, existing, desiredGroups(resolved, !keepRoles), ops, !keepRoles) || changed
+  const updated = endpointTemplates(raw) ? await serialize(TEMPLATE_KEY, update) : await update()
+  const changed = await syncMemberships(deps, existing, desiredGroups(updated.resolved, !keepRoles), ops, !keepRoles) || updated.changed
   const result: ApplyResult = { action: changed ? 'modified' : 'unchanged', userId: existing.id }
   if (lastRemoved) result.reason = 'modifyOnly: last group/role removed, user kept'
   return result
 }
 
+/** Serialisation key of template resolution that reads the endpoint (GetUniqueValue, Increment). */
+const TEMPLATE_KEY = 'templates'
+
 async function createUser (raw: JsonObject, userName: string, deps: ApplyDeps, keepRoles: boolean): Promise<ApplyResult> {
   const { service, rc, options } = deps
-  const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc) })
-  resolved.userName = userName
-  const parts = splitMessageUser(resolved, keepRoles)
-  const password = parts.password ?? (options.generateUserPassword === true ? generatePassword() : undefined)
-  const created = await service.create('Users', createPayload(parts, password, keepRoles), rc)
-  const id = created.id
-  if (typeof id !== 'string') throw new Error('created user has no id')
-  for (const ref of desiredGroups(resolved, !keepRoles)) await joinGroup(service, rc, ref, id)
+  const serialize = deps.serialize ?? runAtOnce
+  const create = async (): Promise<{ id: string, resolved: JsonObject }> => {
+    const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc) })
+    resolved.userName = userName
+    const parts = splitMessageUser(resolved, keepRoles)
+    const password = parts.password ?? (options.generateUserPassword === true ? generatePassword() : undefined)
+    const created = await service.create('Users', createPayload(parts, password, keepRoles), rc)
+    if (typeof created.id !== 'string') throw new Error('created user has no id')
+    return { id: created.id, resolved }
+  }
+  const { id, resolved } = endpointTemplates(raw) ? await serialize(TEMPLATE_KEY, create) : await create()
+  for (const ref of desiredGroups(resolved, !keepRoles)) await joinGroup(service, rc, ref, id, serialize)
   return { action: 'created', userId: id }
+}
+
+/** True when some value of the message user calls GetUniqueValue or Increment. */
+function endpointTemplates (v: JsonValue | undefined): boolean {
+  if (typeof v === 'string') return looksLikeTemplate(v) && needsEndpoint(parseTemplate(v))
+  if (Array.isArray(v)) return v.some(endpointTemplates)
+  if (isJsonObject(v)) return Object.values(v).some(endpointTemplates)
+  return false
+}
+
+/** Deletes a user; one that is already gone counts as deleted (redelivery, concurrent delete). */
+async function deleteQuietly (service: ScimService, rc: RequestContext, id: string): Promise<void> {
+  try {
+    await service.delete('Users', id, rc)
+  } catch (e) {
+    if (!isNotFound(e)) throw e
+  }
 }
 
 /**
@@ -146,17 +193,18 @@ async function createUser (raw: JsonObject, userName: string, deps: ApplyDeps, k
  */
 async function syncMemberships (deps: ApplyDeps, user: ScimResource & { id: string }, desired: GroupRef[], ops: readonly StreamOperation[], convertRoles: boolean): Promise<boolean> {
   const { service, rc } = deps
+  const serialize = deps.serialize ?? runAtOnce
   let changed = false
   let member = memberOf(user)
   if (ops.some(o => isMembershipRemoval(o, convertRoles))) {
     const current = await groupsOfUser(service, rc, user.id)
     const leaving = groupsToLeave(ops, current, desired, convertRoles)
-    for (const g of leaving) changed = await leaveGroup(service, rc, g, user.id) || changed
+    for (const g of leaving) changed = await leaveGroup(service, rc, g, user.id, serialize) || changed
     member = new Set(current.filter(g => !leaving.includes(g)).map(g => String(g.displayName).toLowerCase()))
   }
   for (const ref of desired) {
     if (member?.has(ref.display.toLowerCase()) === true) continue
-    changed = await joinGroup(service, rc, ref, user.id) || changed
+    changed = await joinGroup(service, rc, ref, user.id, serialize) || changed
   }
   return changed
 }

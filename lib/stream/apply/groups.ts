@@ -15,6 +15,9 @@ import type { ScimResource, JsonObject } from '../../scim/types.ts'
 import { isJsonObject } from '../../scim/types.ts'
 import { compileValueFilter, parseFilter, parsePatchPath } from '../../scim/filter/index.ts'
 import { PermanentMessageError, type StreamOperation } from '../message.ts'
+import { isNotFound, isScimError } from '../../scim/errors.ts'
+import type { PatchOperation } from '../../plugins/types.ts'
+import { runAtOnce, type Serializer } from './serialize.ts'
 
 /** A group the user should be (or stop being) a member of, as the message names it. */
 export interface GroupRef {
@@ -129,31 +132,81 @@ export async function findGroup (service: ScimService, rc: RequestContext, ref: 
   return res.Resources[0]
 }
 
+/** Attempts of a membership change whose group changed under it (ETag mismatch) before giving up. */
+const MAX_ATTEMPTS = 5
+
 /**
- * Makes the user a member of the group (creating the group when missing).
+ * Makes the user a member of the group (creating the group when missing). Membership changes are
+ * read-modify-write of the group, so they run serialised per group in this process and with
+ * `If-Match` on the group's version, re-read and retried when another writer came first.
  * @returns true when something changed at the endpoint
  */
-export async function joinGroup (service: ScimService, rc: RequestContext, ref: GroupRef, userId: string): Promise<boolean> {
-  const group = await findGroup(service, rc, ref)
-  if (group === undefined) {
-    const input: JsonObject = { displayName: ref.display, members: [{ value: userId }] }
-    if (ref.value !== undefined && ref.value !== ref.display) input.externalId = ref.value
-    await service.create('Groups', input, rc)
-    return true
-  }
-  if (hasMember(group, userId) || typeof group.id !== 'string') return false
-  await service.patch('Groups', group.id, [{ op: 'add', path: 'members', value: [{ value: userId }] }], rc)
-  return true
+export async function joinGroup (service: ScimService, rc: RequestContext, ref: GroupRef, userId: string, serialize: Serializer = runAtOnce): Promise<boolean> {
+  return await serialize(groupKey(ref.display), async () => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const group = await findGroup(service, rc, ref)
+      if (group === undefined) {
+        const input: JsonObject = { displayName: ref.display, members: [{ value: userId }] }
+        if (ref.value !== undefined && ref.value !== ref.display) input.externalId = ref.value
+        try {
+          await service.create('Groups', input, rc)
+          return true
+        } catch (e) {
+          if (isScimError(e) && e.status === 409) continue // created meanwhile: join it
+          throw e
+        }
+      }
+      if (hasMember(group, userId) || typeof group.id !== 'string') return false
+      if (await patchIfUnchanged(service, rc, group, { op: 'add', path: 'members', value: [{ value: userId }] })) return true
+    }
+    throw concurrentChange(ref.display)
+  })
 }
 
 /**
- * Takes the user out of the group.
+ * Takes the user out of the group (serialised and retried like joinGroup).
  * @returns true when something changed at the endpoint
  */
-export async function leaveGroup (service: ScimService, rc: RequestContext, group: ScimResource, userId: string): Promise<boolean> {
-  if (typeof group.id !== 'string' || !hasMember(group, userId)) return false
-  await service.patch('Groups', group.id, [{ op: 'remove', path: `members[value eq ${JSON.stringify(userId)}]` }], rc)
-  return true
+export async function leaveGroup (service: ScimService, rc: RequestContext, group: ScimResource, userId: string, serialize: Serializer = runAtOnce): Promise<boolean> {
+  const id = group.id
+  if (typeof id !== 'string') return false
+  return await serialize(groupKey(String(group.displayName)), async () => {
+    let current = group
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        try {
+          current = await service.get('Groups', id, rc)
+        } catch (e) {
+          if (isNotFound(e)) return false
+          throw e
+        }
+      }
+      if (!hasMember(current, userId)) return false
+      if (await patchIfUnchanged(service, rc, current, { op: 'remove', path: `members[value eq ${JSON.stringify(userId)}]` })) return true
+    }
+    throw concurrentChange(String(group.displayName))
+  })
+}
+
+function groupKey (displayName: string): string {
+  return `group:${displayName.toLowerCase()}`
+}
+
+/** PATCH with If-Match on the version read; false when the group changed meanwhile (412). */
+async function patchIfUnchanged (service: ScimService, rc: RequestContext, group: ScimResource, op: PatchOperation): Promise<boolean> {
+  const version = group.meta?.version
+  try {
+    await service.patch('Groups', String(group.id), [op], rc, typeof version === 'string' ? { ifMatch: version } : {})
+    return true
+  } catch (e) {
+    if (isScimError(e) && e.status === 412) return false
+    throw e
+  }
+}
+
+/** Kept changing under us: a transient condition (classifyError → retry later). */
+function concurrentChange (displayName: string): Error {
+  return Object.assign(new Error(`group ${JSON.stringify(displayName)} changed concurrently ${MAX_ATTEMPTS} times`), { name: 'ConcurrentModificationError' })
 }
 
 function hasMember (g: ScimResource, userId: string): boolean {

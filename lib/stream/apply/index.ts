@@ -3,4 +3,5 @@ export { applyStreamMessage, type ApplyDeps, type ApplyResult, type SubscriberEn
 export { classifyError, type ErrorClass } from './classify.ts'
 export { compileDomainReplacer, type DomainReplacement, type DomainReplacer } from './domains.ts'
 export { generatePassword } from './password.ts'
+export { createKeyedSerializer, type Serializer } from './serialize.ts'
 export { parseStreamMessage, PermanentMessageError, isPermanentMessageError, type StreamMessage, type StreamOperation, type StreamHeaders, type ActivityOperation } from '../message.ts'
