@@ -41,12 +41,14 @@ export class TemplateError extends PermanentMessageError {
 }
 
 /**
- * True when `value` is meant as a template: it starts with a known function name followed by `(`.
- * Such a value must then parse (a typo is an error, not a literal written to the endpoint).
- * @example looksLikeTemplate('Join(" ", [a], [b])') // true;  looksLikeTemplate('Ann (Sales)') // false
+ * True when `value` is meant as a template: it starts with a known function name immediately
+ * followed by `(` (as the collector emits them). Such a value must then parse — a typo is an
+ * error, not a literal written to the endpoint — while ordinary text such as a group named
+ * "Replace (old)" stays text.
+ * @example looksLikeTemplate('Join(" ", [a], [b])') // true;  looksLikeTemplate('Replace (old)') // false
  */
 export function looksLikeTemplate (value: string): boolean {
-  const m = /^\s*([A-Za-z]+)\s*\(/.exec(value)
+  const m = /^\s*([A-Za-z]+)\(/.exec(value)
   return m !== null && m[1] !== undefined && BY_LOWER.has(m[1].toLowerCase())
 }
 
