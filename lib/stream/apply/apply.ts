@@ -9,15 +9,20 @@
 // - createUser/modifyUser, not found: create (attributes + onCreate + message password, or a
 //   generated one with generateUserPassword; then memberships) unless modifyOnly, `active: false`,
 //   or the message removes the last group/role while deleteUserOnLastGroupRoleRemoval (→ skipped);
-// - found: soft sync — absent attributes kept, removals only from `Operations`, password and the
-//   attributes named in onCreate left alone (they belong to the creation) — then memberships: leave the groups the removals name, join the listed ones
-//   (missing endpoint groups are created);
+// - found: soft sync — absent attributes kept, removals only from `Operations`, a `replace` of a
+//   whole attribute makes the message's value authoritative; password and the attributes named in
+//   onCreate are left alone (they belong to the creation); then memberships: leave the groups the
+//   removals name, join the listed ones (missing endpoint groups are created, see groups.ts);
 // - deleteUserOnLastGroupRoleRemoval: an operation removes groups/roles and the message user has
 //   none left → the user is deleted (with modifyOnly: memberships removed, user kept, reason given);
 // - every subject (ENTRA.* and HR.*) is soft sync; the subject only shows up in logs;
 // - createGroup/modifyGroup/deleteGroup: group by displayName; attributes soft-synced, `members`
 //   ignored (memberships travel with user messages); modifyOnly forbids create and delete.
-// Applying a message twice gives the state of applying it once.
+// - the body's optional `baseEntity` is not used: the transport's RequestContext decides the entity.
+// Applying a message twice gives the state of applying it once. Concurrency: the transport
+// serialises per user; races between users (same new group, membership changes of one group,
+// GetUniqueValue/Increment) are closed in-process by `deps.serialize`, and across gateways by the
+// plugin's 409 on create (recovered here) and If-Match retries on group changes.
 import type { ScimService } from '../../core/service.ts'
 import { schemaOf } from '../../core/service.ts'
 import type { RequestContext } from '../../core/context.ts'
