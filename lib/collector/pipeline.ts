@@ -53,6 +53,8 @@ export interface RunStats {
   deleted: number
   failed: number
   deletionSkipped: boolean
+  /** The run was stopped early (service stopping). */
+  aborted?: boolean
 }
 
 /** The source of a run: persons, and whether the collection turned out complete. */
@@ -68,7 +70,7 @@ const encoder = new TextEncoder()
  * Runs one collection for a tenant (`fullLoad`: ignore the published state, send every user).
  * @example const stats = await runTenant(program, { persons, complete: () => true }, { state, publisher, log, initiator })
  */
-export async function runTenant (program: TenantProgram, source: RunSource, deps: RunDeps, opts: { fullLoad?: boolean } = {}): Promise<RunStats> {
+export async function runTenant (program: TenantProgram, source: RunSource, deps: RunDeps, opts: { fullLoad?: boolean, signal?: AbortSignal } = {}): Promise<RunStats> {
   const { publisher, log } = deps
   const fullLoad = opts.fullLoad === true
   const state = deps.state
@@ -97,43 +99,59 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
     else stats.published++
   }
 
-  for await (const person of source.persons) {
-    stats.persons++
-    const decision = program.lifecycle?.(person) ?? { include: true }
-    const { user: mapped, errors } = program.mapper.map(person)
-    for (const e of errors) log.warn(`mapping ${e.path} (${e.mapTo}) failed: ${e.message}`, { tenant: program.tenant })
-    const key = keyOf(mapped)
-    if (key === undefined) {
-      stats.malformed++
-      log.error('HR record skipped: the mapped user has no userName/externalId', { tenant: program.tenant, record: preview(person) })
-      continue
+  try {
+    for await (const person of source.persons) {
+      if (opts.signal?.aborted === true) break // stopping: what was published is recorded below
+      stats.persons++
+      let decision: LifecycleDecision
+      try {
+        decision = program.lifecycle?.(person) ?? { include: true }
+      } catch (err) {
+        stats.malformed++
+        log.error(`HR record skipped: ${(err as Error).message}`, { tenant: program.tenant, record: preview(person) })
+        continue
+      }
+      const { user: mapped, errors } = program.mapper.map(person)
+      for (const e of errors) log.warn(`mapping ${e.path} (${e.mapTo}) failed: ${e.message}`, { tenant: program.tenant })
+      const key = keyOf(mapped)
+      if (key === undefined) {
+        stats.malformed++
+        log.error('HR record skipped: the mapped user has no userName/externalId', { tenant: program.tenant, record: preview(person) })
+        continue
+      }
+      seen.add(key)
+      if (!decision.include) { stats.skipped++; continue }
+      if (decision.active !== undefined) mapped.active = decision.active
+      const { user } = applyDynamics(mapped, program.dynamics)
+      const target = { id: typeof user.id === 'string' ? user.id : key, upn: typeof user.userName === 'string' ? user.userName : key }
+      const views = program.streams.evaluate({ user })
+      const prepared = prepareUser(user)
+      const matched = new Set<string>()
+      for (const v of views) {
+        matched.add(v.channel)
+        const prev = previous(v.channel, key)
+        // Someone who already left before the channel ever saw them is not created (as inactive).
+        if (decision.active === false && state.get(v.channel, key) === undefined) { stats.skipped++; continue }
+        const change = diffView(prev, prepared, membershipOf(v.user))
+        if (change === undefined) { stats.unchanged++; continue }
+        await publish(v.channel, key, target, change)
+      }
+      for (const ch of channels) {
+        if (matched.has(ch)) continue
+        const change = leaveChannel(previous(ch, key))
+        if (change !== undefined) await publish(ch, key, target, change)
+      }
     }
-    seen.add(key)
-    if (!decision.include) { stats.skipped++; continue }
-    if (decision.active !== undefined) mapped.active = decision.active
-    const { user } = applyDynamics(mapped, program.dynamics)
-    const target = { id: typeof user.id === 'string' ? user.id : key, upn: typeof user.userName === 'string' ? user.userName : key }
-    const views = program.streams.evaluate({ user })
-    const prepared = prepareUser(user)
-    const matched = new Set<string>()
-    for (const v of views) {
-      matched.add(v.channel)
-      const prev = previous(v.channel, key)
-      // Someone who already left before the channel ever saw them is not created (as inactive).
-      if (prev === undefined && decision.active === false) { stats.skipped++; continue }
-      const change = diffView(prev, prepared, membershipOf(v.user))
-      if (change === undefined) { stats.unchanged++; continue }
-      await publish(v.channel, key, target, change)
-    }
-    for (const ch of channels) {
-      if (matched.has(ch)) continue
-      const change = leaveChannel(previous(ch, key))
-      if (change !== undefined) await publish(ch, key, target, change)
-    }
+  } catch (err) {
+    // The source failed (or was aborted because the service stops): what was already submitted is
+    // still acknowledged and recorded; a failure is then reported to the caller.
+    await publisher.drain()
+    await state.flush()
+    if (opts.signal?.aborted !== true) throw err
   }
 
   if (program.deleteMissing) {
-    if (!source.complete() || stats.malformed > 0) {
+    if (opts.signal?.aborted === true || !source.complete() || stats.malformed > 0) {
       stats.deletionSkipped = true
       log.warn('collection incomplete or with malformed records: no deletions this run', { tenant: program.tenant })
     } else {
@@ -151,6 +169,7 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
   }
   await publisher.drain()
   await state.flush()
+  if (opts.signal?.aborted === true) stats.aborted = true
   return stats
 }
 

@@ -1,7 +1,7 @@
 // The collectors the service uses unless told otherwise: `hr.<tenant>` → the generic REST HR
 // collector (lib/collector/sources/hr), streamed page by page, with its Joiner-Mover-Leaver
 // lifecycle. `entra.<tenant>` has no collector in this package yet: such a tenant is configured and
-// gets its NATS account and stream (so subscribers can be set up), but its runs fail saying so.
+// gets its NATS account and stream (so subscribers can be set up), but is not scheduled (warned once).
 import type { JsonObject } from '../scim/types.ts'
 import { createHrCollector, parseHrConfig, HrConfigError } from './sources/hr/index.ts'
 import type { ConfigProblem } from '../config/index.ts'
@@ -11,17 +11,16 @@ import type { SourceFactory, CollectorHandle } from './tenant-runtime.ts'
 /** Collectors by tenant type. */
 export const defaultSources: SourceFactory = (tenant, type, cfg, log): CollectorHandle => {
   if (type === 'entra') {
+    const why = `entra.${tenant}: no Entra ID collector in this build; the tenant's account and stream exist but nothing is collected`
     return {
-      collect: () => ({
-        persons: failing(new Error(`entra.${tenant}: no Entra ID collector in this build; the tenant's stream exists but nothing is collected`)),
-        complete: () => false
-      })
+      unavailable: why,
+      collect: () => ({ persons: failing(new Error(why)), complete: () => false })
     }
   }
   const hr = createHrCollector(cfg, { log, tenant })
   return {
-    collect (): RunSource {
-      const stream = hr.stream()
+    collect (signal: AbortSignal): RunSource {
+      const stream = hr.stream(signal)
       return { persons: stream.persons, complete: () => stream.complete() }
     },
     lifecycle (person: JsonObject): LifecycleDecision {

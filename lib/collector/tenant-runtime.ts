@@ -13,9 +13,11 @@ import type { TenantState } from './state.ts'
 import type { CollectorType, TenantConfig } from './config.ts'
 import type { JsonObject } from '../scim/types.ts'
 
-/** A collector of one tenant: each call starts one collection. */
+/** A collector of one tenant: each call starts one collection (stopped early through `signal`). */
 export interface CollectorHandle {
-  collect: () => RunSource
+  collect: (signal: AbortSignal) => RunSource
+  /** Set when this tenant type has no collector: the tenant is not scheduled (warned once). */
+  unavailable?: string
   /** Joiner-Mover-Leaver decision per collected person (HR). */
   lifecycle?: (person: JsonObject) => LifecycleDecision
 }
@@ -67,12 +69,15 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
   let started = false
   let stopped = false
   let lastRun: RunStats | undefined
+  let scheduledPending = false
+  const abort = new AbortController()
 
   const runOnce = async (fullLoad: boolean): Promise<RunStats> => {
+    if (collector.unavailable !== undefined) throw new Error(collector.unavailable)
     const t0 = Date.now()
-    const stats = await runTenant(program, collector.collect(), {
+    const stats = await runTenant(program, collector.collect(abort.signal), {
       state, publisher, log, initiator: { id: 'scim-stream', upn: `scim-stream@${name}` }
-    }, { fullLoad })
+    }, { fullLoad, signal: abort.signal })
     lastRun = stats
     log.info(`run finished in ${Date.now() - t0} ms`, { tenant: name, ...stats })
     deps.onRun?.(name, stats)
@@ -85,9 +90,17 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
     return await p
   }
 
+  // A tick while a scheduled run is still waiting to start is dropped: a slow source never builds
+  // up a backlog of runs.
   const scheduled = (): void => {
-    if (stopped) return
-    enqueue(false).catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: name }) })
+    if (stopped || scheduledPending) return
+    scheduledPending = true
+    const p = chain.then(async () => {
+      scheduledPending = false
+      return await runOnce(false)
+    })
+    chain = p.catch(() => {})
+    p.catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: name }) })
   }
 
   const unschedule = (): void => {
@@ -123,11 +136,16 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
     runNow: async (opts = {}) => await enqueue(opts.fullLoad === true),
     start () {
       started = true
+      if (collector.unavailable !== undefined) {
+        log.warn(`not collected: ${collector.unavailable}`, { tenant: name })
+        return
+      }
       schedule()
     },
     async stop () {
       stopped = true
       unschedule()
+      abort.abort()
       await chain
       await publisher.drain()
       publisher.close()

@@ -158,6 +158,28 @@ describe('SCIM Stream service (in process, builtin NATS)', () => {
       ann.body.Operations.some(op => op.op === 'replace' && op.path === 'active' && op.value === false), JSON.stringify(ann.body.Operations))
   })
 
+  it('hot reload of rules: the next run publishes the channel views the new rules give', async () => {
+    await ad.take({ waitMs: 300 }) // what earlier steps left there
+    await app.take({ waitMs: 300 })
+    const before = reloads
+    const current = await readFile(file, 'utf8')
+    await writeFile(file, current.replace(`'(user.groups.display -match "^(?!Sync_).*")'`, `'(user.groups.display -match "^(?!Sync_|Staff).*")'`))
+    await waitFor(() => reloads > before ? true : undefined, 'rules reload')
+    await (svc as StreamService).runNow('acme')
+    const adMsgs = await ad.take({ expectAtLeast: 1 })
+    assert.equal(adMsgs.length, 1)
+    assert.equal(adMsgs[0]?.body.user.userName, 'ann@acme.test')
+    assert.equal(adMsgs[0]?.body.activityOperation, 'modifyUser', 'ann keeps no AD group: she leaves the channel')
+    assert.ok(adMsgs[0]?.body.Operations.some(op => op.op === 'remove' && op.path.startsWith('groups')), JSON.stringify(adMsgs[0]?.body.Operations))
+    await writeFile(file, current)
+    await waitFor(() => reloads > before + 1 ? true : undefined, 'rules restored')
+    await (svc as StreamService).runNow('acme')
+    const back = await ad.take({ expectAtLeast: 1 })
+    assert.equal(back[0]?.body.activityOperation, 'createUser', 'qualifies again')
+    await all.take({ waitMs: 300 })
+    await app.take({ waitMs: 300 })
+  })
+
   it('hot reload: an invalid change is rejected and the running config stays', async () => {
     const before = reloads
     const good = await readFile(file, 'utf8')
