@@ -82,15 +82,19 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
     })
     runtimes.set(name, rt)
     rt.start()
-    if (cfg.general.do_initial_load) {
-      void rt.runNow({ fullLoad: true }).then(async () => {
-        await updateYamlValue(file, [type, name, 'general', 'do_initial_load'], false)
-        log.info('initial load done; do_initial_load set to false in the config file', { tenant: name })
-      }).catch((err: Error) => { log.error(`initial load failed: ${err.message}`, { tenant: name }) })
-    } else if (opts.runAtStart !== false) {
+    if (cfg.general.do_initial_load) initialLoad(rt, type)
+    else if (opts.runAtStart !== false) {
       void rt.runNow().catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: name }) })
     }
     return rt
+  }
+
+  /** One full load, then `do_initial_load: false` written back into the file (comments kept). */
+  function initialLoad (rt: TenantRuntime, type: CollectorType): void {
+    void rt.runNow({ fullLoad: true }).then(async () => {
+      await updateYamlValue(file, [type, rt.name, 'general', 'do_initial_load'], false)
+      log.info('initial load done; do_initial_load set to false in the config file', { tenant: rt.name })
+    }).catch((err: Error) => { log.error(`initial load failed: ${err.message}`, { tenant: rt.name }) })
   }
 
   try {
@@ -123,6 +127,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
           await addTenant(t.name, t.type, t.tenant, next)
         } else {
           rt.reconfigure(t.tenant)
+          if (t.tenant.general.do_initial_load) initialLoad(rt, t.type) // set to true again while running
           if (maxAge(next, t.name) !== maxAge(config, t.name)) await link.ensureTenant(t.name, maxAge(next, t.name))
         }
       }
