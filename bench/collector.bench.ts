@@ -16,7 +16,9 @@ import { performance } from 'node:perf_hooks'
 import { startService } from '../lib/collector/service.ts'
 import { ensureTlsFiles } from '../lib/collector/nats/index.ts'
 import { silentLogger } from '../lib/logging/types.ts'
-import { startHrEmulator } from '../test/support/hr-emulator.ts'
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 100_000)
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
@@ -60,12 +62,37 @@ log: { console: false }
 `
 }
 
+/** The emulator as a child process: its URL, a command channel, stop. */
+async function startHrChild (): Promise<{ url: string, command: (line: string) => Promise<void>, stop: () => Promise<void> }> {
+  const script = fileURLToPath(new URL('./collector-hr.child.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, PERSONS: String(PERSONS) }, stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = async (): Promise<string> => {
+    const r = await lines.next()
+    if (r.done === true) throw new Error('HR emulator child ended')
+    return r.value
+  }
+  const first = await next()
+  if (!first.startsWith('url ')) throw new Error(`HR emulator child: ${first}`)
+  return {
+    url: first.slice(4),
+    async command (line) {
+      child.stdin.write(`${line}\n`)
+      if (await next() !== 'ok') throw new Error(`HR emulator child refused ${line}`)
+    },
+    async stop () {
+      child.stdin.end()
+      await new Promise(resolve => child.once('exit', resolve))
+    }
+  }
+}
+
 async function main (): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'scim-stream-bench-'))
   const shared = join(tmpdir(), `scim-nats-test-certs-${userInfo().uid}`)
   try { await access(join(shared, 'server-key.pem')) } catch { await ensureTlsFiles(shared) }
   await cp(shared, join(dir, 'certs'), { recursive: true })
-  const hr = await startHrEmulator({ persons: PERSONS, pageSize: 1000 })
+  const hr = await startHrChild()
   const file = join(dir, 'scim-stream.yaml')
   await writeFile(file, config(hr.url))
   const svc = await startService({ configFile: file, log: silentLogger, runAtStart: false, watch: false })
@@ -87,7 +114,7 @@ async function main (): Promise<void> {
     const mu = process.memoryUsage()
     console.log(`after initial load: heap used ${(mu.heapUsed / 2 ** 20).toFixed(0)} MB${gc !== undefined ? " (after gc)" : ""}, heap total ${(mu.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(mu.external / 2 ** 20).toFixed(0)} MB, rss ${(mu.rss / 2 ** 20).toFixed(0)} MB`)
 
-    hr.setPersons(PERSONS, { revision: 1, changeEvery: 101 }) // ~1%: every 101st person changes department (100 would hit only future joiners)
+    await hr.command('revision 1 101') // ~1%: every 101st person changes department (100 would hit only future joiners)
     t0 = performance.now()
     cpu0 = process.cpuUsage()
     const inc = await svc.runNow('bench')

@@ -24,12 +24,13 @@ function scriptedPublisher (failFor: Set<string>): Publisher & { sent: Sent[] } 
   return {
     sent,
     stats,
-    async submit (subject, body, _id, onAck, onFail) {
+    submit (subject, body, _id, onAck, onFail) {
       const parsed = JSON.parse(new TextDecoder().decode(body)) as Sent['body']
       sent.push({ subject, body: parsed })
-      if (failFor.has(String(parsed.user.userName))) { stats.failed++; onFail(new Error('scripted failure')); return }
+      if (failFor.has(String(parsed.user.userName))) { stats.failed++; onFail(new Error('scripted failure')); return undefined }
       stats.acked++
       onAck({ stream: 't', seq: sent.length, duplicate: false } satisfies PubAck)
+      return undefined
     },
     async drain () {},
     close () {}

@@ -81,15 +81,16 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
   const channels = program.streams.channels
   const seen = new Set<string>()
 
-  const publish = async (channel: string, key: string, target: { id: string, upn: string }, change: UserChange): Promise<void> => {
+  // Returns a promise only when the publisher is full (the common case allocates none).
+  const publish = (channel: string, key: string, target: { id: string, upn: string }, change: UserChange): Promise<void> | undefined => {
     if (change.recordOnly === true) {
       state.set(channel, key, change.nextState)
-      return
+      return undefined
     }
     const msgId = newMessageId()
     const body = messageJson(change.activityOperation, change.operationsJson, change.userJson, target, deps.initiator, clock())
     const subject = subjectOf(program.type, channel)
-    await publisher.submit(subject, encoder.encode(body), msgId, () => {
+    const wait = publisher.submit(subject, encoder.encode(body), msgId, () => {
       state.set(channel, key, change.nextState)
     }, (err) => {
       stats.failed++
@@ -97,6 +98,7 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
     })
     if (change.activityOperation === 'deleteUser') stats.deleted++
     else stats.published++
+    return wait
   }
 
   try {
@@ -134,12 +136,15 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
         if (decision.active === false && state.get(v.channel, key) === undefined) { stats.skipped++; continue }
         const change = diffView(prev, prepared, membershipOf(v.user))
         if (change === undefined) { stats.unchanged++; continue }
-        await publish(v.channel, key, target, change)
+        const w = publish(v.channel, key, target, change)
+        if (w !== undefined) await w
       }
       for (const ch of channels) {
         if (matched.has(ch)) continue
         const change = leaveChannel(previous(ch, key))
-        if (change !== undefined) await publish(ch, key, target, change)
+        if (change === undefined) continue
+        const w = publish(ch, key, target, change)
+        if (w !== undefined) await w
       }
     }
   } catch (err) {

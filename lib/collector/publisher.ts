@@ -33,10 +33,11 @@ export interface PublisherOptions {
 /** A bounded, retrying JetStream publisher. */
 export interface Publisher {
   /**
-   * Waits for a free slot, then publishes in the background; `onAck` runs after the ack, `onFail`
-   * after the last attempt failed. Resolves when the publish has been *started*.
+   * Publishes in the background; `onAck` runs after the ack, `onFail` after the last attempt failed.
+   * Returns undefined when a slot was free (no promise on the fast path), else a promise that
+   * resolves when the publish has been *started* — await it before submitting more.
    */
-  submit (subject: string, body: Uint8Array, msgId: string, onAck: (ack: PubAck) => void, onFail: (err: Error) => void): Promise<void>
+  submit (subject: string, body: Uint8Array, msgId: string, onAck: (ack: PubAck) => void, onFail: (err: Error) => void): Promise<void> | undefined
   /** Waits until every submitted publish is acknowledged or failed. */
   drain (): Promise<void>
   /** Stops the ack subscription (after drain). */
@@ -45,7 +46,16 @@ export interface Publisher {
   readonly stats: { acked: number, failed: number, retried: number }
 }
 
-interface Pending { resolve: (ack: PubAck) => void, reject: (err: Error) => void, deadline: number }
+/** One message on its way: retried with the same id until acknowledged or out of attempts. */
+interface Job {
+  subject: string
+  body: Uint8Array
+  msgId: string
+  attempt: number
+  deadline: number
+  onAck: (ack: PubAck) => void
+  onFail: (err: Error) => void
+}
 
 /**
  * Creates a publisher on a connection whose user may publish the subjects and subscribe the inbox.
@@ -62,80 +72,13 @@ export function createPublisher (opts: PublisherOptions): Publisher {
   const timeout = opts.timeoutMs ?? 10_000
   const stats = { acked: 0, failed: 0, retried: 0 }
   const prefix = createInbox(opts.inboxPrefix ?? '_INBOX')
-  const pending = new Map<string, Pending>()
+  const pending = new Map<string, Job>()
   let counter = 0
   let inflight = 0
   const waiters: Array<() => void> = []
   const idle: Array<() => void> = []
   let sub: Subscription | undefined
   let sweeper: NodeJS.Timeout | undefined
-
-  const onAckMsg = (m: Msg): void => {
-    const token = m.subject.slice(prefix.length + 1)
-    const p = pending.get(token)
-    if (p === undefined) return // late answer of a timed-out attempt
-    pending.delete(token)
-    if (m.headers?.hasError === true || (m.data.length === 0 && m.headers !== undefined)) {
-      p.reject(new Error(m.headers?.code === 503 ? 'no stream captures this subject (503 no responders)' : `status ${m.headers?.code ?? '?'} ${m.headers?.description ?? ''}`))
-      return
-    }
-    try {
-      const body = m.json<{ stream?: string, seq?: number, duplicate?: boolean, error?: { description?: string, code?: number } }>()
-      if (body.error !== undefined) p.reject(new Error(`JetStream refused the message: ${body.error.description ?? JSON.stringify(body.error)}`))
-      else p.resolve({ stream: body.stream ?? '', seq: body.seq ?? 0, duplicate: body.duplicate === true })
-    } catch (err) {
-      p.reject(new Error(`unreadable publish acknowledgement: ${(err as Error).message}`))
-    }
-  }
-
-  const ensureSub = (): void => {
-    if (sub !== undefined) return
-    sub = nc.subscribe(`${prefix}.*`, { callback: (err, m) => { if (err === null) onAckMsg(m) } })
-    sweeper = setInterval(() => {
-      const now = Date.now()
-      for (const [token, p] of pending) {
-        if (p.deadline <= now) {
-          pending.delete(token)
-          p.reject(new Error(`no acknowledgement within ${timeout} ms`))
-        }
-      }
-    }, Math.min(1000, timeout))
-    sweeper.unref()
-  }
-
-  const attempt = async (subject: string, body: Uint8Array, msgId: string): Promise<PubAck> => {
-    ensureSub()
-    const token = String(++counter)
-    const h = headers()
-    h.set('Msg-Id', msgId)
-    h.set('Nats-Msg-Id', msgId)
-    return await new Promise<PubAck>((resolve, reject) => {
-      pending.set(token, { resolve, reject, deadline: Date.now() + timeout })
-      try {
-        nc.publish(subject, body, { reply: `${prefix}.${token}`, headers: h })
-      } catch (err) {
-        pending.delete(token)
-        reject(err as Error)
-      }
-    })
-  }
-
-  const send = async (subject: string, body: Uint8Array, msgId: string): Promise<PubAck> => {
-    let lastErr: Error | undefined
-    for (let i = 0; i < attempts; i++) {
-      if (i > 0) {
-        stats.retried++
-        await sleep(Math.min(backoff * 2 ** (i - 1), 10_000))
-      }
-      try {
-        return await attempt(subject, body, msgId)
-      } catch (err) {
-        lastErr = err as Error
-        opts.log.warn('publish not acknowledged, retrying', { subject, msgId, attempt: i + 1, error: lastErr.message })
-      }
-    }
-    throw lastErr ?? new Error('publish failed')
-  }
 
   // A finished publish hands its slot straight to the next waiter (no window for a third party).
   const release = (): void => {
@@ -145,18 +88,85 @@ export function createPublisher (opts: PublisherOptions): Publisher {
     if (inflight === 0) for (const f of idle.splice(0)) f()
   }
 
+  const failed = (job: Job, err: Error): void => {
+    opts.log.warn('publish not acknowledged', { subject: job.subject, msgId: job.msgId, attempt: job.attempt, error: err.message })
+    if (job.attempt >= attempts) {
+      stats.failed++
+      release()
+      job.onFail(err)
+      return
+    }
+    stats.retried++
+    setTimeout(() => { send(job) }, Math.min(backoff * 2 ** (job.attempt - 1), 10_000))
+  }
+
+  const onAckMsg = (m: Msg): void => {
+    const token = m.subject.slice(prefix.length + 1)
+    const job = pending.get(token)
+    if (job === undefined) return // late answer of a timed-out attempt
+    pending.delete(token)
+    if (m.headers?.hasError === true || (m.data.length === 0 && m.headers !== undefined)) {
+      failed(job, new Error(m.headers?.code === 503 ? 'no stream captures this subject (503 no responders)' : `status ${m.headers?.code ?? '?'} ${m.headers?.description ?? ''}`))
+      return
+    }
+    let body: { stream?: string, seq?: number, duplicate?: boolean, error?: { description?: string, code?: number } }
+    try {
+      body = m.json()
+    } catch (err) {
+      failed(job, new Error(`unreadable publish acknowledgement: ${(err as Error).message}`))
+      return
+    }
+    if (body.error !== undefined) {
+      failed(job, new Error(`JetStream refused the message: ${body.error.description ?? JSON.stringify(body.error)}`))
+      return
+    }
+    stats.acked++
+    release()
+    job.onAck({ stream: body.stream ?? '', seq: body.seq ?? 0, duplicate: body.duplicate === true })
+  }
+
+  const ensureSub = (): void => {
+    if (sub !== undefined) return
+    sub = nc.subscribe(`${prefix}.*`, { callback: (err, m) => { if (err === null) onAckMsg(m) } })
+    sweeper = setInterval(() => {
+      const now = Date.now()
+      for (const [token, job] of pending) {
+        if (job.deadline <= now) {
+          pending.delete(token)
+          failed(job, new Error(`no acknowledgement within ${timeout} ms`))
+        }
+      }
+    }, Math.min(1000, timeout))
+    sweeper.unref()
+  }
+
+  function send (job: Job): void {
+    ensureSub()
+    job.attempt++
+    const token = String(++counter)
+    const h = headers()
+    h.set('Msg-Id', job.msgId)
+    h.set('Nats-Msg-Id', job.msgId)
+    job.deadline = Date.now() + timeout
+    pending.set(token, job)
+    try {
+      nc.publish(job.subject, job.body, { reply: `${prefix}.${token}`, headers: h })
+    } catch (err) {
+      pending.delete(token)
+      failed(job, err as Error)
+    }
+  }
+
   return {
     stats,
-    async submit (subject, body, msgId, onAck, onFail) {
-      if (inflight >= max) await new Promise<void>(resolve => waiters.push(resolve))
-      else inflight++
-      send(subject, body, msgId).then(ack => {
-        stats.acked++
-        onAck(ack)
-      }, (err: Error) => {
-        stats.failed++
-        onFail(err)
-      }).finally(release)
+    submit (subject, body, msgId, onAck, onFail) {
+      const job: Job = { subject, body, msgId, attempt: 0, deadline: 0, onAck, onFail }
+      if (inflight < max) {
+        inflight++
+        send(job)
+        return undefined
+      }
+      return new Promise<void>(resolve => waiters.push(() => { send(job); resolve() }))
     },
     async drain () {
       if (inflight === 0 && waiters.length === 0) return
@@ -168,8 +178,4 @@ export function createPublisher (opts: PublisherOptions): Publisher {
       sub = undefined
     }
   }
-}
-
-async function sleep (ms: number): Promise<void> {
-  await new Promise(resolve => setTimeout(resolve, ms))
 }
