@@ -82,6 +82,8 @@ export interface Subscriber {
 
 interface Held {
   m: JsMsg
+  /** The parsed message, or why it cannot be parsed (dead-lettered in its turn). */
+  parsed: StreamMessage | { invalid: string }
   done: boolean
   running: boolean
 }
@@ -147,17 +149,14 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
     if (h.done) return
     if (abort.signal.aborted) { finish(h, 'nak'); return }
     h.running = true
-    let msg: StreamMessage
-    try {
-      msg = parseStreamMessage(h.m.data, { msgId: h.m.headers?.get('Msg-Id'), subject: h.m.subject })
-    } catch (err) {
-      await deadLetter(h, isPermanentMessageError(err) ? err.reason : `invalid message: ${errText(err)}`)
-      return
-    }
+    if ('invalid' in h.parsed) { await deadLetter(h, h.parsed.invalid); return }
+    const msg = h.parsed
+    let childLog: Logger | undefined
     const rc: RequestContext = {
       baseEntity: plan.baseEntity,
       requestId: msg.msgId,
-      log: log.child({ msgId: msg.msgId, seq: h.m.seq }),
+      // made on first use: most applications log nothing
+      get log () { return (childLog ??= log.child({ msgId: msg.msgId, seq: h.m.seq })) },
       signal: abort.signal,
       locationBase: '',
       version: '2.0'
@@ -183,14 +182,16 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
     }
   }
 
-  function keyOf (m: JsMsg): string {
-    // a cheap look at the body: the full parse (and its dead-lettering) happens in order, in the queue
+  /** Parses once on arrival; the key is the user (or group) the message is about. */
+  function parse (m: JsMsg): { parsed: Held['parsed'], key: string } {
     try {
-      const o = m.json<{ user?: { userName?: unknown }, group?: { displayName?: unknown } }>()
-      const u = o.user?.userName ?? o.group?.displayName
-      if (typeof u === 'string') return u.toLowerCase()
-    } catch { /* malformed: its own key */ }
-    return `#seq:${m.seq}`
+      const msg = parseStreamMessage(m.data, { msgId: m.headers?.get('Msg-Id'), subject: m.subject })
+      const name = msg.user?.userName ?? msg.group?.displayName
+      return { parsed: msg, key: typeof name === 'string' ? `${msg.group !== undefined ? 'g:' : 'u:'}${name.toLowerCase()}` : `#seq:${m.seq}` }
+    } catch (err) {
+      // an unparseable message has no user: its own key, dead-lettered in its turn
+      return { parsed: { invalid: isPermanentMessageError(err) ? err.reason : `invalid message: ${errText(err)}` }, key: `#seq:${m.seq}` }
+    }
   }
 
   async function run (): Promise<void> {
@@ -219,9 +220,9 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
         const keepAlive = setInterval(() => { for (const h of held) if (!h.done) h.m.working() }, Math.max(1000, Math.floor(s.ackWaitMs / 3)))
         try {
           for await (const m of messages) {
-            const h: Held = { m, done: false, running: false }
+            const { parsed, key } = parse(m)
+            const h: Held = { m, parsed, done: false, running: false }
             held.add(h)
-            const key = keyOf(m)
             gate.receive(m.info.deliverySequence, m.seq, () => { queue.push(key, h) })
             if (held.size >= s.maxInFlight) await new Promise<void>((resolve) => { space = resolve })
           }
