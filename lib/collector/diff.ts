@@ -25,12 +25,14 @@ export type ActivityOperation = 'createUser' | 'modifyUser' | 'deleteUser'
 /** A channel view as text: the user without groups/roles, and the channel's groups/roles fragment. */
 export interface ViewParts { readonly base: string, readonly gr: string }
 
-/** A user prepared once for all its channels. */
+/** A user prepared once for all its channels (plain data: no closures in the per-user path). */
 export interface PreparedUser {
   /** JSON text of the user without groups/roles. */
   readonly base: string
-  /** createUser operations of the base attributes (comma-separated JSON), computed on first use. */
-  baseOps (): string
+  /** The user without groups/roles (for createUser operations). */
+  readonly attrs: JsonObject
+  /** createUser operations of the base attributes (comma-separated JSON), filled on first use. */
+  ops: string | undefined
 }
 
 /** A change to publish. */
@@ -55,44 +57,49 @@ const MEMBERSHIP = new Set(['groups', 'roles'])
  */
 export function prepareUser (user: JsonObject): PreparedUser {
   // One native stringify of a shallow copy is several times cheaper than one per attribute.
-  const copy: JsonObject = {}
+  const attrs: JsonObject = {}
   for (const k in user) {
     const v = user[k]
     if (v === undefined || MEMBERSHIP.has(k.toLowerCase())) continue
-    copy[k] = v
+    attrs[k] = v
   }
-  let ops: string | undefined
-  return {
-    base: JSON.stringify(copy),
-    baseOps () {
-      if (ops === undefined) {
-        const list: string[] = []
-        for (const k in copy) addOps(list, k, copy[k] as JsonValue)
-        ops = list.join(',')
-      }
-      return ops
-    }
-  }
+  return { base: JSON.stringify(attrs), attrs, ops: undefined }
 }
 
-/** A channel's groups/roles: the JSON fragment (`"groups":[…],"roles":[…]` or '') and, on demand, its createUser add operations. */
-export interface Membership { readonly gr: string, ops (): string }
+function baseOps (user: PreparedUser): string {
+  if (user.ops === undefined) {
+    const list: string[] = []
+    for (const k in user.attrs) addOps(list, k, user.attrs[k] as JsonValue)
+    user.ops = list.join(',')
+  }
+  return user.ops
+}
 
-/** The groups/roles of a channel's user; the operations are only built when a createUser needs them. */
+/** A channel's groups/roles: the JSON fragment (`"groups":[…],"roles":[…]` or '') and the channel's user. */
+export interface Membership { readonly gr: string, readonly user: JsonObject }
+
+/** The groups/roles fragment of a channel's user (its createUser operations are built only when needed). */
 export function membershipOf (channelUser: JsonObject): Membership {
   let gr = ''
-  const present: string[] = []
   for (const k in channelUser) {
     if (!MEMBERSHIP.has(k.toLowerCase())) continue
     const v = channelUser[k]
     if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue
     gr += `${gr === '' ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(v)}`
-    present.push(k)
   }
-  return {
-    gr,
-    ops: () => present.map(k => `{"op":"add","path":${JSON.stringify(k)},"value":${JSON.stringify(channelUser[k])}}`).join(',')
+  return { gr, user: channelUser }
+}
+
+function membershipOps (m: Membership): string {
+  if (m.gr === '') return ''
+  const ops: string[] = []
+  for (const k in m.user) {
+    if (!MEMBERSHIP.has(k.toLowerCase())) continue
+    const v = m.user[k]
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue
+    ops.push(`{"op":"add","path":${JSON.stringify(k)},"value":${JSON.stringify(v)}}`)
   }
+  return ops.join(',')
 }
 
 /** The full user JSON of a view. */
@@ -141,8 +148,8 @@ export function deleteUser (previous: ViewParts): UserChange {
 }
 
 function createChange (user: PreparedUser, membership: Membership, next: ViewParts, userJson: string): UserChange {
-  const base = user.baseOps()
-  const mine = membership.ops()
+  const base = baseOps(user)
+  const mine = membershipOps(membership)
   const ops = base === '' ? mine : mine === '' ? base : `${base},${mine}`
   return { activityOperation: 'createUser', operationsJson: `[${ops}]`, userJson, nextState: next }
 }

@@ -2,7 +2,6 @@
 // against the last published state → publish (bounded in flight) → record the state after the ack.
 // Persons stream through one at a time; only the publishes in flight and the set of keys seen are
 // held, so memory does not grow with the size of the source beyond the published state itself.
-import { TextEncoder } from 'node:util'
 import type { Logger } from '../logging/types.ts'
 import type { JsonObject } from '../scim/types.ts'
 import type { CompiledMapper } from './mapper/index.ts'
@@ -64,8 +63,6 @@ export interface RunSource {
   complete: () => boolean
 }
 
-const encoder = new TextEncoder()
-
 /**
  * Runs one collection for a tenant (`fullLoad`: ignore the published state, send every user).
  * @example const stats = await runTenant(program, { persons, complete: () => true }, { state, publisher, log, initiator })
@@ -90,7 +87,7 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
     const msgId = newMessageId()
     const body = messageJson(change.activityOperation, change.operationsJson, change.userJson, target, deps.initiator, clock())
     const subject = subjectOf(program.type, channel)
-    const wait = publisher.submit(subject, encoder.encode(body), msgId, () => {
+    const wait = publisher.submit(subject, Buffer.from(body, 'utf8'), msgId, () => {
       state.set(channel, key, change.nextState)
     }, (err) => {
       stats.failed++
