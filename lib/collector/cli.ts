@@ -4,6 +4,7 @@
 //   scim-stream credentials --tenant <t> --type entra|hr|gw print a gateway's scimgateway.stream fragment
 //   scim-stream rules test --tenant <t> --user <file.json>  dry-run dynamics + rules + messages
 // Exit codes: 0 ok, 1 invalid configuration or failure, 2 usage error.
+import { existsSync } from 'node:fs'
 import { isConfigError } from '../config/index.ts'
 import { initCommand } from './cli-init.ts'
 import { credentialsCommand } from './cli-credentials.ts'
@@ -105,6 +106,10 @@ export function required (flags: Flags, name: string): string {
 }
 
 async function runService (config: string, io: CliIo): Promise<number> {
+  if (!existsSync(config)) {
+    io.err(`scim-stream: no config file ${config}\nFirst start: scim-stream init --tenant <name> --collector hr|entra --config ${config}`)
+    return 1
+  }
   const svc = await startService({ configFile: config, env: io.env })
   const stop = io.stopSignal ?? (async () => await new Promise<void>(resolve => {
     process.once('SIGTERM', () => { resolve() })

@@ -87,6 +87,12 @@ describe('scim-stream CLI', () => {
     assert.deepEqual(report.notMatched, ['IT'])
   })
 
+  it('running without a config file points to init (exit 1)', async () => {
+    const r = await cli(['--config', join(dir, 'missing.yaml')])
+    assert.equal(r.code, 1)
+    assert.match(r.err, /no config file .*\n.*scim-stream init --tenant/)
+  })
+
   it('usage mistakes exit 2 with the usage text', async () => {
     for (const args of [['bogus'], ['credentials', '--tenant'], ['credentials', '--tenant', 'a', '--type', 'x', '--config', file], ['rules', 'run'], ['init', '--tenant', 'a']]) {
       const r = await cli(args)
