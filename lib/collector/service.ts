@@ -82,6 +82,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
     })
     runtimes.set(name, rt)
     rt.start()
+    if (!rt.collecting) return rt
     if (cfg.general.do_initial_load) initialLoad(rt, type)
     else if (opts.runAtStart !== false) {
       void rt.runNow().catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: name }) })
@@ -127,7 +128,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
           await addTenant(t.name, t.type, t.tenant, next)
         } else {
           rt.reconfigure(t.tenant)
-          if (t.tenant.general.do_initial_load) initialLoad(rt, t.type) // set to true again while running
+          if (t.tenant.general.do_initial_load && rt.collecting) initialLoad(rt, t.type) // set to true again while running
           if (maxAge(next, t.name) !== maxAge(config, t.name)) await link.ensureTenant(t.name, maxAge(next, t.name))
         }
       }

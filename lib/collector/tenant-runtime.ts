@@ -39,6 +39,8 @@ export interface TenantRuntime {
   stop (): Promise<void>
   /** Stats of the last completed run. */
   readonly lastRun: RunStats | undefined
+  /** False when the tenant's type has no collector (nothing is scheduled). */
+  readonly collecting: boolean
 }
 
 /** What a tenant runtime needs. */
@@ -125,6 +127,7 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
     name,
     type,
     get lastRun () { return lastRun },
+    get collecting () { return collector.unavailable === undefined },
     reconfigure (next) {
       const nextCollector = deps.sources(name, type, next, log)
       program = compile(name, type, next, nextCollector)
