@@ -39,7 +39,7 @@ import { compileDomainReplacer, type DomainReplacement } from './domains.ts'
 import { desiredGroups, groupsOfUser, groupsToLeave, isMembershipRemoval, joinGroup, leaveGroup, membershipAttr, type GroupRef } from './groups.ts'
 import { createPayload, nextUser, splitMessageUser, updatePayload, userChanges } from './user.ts'
 import { generatePassword } from './password.ts'
-import { runAtOnce, type Serializer } from './serialize.ts'
+import { createKeyedSerializer, type Serializer } from './serialize.ts'
 
 /** The per-entity subscriber options (`scimgateway.stream.subscriber.entity.<baseEntity>`); absent = false/[]. */
 export interface SubscriberEntityOptions {
@@ -60,8 +60,8 @@ export interface ApplyDeps {
   subject: string
   /**
    * Serialises endpoint races between different users inside this process (creating the same
-   * missing group, GetUniqueValue/Increment). Pass one `createKeyedSerializer()` per entity when
-   * messages of different users are applied concurrently; omitted = no serialisation.
+   * missing group, membership changes of one group, GetUniqueValue/Increment). Omitted = one
+   * serializer per ScimService instance (so concurrent callers sharing a service are safe).
    */
   serialize?: Serializer
 }
@@ -136,7 +136,7 @@ async function updateUser (
   deps: ApplyDeps, keepRoles: boolean, lastRemoved: boolean
 ): Promise<ApplyResult> {
   const { service, rc } = deps
-  const serialize = deps.serialize ?? runAtOnce
+  const serialize = serializerOf(deps)
   const update = async (): Promise<{ changed: boolean, resolved: JsonObject }> => {
     const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc, existing.id), current: existing })
     resolved.userName = userName
@@ -153,12 +153,27 @@ async function updateUser (
   return result
 }
 
+/**
+ * The serializer of this application. Without one in deps, the service's own: membership changes
+ * are read-modify-write of a whole group, so two concurrent unserialised joins of one group lose a
+ * member. This WeakMap is the one piece of module state here, on purpose: a safe default beats a
+ * silent lost update when a caller forgets to pass a serializer; it is keyed by (and lives as long
+ * as) the service instance, so nothing leaks between gateways or tests.
+ */
+function serializerOf (deps: ApplyDeps): Serializer {
+  if (deps.serialize !== undefined) return deps.serialize
+  let s = serializers.get(deps.service)
+  if (s === undefined) { s = createKeyedSerializer(); serializers.set(deps.service, s) }
+  return s
+}
+const serializers = new WeakMap<ScimService, Serializer>()
+
 /** Serialisation key of template resolution that reads the endpoint (GetUniqueValue, Increment). */
 const TEMPLATE_KEY = 'templates'
 
 async function createUser (raw: JsonObject, userName: string, deps: ApplyDeps, keepRoles: boolean): Promise<ApplyResult> {
   const { service, rc, options } = deps
-  const serialize = deps.serialize ?? runAtOnce
+  const serialize = serializerOf(deps)
   const create = async (): Promise<{ id: string, resolved: JsonObject }> => {
     const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc) })
     resolved.userName = userName
@@ -198,7 +213,7 @@ async function deleteQuietly (service: ScimService, rc: RequestContext, id: stri
  */
 async function syncMemberships (deps: ApplyDeps, user: ScimResource & { id: string }, desired: GroupRef[], ops: readonly StreamOperation[], convertRoles: boolean): Promise<boolean> {
   const { service, rc } = deps
-  const serialize = deps.serialize ?? runAtOnce
+  const serialize = serializerOf(deps)
   let changed = false
   let member = memberOf(user)
   if (ops.some(o => isMembershipRemoval(o, convertRoles))) {

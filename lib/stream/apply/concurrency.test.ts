@@ -55,6 +55,16 @@ test('a group created by another gateway between lookup and create (409) is join
   assert.deepEqual(state.groups, { Employees: { displayName: 'Employees', members: ['ann', 'bob'] } })
 })
 
+test('concurrent joins of one existing group without a serializer in deps: the per-service default loses no member', async () => {
+  const service = await newService()
+  const rc = newContext()
+  await service.create('Groups', { displayName: 'Employees' }, rc)
+  const deps = { service, rc, options: {}, subject: 'ENTRA.ALL' }
+  await Promise.all(Array.from({ length: 15 }, (_, i) => applyStreamMessage(msg(i, { userName: `u${i}`, groups: [{ value: 'Employees', display: 'Employees' }] }), deps)))
+  const state = await endpointState(service, rc)
+  assert.deepEqual(state.groups.Employees?.members, Array.from({ length: 15 }, (_, i) => `u${i}`).sort())
+})
+
 test('concurrent GetUniqueValue for different users, with a serializer: distinct values', async () => {
   const service = await newService()
   const rc = newContext()
