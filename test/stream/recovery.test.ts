@@ -48,7 +48,7 @@ describe('stream: shared consumer and recovery', { timeout: 180_000 }, () => {
       assert.equal(split[0]! + split[1]!, users * perUser)
     } finally {
       for (const g of gws) await g.stop()
-      await gws[0]?.gateway.stop()
+      for (const g of gws) await g.gateway.stop()
     }
   })
 
