@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import { startTestNats, type TestNats } from '../support/nats.ts'
 import { listDeadLetters } from '../../lib/collector/nats/index.ts'
 import { durableName } from '../../lib/stream/index.ts'
-import { streamConfig, startStreamGateway, observedLoki, userMessage, publishMessage, waitFor, getUser, type StreamGateway } from './support.ts'
+import { streamConfig, startStreamGateway, observedLoki, userMessage, publishMessage, waitFor, getUser, AUTH_HEADER } from './support.ts'
 
 const FAST = { subscriber: { retry: { initialMs: 50, maxMs: 200 }, ackWaitMs: 5000 } }
 
@@ -36,6 +36,22 @@ describe('stream subscriber (JetStream)', { timeout: 120_000 }, () => {
       assert.equal(st.subscribers[0]?.consumer, durableName('loki', 'flow'))
       assert.equal(st.subscribers[0]?.applied, 3)
       assert.equal(st.connections[0]?.state, 'connected')
+    } finally { await gw.stop() }
+  })
+
+  it('skips deleteUser of an unknown user and honours modifyOnly and replaceDomains through NATS', async () => {
+    const config = streamConfig(nats, { subscriber: { opts: { tenant: 'acme', subject: 'ENTRA.opts', options: { modifyOnly: true, replaceDomains: [{ from: 'old.example', to: 'new.example' }] } } } })
+    const gw = await startStreamGateway(config, { stream: FAST })
+    try {
+      await publishMessage(pub, 'ENTRA.opts', userMessage('deleteUser', 'ghost'))
+      await publishMessage(pub, 'ENTRA.opts', userMessage('createUser', 'newbie'))
+      await waitFor('both handled', () => gw.stream.status().subscribers[0]?.applied === 2)
+      assert.equal(gw.stream.status().subscribers[0]?.deadLettered, 0, 'an unknown user to delete is not an error')
+      assert.equal(await getUser(gw.url, 'newbie', 'opts'), undefined, 'modifyOnly forbids create')
+      const made = await fetch(`${gw.url}/opts/Users`, { method: 'POST', headers: { authorization: AUTH_HEADER, 'content-type': 'application/scim+json' }, body: JSON.stringify({ userName: 'known@new.example' }) })
+      assert.equal(made.status, 201)
+      await publishMessage(pub, 'ENTRA.opts', userMessage('modifyUser', 'known@old.example', { title: 'moved' }))
+      await waitFor('modified with the replaced domain', async () => (await getUser(gw.url, 'known@new.example', 'opts'))?.title === 'moved')
     } finally { await gw.stop() }
   })
 
