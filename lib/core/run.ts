@@ -6,6 +6,7 @@ import { createLogger, createLogPush } from '../logging/index.ts'
 import type { JsonObject } from '../scim/types.ts'
 import type { ScimPlugin, Logger } from '../plugins/types.ts'
 import { ScimGateway } from './gateway.ts'
+import { withStreamOptions, startStream } from '../stream/index.ts'
 import { gatewayOptionsFromConfig, type AuthenticatorFactory } from './from-config.ts'
 
 /** Makes a plugin from its config's `endpoint` section. */
@@ -45,11 +46,13 @@ export async function runGateway (name: string, makePlugin: PluginFactory, opts:
     customMasking: [...g.log.customMasking]
   })
   const plugin = makePlugin(config.endpoint as JsonObject, { configDir, log, config })
-  const gateway = new ScimGateway({ plugin, options: gatewayOptionsFromConfig(config, opts.auth), log, logPush })
+  const options = withStreamOptions(config, gatewayOptionsFromConfig(config, opts.auth, { configDir, plugin, log }), { configDir })
+  const gateway = new ScimGateway({ plugin, options, log, logPush })
   await gateway.start()
+  const stream = await startStream(gateway, config, log, { configDir })
   const shutdown = (signal: string): void => {
     log.info(`${signal} received, stopping plugin-${name}`)
-    void gateway.stop().then(async () => { await log.close() }).finally(() => process.exit(0))
+    void stream.stop().then(async () => { await gateway.stop() }).then(async () => { await log.close() }).finally(() => process.exit(0))
   }
   process.once('SIGTERM', shutdown)
   process.once('SIGINT', shutdown)
