@@ -17,7 +17,7 @@ export interface LokiOptions {
   demoData?: boolean
   /**
    * baseEntities served besides the default one (requests without a baseEntity). Listed ones are
-   * created at start; others answer 404. Default: any baseEntity, its store created on first use.
+   * created at start; others answer 404. Default: every baseEntity, its store created on first use.
    */
   entities?: string[]
   /** Refuse a second group with the same displayName (case-insensitive) with 409. Default true. */
