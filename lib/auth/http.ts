@@ -13,7 +13,7 @@ export type Gate = (req: Request, info: { remoteAddress: string | undefined, rou
 export type PrincipalGateFn = (req: Request, info: { remoteAddress: string | undefined, principal: Principal, route?: { version?: ScimVersion | undefined } }) => Response | undefined | Promise<Response | undefined>
 
 /** Told every authentication outcome. */
-export type AuthEventObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string }) => void
+export type AuthEventObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void
 
 /** A SCIM error response (403 for the IP allow list, 429 for rate limits). */
 export function scimErrorResponse (status: number, detail: string, version: ScimVersion = '2.0', headers: Record<string, string> = {}): Response {

@@ -91,11 +91,11 @@ export function createOAuthServer (opts: OAuthServerOptions): OAuthServer {
     }
     if (found === undefined) {
       const reason = `OAuth client "${id.slice(0, 64)}" rejected`
-      for (const o of opts.observers ?? []) o({ remoteAddress, ok: false, reason })
+      for (const o of opts.observers ?? []) o({ remoteAddress, ok: false, reason, req: c.req.raw })
       opts.log?.warn(`token request refused: ${reason}`, { remoteAddress })
       return oauthError(401, 'invalid_client', 'client authentication failed')
     }
-    for (const o of opts.observers ?? []) o({ remoteAddress, ok: true })
+    for (const o of opts.observers ?? []) o({ remoteAddress, ok: true, req: c.req.raw })
     const expiresIn = found.expiresIn ?? opts.expiresIn ?? 3600
     const iat = Math.floor(now() / 1000)
     const accessToken = await new SignJWT({ client_id: found.clientId })

@@ -11,6 +11,8 @@ export interface TokenBucketOptions {
   burst?: number | undefined
   /** Keys tracked (default 10,000). */
   maxKeys?: number | undefined
+  /** The client behind trusted proxies (see clientAddressResolver); default: the socket address. */
+  clientAddress?: ((req: Request, socketAddress: string | undefined) => string | undefined) | undefined
   now?: () => number
 }
 
@@ -75,6 +77,8 @@ export interface SlowDownOptions {
   /** Failures older than this are forgotten, ms (default 15 min). */
   windowMs?: number | undefined
   maxKeys?: number | undefined
+  /** The client behind trusted proxies (see clientAddressResolver); default: the socket address. */
+  clientAddress?: ((req: Request, socketAddress: string | undefined) => string | undefined) | undefined
   now?: () => number
   sleep?: (ms: number) => Promise<void>
 }
@@ -100,6 +104,7 @@ export function failedAuthSlowDown (opts: SlowDownOptions = {}): FailedAuthSlowD
   const sleep = opts.sleep ?? (async (ms: number) => { await new Promise(resolve => setTimeout(resolve, ms)) })
   const failures = new LruMap<{ count: number, last: number }>(opts.maxKeys ?? 10_000)
   const keyOf = (a: string | undefined): string => a ?? 'unknown'
+  const clientOf = opts.clientAddress ?? ((_req: Request, socket: string | undefined) => socket)
 
   function delayFor (address: string | undefined): number {
     const f = failures.get(keyOf(address))
@@ -114,13 +119,13 @@ export function failedAuthSlowDown (opts: SlowDownOptions = {}): FailedAuthSlowD
 
   return {
     delayFor,
-    gate: async (_req, info) => {
-      const ms = delayFor(info.remoteAddress)
+    gate: async (req, info) => {
+      const ms = delayFor(clientOf(req, info.remoteAddress))
       if (ms > 0) await sleep(ms)
       return undefined
     },
     observer: (info) => {
-      const key = keyOf(info.remoteAddress)
+      const key = keyOf(info.req !== undefined ? clientOf(info.req, info.remoteAddress) : info.remoteAddress)
       if (info.ok) {
         failures.delete(key)
         return

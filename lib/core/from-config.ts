@@ -119,8 +119,8 @@ function build (config: GatewayConfig, extra: readonly AuthenticatorFactory[], e
   }
   const fa = a.failedAuth
   if (fa.delayMs > 0) {
-    // keyed by the socket address the core reports to observers (see the note in the auth report)
-    const slow = failedAuthSlowDown({ freeAttempts: fa.freeAttempts, delayMs: fa.delayMs, maxDelayMs: fa.maxDelayMs, windowMs: fa.windowSeconds * 1000 })
+    // keyed by the real client: behind a trusted proxy, the X-Forwarded-For address
+    const slow = failedAuthSlowDown({ freeAttempts: fa.freeAttempts, delayMs: fa.delayMs, maxDelayMs: fa.maxDelayMs, windowMs: fa.windowSeconds * 1000, clientAddress: resolve })
     gates.push(slow.gate)
     observers.push(slow.observer)
   }

@@ -13,7 +13,8 @@ export type RequestGate = (req: Request, info: { remoteAddress: string | undefin
 export type PrincipalGate = (req: Request, info: { remoteAddress: string | undefined, route: RoutePath, principal: Principal }) => Response | undefined | Promise<Response | undefined>
 
 /** Told the outcome of every authentication attempt (brute-force slow-down, audit). */
-export type AuthObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string }) => void
+/** Told of every authentication outcome; `req` lets an observer find the real client behind a trusted proxy. */
+export type AuthObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void
 
 /**
  * Handles an authenticated SCIM request instead of the local service (stream publisher: forwards it

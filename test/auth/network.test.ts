@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import {
-  basicAuthenticator, clientAddressOf, createAddressMatcher, createRateLimiter, failedAuthSlowDown, ipAllowGate, addressRateLimitGate, principalRateLimitGate
+  basicAuthenticator, clientAddressOf, clientAddressResolver, createAddressMatcher, createRateLimiter, failedAuthSlowDown, ipAllowGate, addressRateLimitGate, principalRateLimitGate
 } from '../../lib/auth/index.ts'
 import { startTestGateway } from '../support/gateway.ts'
 import { fullPlugin } from './support.ts'
@@ -174,6 +174,23 @@ describe('failed-authentication slow-down', () => {
       assert.ok(s.delayFor('127.0.0.1') > 0 || s.delayFor('::ffff:127.0.0.1') > 0, 'the address is being slowed down')
       assert.equal((await fetch(`${gw.url}/Users`, { headers: { authorization: ADMIN } })).status, 200)
       assert.equal(s.delayFor('127.0.0.1') + s.delayFor('::ffff:127.0.0.1'), 0, 'success clears the count')
+    } finally { await gw.stop() }
+  })
+
+  it('behind a trusted proxy, failures count per forwarded client, not per proxy', async () => {
+    const resolve = clientAddressResolver(true)
+    const s = failedAuthSlowDown({ freeAttempts: 1, delayMs: 50, maxDelayMs: 200, clientAddress: resolve })
+    const gw = await startTestGateway({ plugin: fullPlugin(), options: { authenticators: [admin], gates: [s.gate], authObservers: [s.observer] } })
+    try {
+      const wrong = `Basic ${Buffer.from('admin:guess').toString('base64')}`
+      for (let i = 0; i < 3; i++) {
+        const r = await fetch(`${gw.url}/Users`, { headers: { authorization: wrong, 'x-forwarded-for': '203.0.113.7' } })
+        assert.equal(r.status, 401)
+      }
+      assert.ok(s.delayFor('203.0.113.7') > 0, 'the forwarded client is slowed down')
+      assert.equal(s.delayFor('127.0.0.1') + s.delayFor('::ffff:127.0.0.1'), 0, 'the proxy itself is not')
+      const other = await fetch(`${gw.url}/Users`, { headers: { authorization: ADMIN, 'x-forwarded-for': '198.51.100.1' } })
+      assert.equal(other.status, 200, 'another client behind the same proxy is not affected')
     } finally { await gw.stop() }
   })
 })

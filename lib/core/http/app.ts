@@ -4,6 +4,7 @@
 import { Hono } from 'hono'
 import type { Logger } from '../../logging/types.ts'
 import { authenticateChain, wwwAuthenticate } from '../../auth/chain.ts'
+import { clientCertificateOf } from '../../auth/http.ts'
 import type { Principal } from '../../auth/types.ts'
 import { NotFoundError, ScimError, isScimError } from '../../scim/errors.ts'
 import type { ScimVersion } from '../../scim/types.ts'
@@ -96,7 +97,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
     state.version = route.version ?? options.scimVersion
     let principal: Principal | undefined
     if (route.resource !== 'Ping' && route.resource !== 'PubApi') {
-      principal = await authenticate(req, requestId, remoteAddress)
+      principal = await authenticate(req, requestId, remoteAddress, env)
       if (principal === undefined) throw new ScimError(401, undefined, 'Authorization failed')
       state.principal = principal
       if (principal.baseEntities.length > 0 && (route.baseEntity === undefined || !principal.baseEntities.includes(route.baseEntity))) {
@@ -132,20 +133,21 @@ export function createGatewayApp (deps: AppDeps): Hono {
     return await dispatch(route, req, url, method, rc)
   }
 
-  async function authenticate (req: Request, requestId: string, remoteAddress: string | undefined): Promise<Principal | undefined> {
+  async function authenticate (req: Request, requestId: string, remoteAddress: string | undefined, env: unknown): Promise<Principal | undefined> {
     if (options.authenticators.length === 0) {
       return options.allowAnonymous ? { name: 'anonymous', method: 'anonymous', readOnly: false, baseEntities: [] } : undefined
     }
     const r = await authenticateChain(options.authenticators, {
       authorization: req.headers.get('authorization') ?? undefined,
-      remoteAddress
+      remoteAddress,
+      clientCertificate: clientCertificateOf(env)
     })
     if (r.kind === 'ok') {
-      for (const o of options.authObservers) o({ remoteAddress, ok: true, principal: r.principal })
+      for (const o of options.authObservers) o({ remoteAddress, ok: true, principal: r.principal, req })
       return r.principal
     }
     const reason = r.kind === 'fail' ? r.reason : 'no credentials'
-    for (const o of options.authObservers) o({ remoteAddress, ok: false, reason })
+    for (const o of options.authObservers) o({ remoteAddress, ok: false, reason, req })
     log.warn(`authentication failed: ${reason}`, { requestId, remoteAddress })
     return undefined
   }
