@@ -2,7 +2,8 @@
 // BitAnd, CBool, CDate, Coalesce, Count, DateAdd, DateDiff, DateFromNum, FormatDateTime, Guid,
 // IgnoreFlowIfNullOrEmpty, IIF, IsNull, IsNullOrEmpty, IsPresent, IsString, Item, Not, Now,
 // NumFromDate, RandomString, Redact, RemoveDuplicates, SelectUniqueValue, Switch.
-import { randomInt, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+import { randomFromClasses, RandomSpecError } from '../../text/password.ts'
 import { dateAdd, dateDiff, dateFromFileTime, fileTimeFromDate, formatDotNet, parseDotNet, toDate } from './datetime.ts'
 import { fn, type FnContext, type FnDef } from './function-types.ts'
 import { EvalError, IgnoreFlow, isNull, isNullOrEmpty, optStr, scalar, toBool, toInt, toList, toStr, type Value } from './values.ts'
@@ -18,25 +19,19 @@ function randomString (a: Value[]): string {
   const opt = (v: Value, what: string): number => v === undefined || v === null ? 0 : toInt(v, what)
   const mins = [opt(a[1], 'MinimumNumbers'), opt(a[2], 'MinimumSpecialCharacters'), opt(a[3], 'MinimumCapital'), opt(a[4], 'MinimumLowerCase')]
   const avoid = a[5] === undefined || a[5] === null ? '' : toStr(a[5])
-  const sets = [DIGITS, SPECIAL, UPPER, LOWER].map(s => [...s].filter(c => !avoid.includes(c)).join(''))
+  const [digits, special, upper, lower] = [DIGITS, SPECIAL, UPPER, LOWER].map(s => [...s].filter(c => !avoid.includes(c)).join('')) as [string, string, string, string]
   if (len < 1 || len > 256) throw new EvalError('RandomString Length must be between 1 and 256')
   if (mins.reduce((x, y) => x + y, 0) > len) throw new EvalError('RandomString minimums exceed Length')
-  const chars: string[] = []
-  mins.forEach((m, k) => {
-    const set = sets[k] as string
-    if (m > 0 && set === '') throw new EvalError('RandomString: CharactersToAvoid removes a required character class')
-    for (let i = 0; i < m; i++) chars.push(set[randomInt(set.length)] as string)
-  })
+  const classes = [digits, special, upper, lower].map((chars, k) => ({ chars, min: mins[k] as number }))
+  if (classes.some(c => c.min > 0 && c.chars === '')) throw new EvalError('RandomString: CharactersToAvoid removes a required character class')
   // The rest from letters and digits (special characters only when asked for).
-  const rest = (sets[0] as string) + (sets[2] as string) + (sets[3] as string) + (mins[1] as number > 0 ? sets[1] as string : '')
-  while (chars.length < len) chars.push(rest[randomInt(rest.length)] as string)
-  for (let i = chars.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1)
-    const t = chars[i] as string
-    chars[i] = chars[j] as string
-    chars[j] = t
+  const rest = digits + upper + lower + ((mins[1] as number) > 0 ? special : '')
+  try {
+    return randomFromClasses(len, classes, rest)
+  } catch (err) {
+    if (err instanceof RandomSpecError) throw new EvalError(`RandomString: ${err.message}`)
+    throw err
   }
-  return chars.join('')
 }
 
 function formatDateTime (a: Value[], ctx: FnContext): Value {
