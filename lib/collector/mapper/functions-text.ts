@@ -4,14 +4,7 @@
 // none (so an absent attribute stays absent instead of becoming "").
 import { fn, type FnDef } from './function-types.ts'
 import { EvalError, optStr, toInt, toList, toStr, type Value } from './values.ts'
-
-const ASCII = /^[\x00-\x7f]*$/
-const strip = (s: string): string => ASCII.test(s) ? s : s.normalize('NFD').replace(/\p{M}+/gu, '')
-
-/** Letters NFD cannot decompose, transliterated by Normalize. */
-const TRANSLIT: Readonly<Record<string, string>> = {
-  æ: 'ae', Æ: 'Ae', ø: 'o', Ø: 'O', ß: 'ss', œ: 'oe', Œ: 'Oe', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', þ: 'th', Þ: 'Th', ð: 'd', Ð: 'D', ı: 'i',
-}
+import { normalizeText } from '../../text/normalize.ts'
 
 const withSource = (f: (s: string, args: Value[]) => Value) => (args: Value[]): Value => {
   const s = optStr(args[0])
@@ -75,8 +68,10 @@ export const TEXT_FUNCTIONS: readonly FnDef[] = [
     if (start < 1) throw new EvalError('Mid start must be 1 or more')
     return [...s].slice(start - 1, start - 1 + Math.max(0, len)).join('')
   })),
-  fn('NormalizeDiacritics', 1, 1, withSource(s => strip(s))),
-  fn('Normalize', 1, 1, withSource(s => ASCII.test(s) ? s : strip(s.replace(/[æÆøØßœŒłŁđĐþÞðÐı]/g, c => TRANSLIT[c] ?? c)))),
+  // One implementation with the subscriber's Normalize (lib/text/normalize.ts): marks stripped and
+  // letters without a decomposition transliterated, as Microsoft's replacement table does (æ, ø, ł, ß).
+  fn('NormalizeDiacritics', 1, 1, withSource(normalizeText)),
+  fn('Normalize', 1, 1, withSource(normalizeText)),
   fn('PCase', 1, 2, withSource((s, a) => pcase(s, a[1] === undefined ? undefined : toStr(a[1])))),
   fn('Split', 2, 2, withSource((s, a) => s.split(toStr(a[1])))),
   fn('StripSpaces', 1, 1, withSource(s => s.replace(/ /g, ''))),
