@@ -6,6 +6,7 @@
 //   comparison := path op string [ '-exclude' ] | path '-exclude' string
 //   op         := -match | -notmatch | -cmatch | -cnotmatch
 //   path       := segment { '.' segment },  segment := name | "quoted name"
+//               | [ 'user.' ] urn ':' name { '.' name }   (full-URN path: urn:…:enterprise:2.0:User:department)
 // Keywords and operators are case-insensitive; precedence not > and > or. Strings are "double" or
 // 'single' quoted; only the quote character itself (\" or \') is an escape, every other backslash is
 // part of the regular expression (`"^\d+$"`). Regular expressions are JavaScript's (lookahead such as
@@ -140,6 +141,10 @@ function tokenize (text: string): Tok[] {
       const m = /^-[A-Za-z_]+/.exec(text.slice(i)) as RegExpExecArray
       toks.push({ t: 'op', v: m[0], pos })
       i += m[0].length
+    } else if (URN_PATH.test(text.slice(i, i + 9))) {
+      const m = /^[^\s()"']+/.exec(text.slice(i)) as RegExpExecArray
+      toks.push({ t: 'path', segments: urnSegments(m[0], pos), text: m[0], pos })
+      i += m[0].length
     } else {
       // A path: segments separated by dots, each a name or a quoted name.
       const segments: string[] = []
@@ -162,4 +167,26 @@ function tokenize (text: string): Tok[] {
   }
   toks.push({ t: 'eof', pos: n })
   return toks
+}
+
+/** A full-URN attribute path, with or without `user.` in front. */
+const URN_PATH = /^(user\.)?urn:/i
+const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:user'
+
+/**
+ * `[user.]<schema URN>:<attr>[.<sub>…]` → `user`, the URN, the attribute names: the same segments as
+ * `user."<schema URN>".attr.sub`, so it reads the extension object the mapper writes
+ * (`urn:…:enterprise:2.0:User:manager.value` → user[urn].manager.value). The attribute starts after
+ * the URN's last colon (a URN may itself contain dots: `…:2.0:User`). Core-schema URNs address the
+ * top-level attribute (`urn:…:core:2.0:User:userName` = `user.userName`).
+ */
+function urnSegments (raw: string, pos: number): string[] {
+  const path = raw.replace(/^user\./i, '')
+  const colon = path.lastIndexOf(':')
+  const urn = path.slice(0, colon)
+  const names = path.slice(colon + 1).split('.')
+  if (urn.indexOf(':', 4) < 0 || names.some(n => n === '')) {
+    throw new RuleSyntaxError(`"${raw}" is not a schema URN followed by an attribute (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department)`, pos)
+  }
+  return urn.toLowerCase() === CORE_USER ? ['user', ...names] : ['user', urn, ...names]
 }
