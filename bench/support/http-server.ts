@@ -18,5 +18,9 @@ process.on('message', (m) => {
     global.gc?.()
     process.send?.({ rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed })
   }
+  if (m === 'cpu') {
+    const u = process.cpuUsage()
+    process.send?.({ cpuMicros: u.user + u.system })
+  }
   if (m === 'stop') void gw.stop().then(() => process.exit(0))
 })
