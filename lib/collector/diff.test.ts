@@ -10,6 +10,8 @@ import { diffResources } from '../scim/index.ts'
 import type { JsonObject, ScimResource } from '../scim/types.ts'
 import { composeView, deleteUser, diffView, leaveChannel, membershipOf, prepareUser } from './diff.ts'
 import { openTenantState } from './state.ts'
+import { desiredGroups, groupsToLeave } from '../stream/apply/groups.ts'
+import type { StreamOperation } from '../stream/message.ts'
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 const user: JsonObject = {
@@ -24,6 +26,8 @@ const user: JsonObject = {
   groups: [{ value: 'g1', display: 'G1' }],
   roles: []
 }
+
+const grp = (d: string): JsonObject => ({ value: `id-${d}`, display: d })
 
 describe('diff', () => {
   it('createUser: operations as diffResources({}, user), user text equals the view', () => {
@@ -52,12 +56,77 @@ describe('diff', () => {
     const first = diffView(undefined, prepareUser(user), membershipOf(user))!
     const leave = leaveChannel(first.nextState)!
     assert.equal(leave.activityOperation, 'modifyUser')
-    assert.deepEqual(JSON.parse(leave.operationsJson), [{ op: 'remove', path: 'groups' }])
+    assert.deepEqual(JSON.parse(leave.operationsJson), [{ op: 'remove', path: 'groups[value eq "g1"]' }])
     assert.equal(leave.nextState, undefined)
     assert.equal(leaveChannel(undefined), undefined)
     const del = deleteUser(first.nextState!)
     assert.equal(del.activityOperation, 'deleteUser')
     assert.equal(del.userJson, composeView(first.nextState!))
+  })
+
+  it('leaving group B of A,B,C: one operation removing B only, and the subscriber leaves only B', () => {
+    const abc = { ...structuredClone(user), groups: [grp('A'), grp('B'), grp('C')] }
+    const ac = { ...structuredClone(user), groups: [grp('A'), grp('C')] }
+    const first = diffView(undefined, prepareUser(abc), membershipOf(abc))!
+    const c = diffView(first.nextState, prepareUser(ac), membershipOf(ac))!
+    const ops = JSON.parse(c.operationsJson) as StreamOperation[]
+    assert.deepEqual(ops, [{ op: 'remove', path: 'groups[value eq "id-B"]' }])
+    // The gateway subscriber's own reading of these operations (lib/stream/apply/groups.ts): of the
+    // user's endpoint groups A, B, C and Manual (joined outside the stream), only B is left.
+    const endpoint = ['A', 'B', 'C', 'Manual'].map(d => ({ id: `e-${d}`, displayName: d, ...(d === 'Manual' ? {} : { externalId: `id-${d}` }) }))
+    const left = groupsToLeave(ops, endpoint, desiredGroups(JSON.parse(c.userJson) as JsonObject, true), true)
+    assert.deepEqual(left.map(g => g.displayName), ['B'])
+  })
+
+  it('leaving the last group names it; a whole-attribute remove is never emitted', () => {
+    const a = { ...structuredClone(user), groups: [grp('A')] }
+    const none = { ...structuredClone(user), groups: [] }
+    const first = diffView(undefined, prepareUser(a), membershipOf(a))!
+    const c = diffView(first.nextState, prepareUser(none), membershipOf(none))!
+    const ops = JSON.parse(c.operationsJson) as StreamOperation[]
+    assert.deepEqual(ops, [{ op: 'remove', path: 'groups[value eq "id-A"]' }])
+    const endpoint = [{ id: 'e-A', displayName: 'A', externalId: 'id-A' }, { id: 'e-M', displayName: 'Manual' }]
+    assert.deepEqual(groupsToLeave(ops, endpoint, [], true).map(g => g.displayName), ['A'])
+  })
+
+  it('roles: a removed role is named by value and application; a renamed group is left and joined anew', () => {
+    const before = { ...structuredClone(user), groups: [grp('A')], roles: [{ type: 'CRM', display: 'Admin', value: 'r1' }, { type: 'ERP', display: 'Admin', value: 'r1' }] }
+    const after = { ...structuredClone(user), groups: [{ value: 'id-A', display: 'A renamed' }], roles: [{ type: 'ERP', display: 'Admin', value: 'r1' }] }
+    const first = diffView(undefined, prepareUser(before), membershipOf(before))!
+    const c = diffView(first.nextState, prepareUser(after), membershipOf(after))!
+    const ops = JSON.parse(c.operationsJson) as StreamOperation[]
+    assert.deepEqual(ops, [
+      { op: 'remove', path: 'groups[value eq "id-A"]' },
+      { op: 'remove', path: 'roles[value eq "r1" and type eq "CRM"]' },
+      { op: 'add', path: 'groups', value: [{ value: 'id-A', display: 'A renamed' }] }
+    ])
+    const endpoint = [
+      { id: 'e1', displayName: 'A', externalId: 'id-A' },
+      { id: 'e2', displayName: 'CRM - Admin', externalId: 'r1' },
+      { id: 'e3', displayName: 'ERP - Admin', externalId: 'r1' },
+      { id: 'e4', displayName: 'Manual' }
+    ]
+    const left = groupsToLeave(ops, endpoint, desiredGroups(JSON.parse(c.userJson) as JsonObject, true), true)
+    assert.deepEqual(left.map(g => g.displayName), ['A', 'CRM - Admin'])
+  })
+
+  it('a leaver of a channel gets one named remove per group and role', () => {
+    const both = { ...structuredClone(user), groups: [grp('A'), grp('B')], roles: [{ type: 'CRM', display: 'Admin', value: 'r1' }] }
+    const first = diffView(undefined, prepareUser(both), membershipOf(both))!
+    assert.deepEqual(JSON.parse(leaveChannel(first.nextState)!.operationsJson), [
+      { op: 'remove', path: 'groups[value eq "id-A"]' },
+      { op: 'remove', path: 'groups[value eq "id-B"]' },
+      { op: 'remove', path: 'roles[value eq "r1" and type eq "CRM"]' }
+    ])
+  })
+
+  it('the same membership in another key order is recorded, not published', () => {
+    const x = { ...structuredClone(user), groups: [{ value: 'id-A', display: 'A' }] }
+    const y = { ...structuredClone(user), groups: [{ display: 'A', value: 'id-A' }] }
+    const first = diffView(undefined, prepareUser(x), membershipOf(x))!
+    const c = diffView(first.nextState, prepareUser(y), membershipOf(y))!
+    assert.equal(c.recordOnly, true)
+    assert.equal(c.operationsJson, '[]')
   })
 
   it('a damaged previous record is published afresh instead of failing', () => {

@@ -10,13 +10,16 @@
 // Decisions (docs/scim-stream.md):
 // - first time on a channel → createUser, Operations = adds of every attribute (extension attributes
 //   per sub-attribute, URN paths), exactly what diffResources({}, user) gives;
-// - changed view → modifyUser with the minimal operations (lib/scim diffResources: groups/roles
-//   element adds/removes, attribute add/replace/remove); a leaver is a modifyUser with
-//   `replace active false` — the lifecycle sets active, the diff reports it;
-// - the user stops qualifying for the channel → modifyUser removing every group/role the channel
-//   had given (so `deleteUserOnLastGroupRoleRemoval` works at the subscriber), state forgotten;
+// - changed view → modifyUser with the minimal operations (lib/scim diffResources for attributes:
+//   add/replace/remove; groups/roles per element, every removal naming the element it
+//   removes — membership-ops.ts); a leaver is a modifyUser with `replace active false` — the
+//   lifecycle sets active, the diff reports it;
+// - the user stops qualifying for the channel → modifyUser removing, element by element, every
+//   group/role the channel had given (so `deleteUserOnLastGroupRoleRemoval` works at the subscriber
+//   and memberships from elsewhere stay), state forgotten;
 // - the person disappears from a complete collection → deleteUser.
 import { diffResources } from '../scim/index.ts'
+import { membershipChangeOps, removeAllMembershipOps } from './membership-ops.ts'
 import { isJsonObject, type JsonObject, type JsonValue, type ScimResource } from '../scim/types.ts'
 
 /** What a message says about a user on one channel. */
@@ -118,28 +121,38 @@ export function diffView (previous: ViewParts | undefined, user: PreparedUser, m
   if (previous !== undefined && previous.base === next.base && previous.gr === next.gr) return undefined
   const userJson = composeView(next)
   if (previous === undefined) return createChange(user, membership, next, userJson)
+  // Attributes and membership are diffed apart: attributes generically (diffResources), groups and
+  // roles element by element so every removal names what it removes (membership-ops.ts).
   let before: ScimResource
+  let beforeMembership: JsonObject
   try {
-    before = JSON.parse(composeView(previous)) as ScimResource
+    before = JSON.parse(previous.base) as ScimResource
+    beforeMembership = parseFragment(previous.gr)
   } catch {
     return createChange(user, membership, next, userJson) // a damaged record (torn write): publish afresh
   }
-  const ops = diffResources(before, JSON.parse(userJson) as ScimResource)
+  const ops: unknown[] = []
+  if (previous.base !== next.base) ops.push(...diffResources(before, JSON.parse(next.base) as ScimResource))
+  if (previous.gr !== gr) ops.push(...membershipChangeOps(beforeMembership, parseFragment(gr)))
   // Same content, other serialisation (key order): nothing to tell subscribers, only the record.
   if (ops.length === 0) return { activityOperation: 'modifyUser', operationsJson: '[]', userJson, nextState: next, recordOnly: true }
   return { activityOperation: 'modifyUser', operationsJson: JSON.stringify(ops), userJson, nextState: next }
 }
 
 /**
- * The user left the channel (no longer qualifies): remove the groups/roles the channel had given.
+ * The user left the channel (no longer qualifies): remove, one by one, the groups/roles the channel
+ * had given (only those: memberships from elsewhere stay).
  * @returns undefined when nothing had been published on the channel
  */
 export function leaveChannel (previous: ViewParts | undefined): UserChange | undefined {
   if (previous === undefined) return undefined
-  const before = JSON.parse(composeView(previous)) as ScimResource
-  const after = JSON.parse(previous.base) as ScimResource
-  const ops = diffResources(before, after)
+  const ops = removeAllMembershipOps(parseFragment(previous.gr))
   return { activityOperation: 'modifyUser', operationsJson: JSON.stringify(ops), userJson: previous.base, nextState: undefined }
+}
+
+/** The groups/roles fragment (`"groups":[…],"roles":[…]` or '') as an object. */
+function parseFragment (gr: string): JsonObject {
+  return gr === '' ? {} : JSON.parse(`{${gr}}`) as JsonObject
 }
 
 /** The person is gone from the source: deleteUser carrying the last published view. */

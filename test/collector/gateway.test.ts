@@ -1,7 +1,8 @@
 // The whole product chain: HR emulator → SCIM Stream service (in process, builtin nats-server) →
 // a real gateway (plugin-loki in memory) whose stream subscriber is configured with exactly what
 // `scim-stream credentials` prints. Joiner created at the endpoint, mover's dynamic group applied,
-// leaver deactivated.
+// leaver deactivated; a user in groups A, B, C who loses B keeps A, C and a group joined at the
+// endpoint outside the stream.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
@@ -11,19 +12,22 @@ import { startService, type StreamService } from '../../lib/collector/service.ts
 import { silentLogger } from '../../lib/logging/types.ts'
 import type { JsonObject } from '../../lib/scim/types.ts'
 import { startHrEmulator, type HrEmulator } from '../support/hr-emulator.ts'
-import { BASIC, getUser, startStreamGateway, waitFor, type StreamGateway } from '../stream/support.ts'
+import { AUTH_HEADER, BASIC, getUser, startStreamGateway, waitFor, type StreamGateway } from '../stream/support.ts'
 import { freePort, makeWorkDir, writeConfig } from './support.ts'
 
 const DAY = 86_400_000
 const TODAY = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate())
 
-function person (id: string, first: string, dept: string, end?: number): JsonObject {
+function person (id: string, first: string, dept: string, end?: number, jobTitle = 'Engineer'): JsonObject {
   return {
     personIdExternal: id,
     personalInfoNav: { results: [{ firstName: first, lastName: 'Gw' }] },
-    employmentNav: { results: [{ userId: `u${id}`, startDate: `/Date(${TODAY - 50 * DAY})/`, endDate: end === undefined ? null : `/Date(${end})/`, jobInfoNav: { results: [{ department: dept }] } }] }
+    employmentNav: { results: [{ userId: `u${id}`, startDate: `/Date(${TODAY - 50 * DAY})/`, endDate: end === undefined ? null : `/Date(${end})/`, jobInfoNav: { results: [{ department: dept, jobTitle }] } }] }
   }
 }
+
+const groupNames = (u: Record<string, unknown> | undefined): string[] =>
+  (Array.isArray(u?.groups) ? u.groups as Array<{ display?: string }> : []).map(g => g.display ?? '').sort()
 
 describe('SCIM Stream → gateway subscriber (plugin-loki), configured by `scim-stream credentials`', () => {
   let dir: string
@@ -33,7 +37,7 @@ describe('SCIM Stream → gateway subscriber (plugin-loki), configured by `scim-
 
   before(async () => {
     dir = await makeWorkDir()
-    hr = await startHrEmulator({ persons: [person('1', 'gina', 'Engineering'), person('2', 'hal', 'Engineering')] })
+    hr = await startHrEmulator({ persons: [person('1', 'gina', 'Engineering'), person('2', 'hal', 'Engineering'), person('3', 'ivy', 'Support', undefined, 'Lead')] })
     const file = await writeConfig(dir, `hr:
   acme:
     auth: { base_urls: [ "${hr.url}/odata/v2" ] }
@@ -44,8 +48,12 @@ describe('SCIM Stream → gateway subscriber (plugin-loki), configured by `scim-
         - { source: 'Join("", LowerCase([personalInfoNav.results.[0].firstName]), "@acme.test")', map_to: userName }
         - { source: 'personalInfoNav.results.[0].firstName', map_to: name.givenName }
         - { source: '(employmentNav.results -most_current "startDate").jobInfoNav.results.[0].department', map_to: department }
+        - { source: '(employmentNav.results -most_current "startDate").jobInfoNav.results.[0].jobTitle', map_to: title }
     dynamics:
       - { dynamic_id: sales, rules: [ { filter: '(user.department -match "^Sales$")' } ], assignments: { user.groups: [ { value: Sales, display: Sales } ] } }
+      - { dynamic_id: support-a, rules: [ { filter: '(user.department -match "^Support$")' } ], assignments: { user.groups: [ { value: grp-a, display: Team A } ] } }
+      - { dynamic_id: support-b, rules: [ { filter: '(user.department -match "^Support$") and (user.title -match "^Lead$")' } ], assignments: { user.groups: [ { value: grp-b, display: Team B } ] } }
+      - { dynamic_id: support-c, rules: [ { filter: '(user.department -match "^Support$")' } ], assignments: { user.groups: [ { value: grp-c, display: Team C } ] } }
     streams:
       - { channel: LOKI, rules: [ { filter: '(.*)' } ] }
 nats:
@@ -81,7 +89,7 @@ nats:
   })
 
   it('a mover gets the dynamic group; a leaver is deactivated', async () => {
-    hr.setPersons([person('1', 'gina', 'Sales'), person('2', 'hal', 'Engineering', TODAY - 2 * DAY)])
+    hr.setPersons([person('1', 'gina', 'Sales'), person('2', 'hal', 'Engineering', TODAY - 2 * DAY), person('3', 'ivy', 'Support', undefined, 'Lead')])
     await (svc as StreamService).runNow('acme')
     const url = (gw as StreamGateway).url
     await waitFor('gina in Sales, hal inactive', async () => {
@@ -90,5 +98,32 @@ nats:
       const groups = JSON.stringify(g?.groups ?? [])
       return groups.includes('Sales') && h?.active === false
     }, 30_000)
+  })
+
+  it('a user in groups A, B, C who loses B keeps A and C, and a group joined outside the stream', async () => {
+    const url = (gw as StreamGateway).url
+    await waitFor('ivy in Team A, B, C', async () => groupNames(await getUser(url, 'ivy@acme.test', 'acme')).join() === 'Team A,Team B,Team C', 30_000)
+    const ivy = await getUser(url, 'ivy@acme.test', 'acme')
+    const res = await fetch(`${url}/acme/Groups`, {
+      method: 'POST',
+      headers: { authorization: AUTH_HEADER, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Manual', members: [{ value: ivy?.id }] })
+    })
+    assert.equal(res.status, 201, await res.text())
+    assert.deepEqual(groupNames(await getUser(url, 'ivy@acme.test', 'acme')), ['Manual', 'Team A', 'Team B', 'Team C'])
+
+    hr.setPersons([person('1', 'gina', 'Sales'), person('2', 'hal', 'Engineering', TODAY - 2 * DAY), person('3', 'ivy', 'Support', undefined, 'Engineer')])
+    const stats = await (svc as StreamService).runNow('acme')
+    assert.ok(stats.published >= 1, JSON.stringify(stats))
+    await waitFor('ivy out of Team B', async () => !groupNames(await getUser(url, 'ivy@acme.test', 'acme')).includes('Team B'), 30_000)
+    assert.deepEqual(groupNames(await getUser(url, 'ivy@acme.test', 'acme')), ['Manual', 'Team A', 'Team C'])
+  })
+
+  it('losing the last stream groups leaves the group joined outside the stream', async () => {
+    const url = (gw as StreamGateway).url
+    hr.setPersons([person('1', 'gina', 'Sales'), person('2', 'hal', 'Engineering', TODAY - 2 * DAY), person('3', 'ivy', 'Engineering', undefined, 'Engineer')])
+    await (svc as StreamService).runNow('acme')
+    await waitFor('ivy out of Team A and C', async () => !groupNames(await getUser(url, 'ivy@acme.test', 'acme')).some(g => g.startsWith('Team ')), 30_000)
+    assert.deepEqual(groupNames(await getUser(url, 'ivy@acme.test', 'acme')), ['Manual'])
   })
 })
