@@ -7,7 +7,6 @@
 //   email: { smtp{host,port,username,password,proxy}, on_error{enabled,send_interval,subject,to} }
 //   nats: { server{use_external_server,host,port,…}, publisher{<tenant>{max_age,urls,jwt,secret}} }
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { Cron } from 'croner'
 import { loadYamlConfig, schema as s, validate, deepFreeze, ConfigError, isConfigError } from '../config/index.ts'
 import type { ConfigProblem, Infer } from '../config/index.ts'
 import { isJsonObject, type JsonValue } from '../scim/types.ts'
@@ -17,6 +16,7 @@ import { compileStreamRules } from './rules/index.ts'
 import { compileDynamics } from './dynamics/index.ts'
 import type { DynamicDef } from './dynamics/index.ts'
 import { hrConfigProblems } from './sources-default.ts'
+import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
 
 const TENANT_NAME = /^[A-Za-z0-9_-]+$/
@@ -24,12 +24,9 @@ const TENANT_NAME = /^[A-Za-z0-9_-]+$/
 const general = s.object({
   /** Seconds between collections, or a crontab expression. */
   collect_interval: s.oneOf(s.integer({ min: 1 }), s.string({ minLength: 1 }).refine((v, report) => {
-    if (/^\d+$/.test(v)) return
-    try {
-      new Cron(v, { paused: true }).stop()
-    } catch (err) {
-      report(`not a number of seconds nor a crontab expression: ${(err as Error).message}`)
-    }
+    // The same reading as the scheduler's, so whatever validates also schedules.
+    const problem = checkScheduleSpec(v)
+    if (problem !== undefined) report(problem)
   })).default(300),
   do_initial_load: s.boolean().default(false),
   pre_activate_days: s.integer({ min: 0 }).default(0),

@@ -40,6 +40,8 @@ export interface StreamService {
   readonly nats: NatsLink
   readonly log: Logger
   tenants (): string[]
+  /** When a tenant's next scheduled collection is (undefined when unknown, not collecting or stopped). */
+  nextRun (tenant: string): Date | undefined
   /** Runs a tenant's collection now and returns its figures. */
   runNow (tenant: string, opts?: { fullLoad?: boolean }): Promise<RunStats>
   /** Re-reads the config file; false (logged) when it is invalid and the running config stays. */
@@ -174,6 +176,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
     nats: link,
     log,
     tenants: () => [...runtimes.keys()],
+    nextRun: (tenant) => runtimes.get(tenant)?.nextRun,
     async runNow (tenant, o) {
       const rt = runtimes.get(tenant)
       if (rt === undefined) throw new Error(`unknown tenant "${tenant}"`)

@@ -1,7 +1,6 @@
 // One tenant inside the running service: its compiled program (mapper, dynamics, rules), its
 // publisher connection and published state, its schedule, and runs that never overlap. Reconfigured
 // in place on hot reload (program recompiled, schedule replaced) without dropping the connection.
-import { Cron } from 'croner'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../logging/types.ts'
 import { compileMapper } from './mapper/index.ts'
@@ -9,6 +8,7 @@ import { compileDynamics, type DynamicDef } from './dynamics/index.ts'
 import { compileStreamRules } from './rules/index.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
 import { runTenant, type LifecycleDecision, type RunSource, type RunStats, type TenantProgram } from './pipeline.ts'
+import { parseScheduleSpec, schedule as startSchedule, type Scheduled } from './schedule.ts'
 import type { TenantState } from './state.ts'
 import type { CollectorType, TenantConfig } from './config.ts'
 import type { JsonObject } from '../scim/types.ts'
@@ -29,7 +29,7 @@ export type SourceFactory = (tenant: string, type: CollectorType, cfg: TenantCon
 export interface TenantRuntime {
   readonly name: string
   readonly type: CollectorType
-  /** Replaces config (recompiles; reschedules when the interval changed). Throws ConfigError when it does not compile. */
+  /** Replaces config (recompiles; reschedules when collect_interval changed). Throws ConfigError when it does not compile, ScheduleSpecError for an unusable collect_interval. */
   reconfigure (cfg: TenantConfig): void
   /** Runs now (after a run in progress); `fullLoad` publishes every user regardless of the state. */
   runNow (opts?: { fullLoad?: boolean }): Promise<RunStats>
@@ -41,6 +41,8 @@ export interface TenantRuntime {
   readonly lastRun: RunStats | undefined
   /** False when the tenant's type has no collector (nothing is scheduled). */
   readonly collecting: boolean
+  /** When the schedule runs next (undefined before start, after stop, or when not collecting). */
+  readonly nextRun: Date | undefined
 }
 
 /** What a tenant runtime needs. */
@@ -66,12 +68,10 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
   let program = compile(name, type, cfg, collector)
   const publisher: Publisher = createPublisher({ nc, log, maxInflight: cfg.general.max_inflight })
   let chain: Promise<unknown> = Promise.resolve()
-  let timer: NodeJS.Timeout | undefined
-  let cron: Cron | undefined
+  let scheduled: Scheduled | undefined
   let started = false
   let stopped = false
   let lastRun: RunStats | undefined
-  let scheduledPending = false
   const abort = new AbortController()
 
   const runOnce = async (fullLoad: boolean): Promise<RunStats> => {
@@ -92,35 +92,14 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
     return await p
   }
 
-  // A tick while a scheduled run is still waiting to start is dropped: a slow source never builds
-  // up a backlog of runs.
-  const scheduled = (): void => {
-    if (stopped || scheduledPending) return
-    scheduledPending = true
-    const p = chain.then(async () => {
-      scheduledPending = false
-      return await runOnce(false)
-    })
-    chain = p.catch(() => {})
-    p.catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: name }) })
-  }
-
-  const unschedule = (): void => {
-    if (timer !== undefined) clearInterval(timer)
-    timer = undefined
-    cron?.stop()
-    cron = undefined
-  }
-
-  const schedule = (): void => {
-    unschedule()
-    const every = cfg.general.collect_interval
-    if (typeof every === 'number' || /^\d+$/.test(every)) {
-      timer = setInterval(scheduled, Number(every) * 1000)
-      timer.unref()
-    } else {
-      cron = new Cron(every, { protect: true }, scheduled)
-    }
+  // schedule.ts owns the timing (seconds or crontab) and skips a tick while the previous scheduled run
+  // is still waiting or running, so a slow source never builds up a backlog of runs. The run goes
+  // through the same chain as runNow, so runs never overlap.
+  const reschedule = (): void => {
+    scheduled?.stop()
+    scheduled = undefined
+    if (stopped) return
+    scheduled = startSchedule(cfg.general.collect_interval, async () => { await enqueue(false) }, { log, name: `${type}.${name}`, unref: true })
   }
 
   return {
@@ -128,13 +107,15 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
     type,
     get lastRun () { return lastRun },
     get collecting () { return collector.unavailable === undefined },
+    get nextRun () { return scheduled?.next() },
     reconfigure (next) {
+      parseScheduleSpec(next.general.collect_interval) // throws before anything is replaced
       const nextCollector = deps.sources(name, type, next, log)
       program = compile(name, type, next, nextCollector)
       collector = nextCollector
       const rescheduled = String(next.general.collect_interval) !== String(cfg.general.collect_interval)
       cfg = next
-      if (started && rescheduled) schedule()
+      if (started && rescheduled && collector.unavailable === undefined) reschedule()
     },
     runNow: async (opts = {}) => await enqueue(opts.fullLoad === true),
     start () {
@@ -143,11 +124,12 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
         log.warn(`not collected: ${collector.unavailable}`, { tenant: name })
         return
       }
-      schedule()
+      reschedule()
     },
     async stop () {
       stopped = true
-      unschedule()
+      scheduled?.stop()
+      scheduled = undefined
       abort.abort()
       await chain
       await publisher.drain()
