@@ -80,7 +80,7 @@ const configSchema = s.object({
     level: level.default('info'),
     /** Log file path (relative to the config directory); none when absent. */
     file: s.string({ minLength: 1 }).optional(),
-    /** Rotation: megabytes per file, files kept, days (informational: rotation is size based). */
+    /** Rotation by size: megabytes per file; rotated files kept besides the current one; days a rotated file is kept (0 = no age limit). */
     max_size: s.integer({ min: 1 }).default(20),
     max_backups: s.integer({ min: 1 }).default(5),
     max_age: s.integer({ min: 0 }).default(0),

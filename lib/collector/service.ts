@@ -1,4 +1,4 @@
-// The SCIM Stream service: config → logging (+ error mail) → NATS (builtin or external) → one
+// The SCIM Stream service: config → logging (+ error mail, rotated-log retention) → NATS (builtin or external) → one
 // runtime per tenant (stream ensured, publisher connected, state opened, collector scheduled) →
 // hot reload of the config file → clean stop.
 import { watch, type FSWatcher } from 'node:fs'
@@ -13,6 +13,7 @@ import { openTenantState } from './state.ts'
 import { createTenantRuntime, type SourceFactory, type TenantRuntime } from './tenant-runtime.ts'
 import type { RunStats } from './pipeline.ts'
 import { defaultSources } from './sources-default.ts'
+import { startLogRetention, type LogRetention } from './log-retention.ts'
 
 /** Options of {@link startService}. */
 export interface ServiceOptions {
@@ -60,7 +61,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
   const loaded = await loadStreamConfig(opts.configFile, { env, ...(bootLog !== undefined ? { log: bootLog } : {}) })
   const file = loaded.file
   let config = loaded.config
-  const { log, closeLog, notifier, mailer } = makeLogging(config, loaded.configDir, opts.log)
+  const { log, closeLog, notifier, mailer, retention } = makeLogging(config, loaded.configDir, opts.log)
   const sources = opts.sources ?? defaultSources
   const stateDir = configPath(loaded.configDir, config.state.dir ?? 'state')
   const runtimes = new Map<string, TenantRuntime>()
@@ -198,6 +199,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
   }
 
   async function closeAll (): Promise<void> {
+    await retention?.stop()
     await notifier?.close()
     mailer?.close()
     await closeLog?.close()
@@ -205,24 +207,28 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
 }
 
 function makeLogging (config: StreamConfig, configDir: string, injected: Logger | undefined): {
-  log: Logger, closeLog: ClosableLogger | undefined, notifier: ErrorNotifier | undefined, mailer: Mailer | undefined
+  log: Logger, closeLog: ClosableLogger | undefined, notifier: ErrorNotifier | undefined, mailer: Mailer | undefined, retention: LogRetention | undefined
 } {
   let closeLog: ClosableLogger | undefined
+  let retention: LogRetention | undefined
   let base: Logger
   if (injected !== undefined) base = injected
   else {
     const l = config.log
+    const file = l.file === undefined ? undefined : configPath(configDir, l.file)
     closeLog = createLogger({
       name: 'scim-stream',
       console: l.console ? l.level : 'off',
-      ...(l.file !== undefined ? { file: { level: l.level, path: configPath(configDir, l.file), maxSize: l.max_size * 1024 * 1024, maxFiles: l.max_backups } } : {}),
+      // max_backups counts rotated files (as in the SCIM Stream product); the logger counts the current one too.
+      ...(file !== undefined ? { file: { level: l.level, path: file, maxSize: l.max_size * 1024 * 1024, maxFiles: l.max_backups + 1 } } : {}),
       json: l.json
     })
     base = closeLog
+    if (file !== undefined && l.level !== 'off') retention = startLogRetention({ path: file, maxAgeDays: l.max_age, maxBackups: l.max_backups, log: closeLog })
   }
   const smtp = config.email.smtp
   const onError = config.email.on_error
-  if (smtp === undefined || !onError.enabled) return { log: base, closeLog, notifier: undefined, mailer: undefined }
+  if (smtp === undefined || !onError.enabled) return { log: base, closeLog, notifier: undefined, mailer: undefined, retention }
   const mailer = createMailer({
     smtp: {
       host: smtp.host, port: smtp.port,
@@ -236,5 +242,5 @@ function makeLogging (config: StreamConfig, configDir: string, injected: Logger 
     log: base
   })
   const notifier = createErrorNotifier({ mailer, to: onError.to, subject: onError.subject, sendInterval: onError.send_interval, enabled: true })
-  return { log: withErrorNotifier(base, notifier), closeLog, notifier, mailer }
+  return { log: withErrorNotifier(base, notifier), closeLog, notifier, mailer, retention }
 }
