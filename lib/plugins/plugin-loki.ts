@@ -25,7 +25,8 @@ const DEFAULT_COMPACT_THRESHOLD = 10_000
  * nested (name, emails, members, extension objects, …) is frozen and shared with the store — change
  * a copy, never the returned nested values. Users carry a derived `groups` attribute
  * (`{ value, display, type: 'direct' }`) built from the groups' `members`; it is ignored on write.
- * Membership is changed through the groups.
+ * Membership is changed through the groups; a member delta (`Modification.members`) costs
+ * O(delta), not O(group size).
  *
  * `getUsers`/`getGroups` push an `eq` in `query.simple` on id, userName, externalId, displayName,
  * emails.value (users), groups.value (users), members.value (groups) down to an index (superset:
@@ -61,7 +62,7 @@ export function createLokiPlugin (options: LokiOptions): ScimPlugin {
 
   return {
     name: 'loki',
-    capabilities: { filter: 'simple' },
+    capabilities: { filter: 'simple', groupMemberDelta: true },
 
     async start (log: Logger): Promise<void> {
       if (db !== undefined) return
@@ -106,6 +107,8 @@ export function createLokiPlugin (options: LokiOptions): ScimPlugin {
     },
 
     async modifyGroup (id: string, mod: Modification, ctx: PluginContext): Promise<ScimResource> {
+      const delta = isJsonObject(mod) ? mod.members : undefined
+      if (delta !== undefined) return await started().write(ctx.baseEntity, s => s.patchGroupMembers(id, delta))
       return await started().write(ctx.baseEntity, s => s.replaceGroup(id, resourceOf(mod)))
     },
 

@@ -63,16 +63,37 @@ export interface GetResult<T extends JsonObject = ScimResource> {
 
 /** A modification the gateway hands to modifyUser/modifyGroup after applying PATCH/PUT semantics. */
 export interface Modification {
-  /** The resource as it is after the change (current state with the changes applied). */
+  /**
+   * The resource as it is after the change (current state with the changes applied). With
+   * `members` set (a member delta) only `{ id }`: the gateway did not read the group.
+   */
   resource: ScimResource
-  /** The minimal list of changes from the current state to `resource`. */
+  /**
+   * The minimal list of changes from the current state to `resource`. With `members` set: the
+   * delta as `add members [..]` / `remove members [{value}..]` (adding a member that is already
+   * there or removing one that is not are no-ops).
+   */
   operations: PatchOperation[]
+  /**
+   * Only for modifyGroup of a plugin declaring `capabilities.groupMemberDelta`: a PATCH that only
+   * adds and removes members arrives as this delta, without the gateway reading or rewriting the
+   * whole group (O(delta) instead of O(group size)). `add` elements have a non-empty string
+   * `value` (plus `display`, when given); `remove` lists member values. Values compare
+   * case-insensitively, like SCIM's `members.value`. Applied as one atomic change.
+   */
+  members?: MemberDelta
   /**
    * Only with `scim.skipTypeConvert: false`: the changed attributes in scimgateway's type-converted
    * form (multi-valued attributes keyed by type, removed elements marked `operation: "delete"`), for
    * plugins ported from scimgateway.
    */
   typeConverted?: JsonObject
+}
+
+/** Members added to and removed from a group (see {@link Modification.members}). */
+export interface MemberDelta {
+  add: JsonObject[]
+  remove: string[]
 }
 
 /** Arguments of the API-gateway routes (`/api`, `/pub/api`). */
@@ -89,6 +110,8 @@ export interface PluginCapabilities {
   filter?: 'simple' | 'full'
   /** The plugin wants the caller's Authorization header (auth.passThrough). */
   passThrough?: boolean
+  /** modifyGroup understands member deltas ({@link Modification.members}). */
+  groupMemberDelta?: boolean
 }
 
 /**

@@ -26,6 +26,11 @@ class MultiIndex {
     if (cur.size === 1) { const [only] = cur; if (only !== undefined) this.map.set(key, only) } else if (cur.size === 0) this.map.delete(key)
   }
 
+  has (key: string, id: string): boolean {
+    const cur = this.map.get(key)
+    return cur === undefined ? false : typeof cur === 'string' ? cur === id : cur.has(id)
+  }
+
   /** The ids under `key` (empty array when none). */
   get (key: string): readonly string[] {
     const cur = this.map.get(key)
@@ -67,6 +72,23 @@ export class Collection {
     return old
   }
 
+  /**
+   * Replaces a resource whose index keys changed only in index `name`, by `added`/`removed` keys
+   * (removed first): O(delta) instead of re-indexing every key (a group's members).
+   */
+  replaceDelta (r: StoredResource, name: string, added: readonly string[], removed: readonly string[]): void {
+    if (!this.byId.has(r.id)) throw new Error(`no resource ${r.id} to replace`)
+    const ix = this.index(name)
+    this.byId.set(r.id, r)
+    for (const k of removed) ix.remove(k, r.id)
+    for (const k of added) ix.add(k, r.id)
+  }
+
+  /** True when index `name` maps `key` to `id` (O(1)). */
+  indexHas (name: string, key: string, id: string): boolean {
+    return this.index(name).has(key, id)
+  }
+
   /** Ids whose index `name` holds `key` (key as the KeyFn produces it). */
   idsBy (name: string, key: string): readonly string[] {
     const ix = this.indexes.get(name)
@@ -79,6 +101,12 @@ export class Collection {
     const out: StoredResource[] = []
     for (const id of this.idsBy(name, key)) { const r = this.byId.get(id); if (r !== undefined) out.push(r) }
     return out
+  }
+
+  private index (name: string): MultiIndex {
+    const ix = this.indexes.get(name)
+    if (ix === undefined) throw new Error(`no index ${name}`)
+    return ix.index
   }
 
   private unindex (r: StoredResource): void {

@@ -35,6 +35,7 @@ export class Database {
         snapshot: () => db.snapshot(),
         liveCount: () => db.liveCount()
       }, rec => { db.storeFor(entityOf(rec)).apply(rec) })
+      for (const s of db.stores.values()) s.endReplay()
       log.info('plugin-loki: journal loaded', { file: p.file, lines: db.journal.size, entities: db.stores.size, records: db.liveCount() })
     }
     const creations = ['', ...(opts.entities ?? [])].map(async name => await db.entity(name))

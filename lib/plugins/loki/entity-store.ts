@@ -10,6 +10,7 @@ import { isJsonObject, type JsonObject, type JsonValue, type ScimResource } from
 import { Collection, lowerKeys, subValueKeys } from './collection.ts'
 import { deepFreeze, frozenCopy, frozenObjectCopy, view, type StoredResource } from './json.ts'
 import type { JournalRecord, ResourceKind } from './records.ts'
+import type { MemberDelta } from '../types.ts'
 
 export interface EntityStoreOptions {
   /** Refuse a second group with the same displayName (case-insensitive). */
@@ -38,6 +39,9 @@ export class EntityStore {
   })
 
   /** @param name the baseEntity ('' = default store) */
+  /** Groups changed in place by a journal replay, frozen by endReplay(). */
+  private readonly thawed = new Map<string, JsonObject>()
+
   constructor (readonly name: string, private readonly opts: EntityStoreOptions) {}
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -152,6 +156,29 @@ export class EntityStore {
     return { result: view(g), records: [this.putRecord('Group', g)] }
   }
 
+  /**
+   * Applies a member delta (remove first, then add; values case-insensitive). Membership tests and
+   * index updates go through the members index and the journal line holds only the delta, so the
+   * cost is O(delta) plus one copy of the member references (no deep copy, no re-index). Adding a
+   * member that is there only fills in sub-attributes it lacks (they are immutable); a delta that
+   * changes nothing writes nothing and keeps the version.
+   */
+  patchGroupMembers (id: string, delta: MemberDelta): WriteResult {
+    const cur = this.groups.get(id)
+    if (cur === undefined) throw notFound('Group', id)
+    const change = memberChange(Array.isArray(cur.members) ? cur.members : [], delta, k => this.groups.indexHas('members', k, id))
+    if (change === undefined) return { result: view(cur), records: [] }
+    const meta = Object.freeze(nextMeta('Group', cur))
+    const g: JsonObject = {}
+    for (const key of Object.keys(cur)) if (key !== 'members' && key !== 'meta') g[key] = cur[key] as JsonValue
+    g.members = Object.freeze(change.members) as JsonValue[]
+    g.meta = meta
+    const stored = Object.freeze(g) as StoredResource
+    this.groups.replaceDelta(stored, 'members', change.added, change.removed)
+    const rec: JournalRecord = { op: 'members', ...(this.name === '' ? {} : { e: this.name }), id, add: change.journalAdd, remove: change.removed, meta }
+    return { result: view(stored), records: [rec] }
+  }
+
   deleteGroup (id: string): WriteResult<void> {
     if (this.groups.delete(id) === undefined) throw notFound('Group', id)
     return { result: undefined, records: [this.delRecord('Group', id)] }
@@ -165,9 +192,49 @@ export class EntityStore {
    */
   apply (rec: JournalRecord): void {
     if (rec.op === 'entity') return
+    if (rec.op === 'members') { this.replayMembers(rec); return }
     const coll = rec.t === 'User' ? this.users : this.groups
+    if (rec.t === 'Group') this.thawed.delete(rec.op === 'del' ? rec.id : rec.r.id)
     if (rec.op === 'del') { coll.delete(rec.id); return }
     coll.put(deepFreeze(rec.r) as StoredResource)
+  }
+
+  /** Ends a journal replay: freezes the groups that member records changed in place. */
+  endReplay (): void {
+    for (const g of this.thawed.values()) deepFreeze(g)
+    this.thawed.clear()
+  }
+
+  /**
+   * A member record during replay. Copying the member list per record would make replaying many
+   * joins of a large group quadratic, so the group is thawed (a private mutable copy, changed in
+   * place) until endReplay().
+   */
+  private replayMembers (rec: Extract<JournalRecord, { op: 'members' }>): void {
+    const cur = this.groups.get(rec.id)
+    if (cur === undefined) return
+    let g = this.thawed.get(rec.id)
+    if (g === undefined || (g as unknown) !== cur) {
+      g = { ...cur, members: Array.isArray(cur.members) ? [...cur.members] : [] }
+      this.thawed.set(rec.id, g)
+    }
+    const members = g.members as JsonValue[]
+    const removed: string[] = []
+    for (const v of rec.remove) {
+      const k = v.toLowerCase()
+      const i = members.findIndex(m => memberKey(m) === k)
+      if (i >= 0) { members.splice(i, 1); removed.push(k) }
+    }
+    const added: string[] = []
+    for (const el of rec.add) {
+      const k = memberKey(el)
+      if (k === undefined) continue
+      const i = this.groups.indexHas('members', k, rec.id) && !removed.includes(k) ? members.findIndex(m => memberKey(m) === k) : -1
+      if (i >= 0) members[i] = el
+      else { members.push(el); added.push(k) }
+    }
+    g.meta = rec.meta
+    this.groups.replaceDelta(g as StoredResource, 'members', added, removed)
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -251,6 +318,73 @@ function normalizeMembers (v: JsonValue | undefined): JsonValue[] | undefined {
     if (seen.has(key)) continue
     seen.add(key)
     out.push(el)
+  }
+  return out
+}
+
+/** The lower-cased `value` of a member element (the members index key). */
+function memberKey (m: JsonValue | undefined): string | undefined {
+  return isJsonObject(m) && typeof m.value === 'string' ? m.value.toLowerCase() : undefined
+}
+
+interface MemberChange {
+  /** The new member list (fresh array; elements frozen). */
+  members: JsonValue[]
+  /** Index keys added / removed. */
+  added: string[]
+  removed: string[]
+  /** Elements to journal as `add` (new members and members whose sub-attributes were filled in). */
+  journalAdd: JsonObject[]
+}
+
+/** The effect of a delta on `members`; `undefined` when it changes nothing. */
+function memberChange (members: readonly JsonValue[], delta: MemberDelta, isMember: (key: string) => boolean): MemberChange | undefined {
+  const removeKeys = new Set<string>()
+  for (const v of delta.remove) {
+    if (typeof v !== 'string') throw new InvalidValueError('member values to remove must be strings')
+    const k = v.toLowerCase()
+    if (isMember(k)) removeKeys.add(k)
+  }
+  const adds = new Map<string, JsonObject>()
+  for (const el of delta.add) {
+    if (!isJsonObject(el) || typeof el.value !== 'string' || el.value === '') throw new InvalidValueError('each Group member needs a string "value"')
+    const k = el.value.toLowerCase()
+    const prev = adds.get(k)
+    adds.set(k, prev === undefined ? el : (fillUnassigned(prev, el) ?? prev))
+  }
+  let next: JsonValue[] | undefined = removeKeys.size > 0 ? members.filter(m => { const k = memberKey(m); return k === undefined || !removeKeys.has(k) }) : undefined
+  const added: string[] = []
+  const journalAdd: JsonObject[] = []
+  for (const [k, el] of adds) {
+    if (!removeKeys.has(k) && isMember(k)) {
+      if (Object.keys(el).length <= 1) continue
+      next ??= members.slice()
+      const i = next.findIndex(m => memberKey(m) === k)
+      const existing = next[i]
+      const filled = isJsonObject(existing) ? fillUnassigned(existing, el) : undefined
+      if (filled === undefined) continue
+      const frozen = frozenCopy(filled) as JsonObject
+      next[i] = frozen
+      journalAdd.push(frozen)
+      continue
+    }
+    next ??= members.slice()
+    const frozen = frozenCopy(el) as JsonObject
+    next.push(frozen)
+    added.push(k)
+    journalAdd.push(frozen)
+  }
+  if (next === undefined || (removeKeys.size === 0 && journalAdd.length === 0)) return undefined
+  return { members: next, added, removed: [...removeKeys], journalAdd }
+}
+
+/** `base` with the sub-attributes of `extra` that `base` lacks; `undefined` when there are none. */
+function fillUnassigned (base: JsonObject, extra: JsonObject): JsonObject | undefined {
+  let out: JsonObject | undefined
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined || v === null || (base[k] !== undefined && base[k] !== null)) continue
+    out ??= { ...base }
+    out[k] = v
   }
   return out
 }
