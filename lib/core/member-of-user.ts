@@ -35,6 +35,8 @@ export async function applyMembershipToUsers (
     const user = found.Resources.find(u => u.id === userId)
     if (user === undefined) return // membership of an unknown id: nothing to store on a user
     const groups = Array.isArray(user.groups) ? user.groups.filter(g => !(isJsonObject(g) && g.value === gid)) : []
+    // already as asked (a member delta names members without the gateway reading the group): no change
+    if (add === (groups.length < (Array.isArray(user.groups) ? user.groups.length : 0))) return
     if (add) groups.push(ref)
     const op: PatchOperation = add
       ? { op: 'add', path: 'groups', value: [ref] }

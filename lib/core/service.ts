@@ -2,7 +2,7 @@
 // subscriber all call this one implementation. It owns SCIM semantics on top of the plugin:
 // filtering/sorting/paging what a plugin returns, PATCH and PUT (incl. soft sync) turned into a clean
 // Modification, ETag preconditions, meta decoration.
-import type { GetQuery, Modification, PatchOperation, PluginContext, ScimPlugin } from '../plugins/types.ts'
+import type { GetQuery, MemberDelta, Modification, PatchOperation, PluginContext, ScimPlugin } from '../plugins/types.ts'
 import { isJsonObject, type JsonObject, type ScimResource } from '../scim/types.ts'
 import type { FilterNode } from '../scim/filter/ast.ts'
 import type { ResourceSchema } from '../scim/schema/resolve.ts'
@@ -18,6 +18,7 @@ import type { RequestContext, ResourceKind } from './context.ts'
 import { fetchWithPlan } from './filter-plan.ts'
 import { softSyncMerge } from './soft-sync.ts'
 import { applyMembershipToUsers, memberDelta, membersFromUsers } from './member-of-user.ts'
+import { deltaOperations, memberDeltaOf } from './member-delta.ts'
 import { TYPE_CONVERTED_ATTRIBUTES, fromTypeConverted, operationsToTypeConverted } from '../scim/convert/typeconvert.ts'
 
 export interface ServiceOptions {
@@ -54,6 +55,14 @@ export interface ListResult {
 export interface Preconditions {
   ifMatch?: string
   ifNoneMatch?: string
+}
+
+export interface PatchOptions {
+  /**
+   * false: the caller does not use the result (the stream subscriber), so the resource is neither
+   * read back nor decorated and patch() resolves with `undefined`.
+   */
+  returnResource?: boolean
 }
 
 interface KindOps {
@@ -153,14 +162,26 @@ export class ScimService {
     return await this.modify(kind, id, current, next, rc)
   }
 
-  /** PATCH with already-parsed operations. */
-  async patch (kind: ResourceKind, id: string, ops: PatchOperation[], rc: RequestContext, pre: Preconditions = {}): Promise<ScimResource> {
+  /**
+   * PATCH with already-parsed operations. A Group PATCH that only adds/removes members (and has no
+   * precondition, which needs the current version) is a member delta: the group is not read, the
+   * plugin gets the delta (capability `groupMemberDelta`) or, with groupMemberOfUser, only the
+   * affected users change.
+   */
+  async patch (kind: ResourceKind, id: string, ops: PatchOperation[], rc: RequestContext, pre?: Preconditions): Promise<ScimResource>
+  async patch (kind: ResourceKind, id: string, ops: PatchOperation[], rc: RequestContext, pre: Preconditions, opts: PatchOptions): Promise<ScimResource | undefined>
+  async patch (kind: ResourceKind, id: string, ops: PatchOperation[], rc: RequestContext, pre: Preconditions = {}, opts: PatchOptions = {}): Promise<ScimResource | undefined> {
     const k = KINDS[kind]
+    const result = opts.returnResource !== false
+    if (kind === 'Groups' && pre.ifMatch === undefined && pre.ifNoneMatch === undefined && this.memberDeltaPossible()) {
+      const delta = memberDeltaOf(ops)
+      if (delta !== undefined) return await this.patchMembers(id, delta, rc, result)
+    }
     const current = await this.fetchCurrent(kind, id, rc)
     this.checkPreconditions('PATCH', current, pre)
     // custom (schema-less) attributes are common with scimgateway plugins: accept them
     const next = applyPatch(current, ops, k.schema, { allowUnknownAttributes: true })
-    return await this.modify(kind, id, current, next, rc)
+    return await this.modify(kind, id, current, next, rc, result)
   }
 
   async delete (kind: ResourceKind, id: string, rc: RequestContext, pre: Preconditions = {}): Promise<void> {
@@ -196,25 +217,56 @@ export class ScimService {
     return this.normalize(found)
   }
 
-  private async modify (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext): Promise<ScimResource> {
+  private async modify (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext): Promise<ScimResource>
+  private async modify (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext, result: boolean): Promise<ScimResource | undefined>
+  private async modify (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext, result = true): Promise<ScimResource | undefined> {
     if (kind === 'Groups' && this.opts.groupMemberOfUser === true) {
       await applyMembershipToUsers(this.plugin, next, memberDelta(current, next), this.pluginContext(rc))
-      await this.modifyPlain(kind, id, withoutMembers(current), withoutMembers(next), rc)
-      return await this.get(kind, id, rc)
+      await this.modifyPlain(kind, id, withoutMembers(current), withoutMembers(next), rc, false)
+      return result ? await this.get(kind, id, rc) : undefined
     }
-    return await this.modifyPlain(kind, id, current, next, rc)
+    return await this.modifyPlain(kind, id, current, next, rc, result)
   }
 
-  private async modifyPlain (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext): Promise<ScimResource> {
+  private async modifyPlain (kind: ResourceKind, id: string, current: ScimResource, next: ScimResource, rc: RequestContext, result: boolean): Promise<ScimResource | undefined> {
     const k = KINDS[kind]
     const operations = diffResources(current, next, k.schema)
-    if (operations.length === 0) return this.decorate(kind, current, rc)
+    if (operations.length === 0) return result ? this.decorate(kind, current, rc) : undefined
     const modify = this.plugin[k.modify]?.bind(this.plugin)
     if (modify === undefined) throw new NotImplementedError(`${k.modify} is not implemented by plugin ${this.plugin.name}`)
     const mod: Modification = { resource: next, operations }
     if (this.opts.skipTypeConvert === false) mod.typeConverted = operationsToTypeConverted(operations, next, current)
-    const result = await modify(id, mod, this.pluginContext(rc))
-    return this.decorate(kind, result ?? await this.fetchRaw(kind, id, rc), rc)
+    const modified = await modify(id, mod, this.pluginContext(rc))
+    if (!result) return undefined
+    return this.decorate(kind, modified ?? await this.fetchRaw(kind, id, rc), rc)
+  }
+
+  /**
+   * Whether member deltas can bypass reading the group: with groupMemberOfUser they become user
+   * changes; otherwise the plugin must take them (and type-converted plugins get the general path).
+   */
+  private memberDeltaPossible (): boolean {
+    if (this.opts.groupMemberOfUser === true) return true
+    return this.plugin.capabilities?.groupMemberDelta === true && this.opts.skipTypeConvert !== false
+  }
+
+  /** A member-only Group PATCH: O(delta) — the group's members are neither read nor rewritten. */
+  private async patchMembers (id: string, delta: MemberDelta, rc: RequestContext, result: boolean): Promise<ScimResource | undefined> {
+    const ctx = this.pluginContext(rc)
+    if (this.opts.groupMemberOfUser === true) {
+      const group = await this.fetchRaw('Groups', id, rc) // 404 for an unknown group; members are not read
+      const added = delta.add.map(m => String(m.value))
+      // the delta removes before it adds; applyMembershipToUsers adds first
+      const readded = new Set(added.map(v => v.toLowerCase()))
+      const removed = delta.remove.filter(v => !readded.has(v.toLowerCase()))
+      await applyMembershipToUsers(this.plugin, group, { added, removed }, ctx)
+      return result ? await this.get('Groups', id, rc) : undefined
+    }
+    const modify = this.plugin.modifyGroup?.bind(this.plugin)
+    if (modify === undefined) throw new NotImplementedError(`modifyGroup is not implemented by plugin ${this.plugin.name}`)
+    const modified = await modify(id, { resource: { id }, operations: deltaOperations(delta), members: delta }, ctx)
+    if (!result) return undefined
+    return this.decorate('Groups', modified ?? await this.fetchRaw('Groups', id, rc), rc)
   }
 
   /** Plain SCIM from a plugin result (scimgateway plugins may answer in type-converted form). */
