@@ -20,9 +20,10 @@
 //   ignored (memberships travel with user messages); modifyOnly forbids create and delete.
 // - the body's optional `baseEntity` is not used: the transport's RequestContext decides the entity.
 // Applying a message twice gives the state of applying it once. Concurrency: the transport
-// serialises per user; races between users (same new group, membership changes of one group,
-// GetUniqueValue/Increment) are closed in-process by `deps.serialize`, and across gateways by the
-// plugin's 409 on create (recovered here) and If-Match retries on group changes.
+// serialises per user; races between users (same new group, GetUniqueValue/Increment) are closed
+// in-process by `deps.serialize` and across gateways by the plugin's 409 on create (recovered here).
+// Membership changes are member-delta PATCHes (add/remove one member), which commute and need no
+// serialisation or If-Match (groups.ts).
 import type { ScimService } from '../../core/service.ts'
 import { schemaOf } from '../../core/service.ts'
 import type { RequestContext } from '../../core/context.ts'
@@ -60,8 +61,8 @@ export interface ApplyDeps {
   subject: string
   /**
    * Serialises endpoint races between different users inside this process (creating the same
-   * missing group, membership changes of one group, GetUniqueValue/Increment). Omitted = one
-   * serializer per ScimService instance (so concurrent callers sharing a service are safe).
+   * missing group, GetUniqueValue/Increment). Omitted = one serializer per ScimService instance
+   * (so concurrent callers sharing a service are safe).
    */
   serialize?: Serializer
 }
@@ -143,7 +144,7 @@ async function updateUser (
     const parts = splitMessageUser(resolved, keepRoles)
     const schema = schemaOf('Users')
     const changes = userChanges(existing, nextUser(existing, updatePayload(parts), ops, schema, keepRoles), schema)
-    if (changes.length > 0) await service.patch('Users', existing.id, changes, rc)
+    if (changes.length > 0) await service.patch('Users', existing.id, changes, rc, {}, { returnResource: false })
     return { changed: changes.length > 0, resolved }
   }
   const updated = endpointTemplates(raw) ? await serialize(TEMPLATE_KEY, update) : await update()
@@ -154,9 +155,8 @@ async function updateUser (
 }
 
 /**
- * The serializer of this application. Without one in deps, the service's own: membership changes
- * are read-modify-write of a whole group, so two concurrent unserialised joins of one group lose a
- * member. This WeakMap is the one piece of module state here, on purpose: a safe default beats a
+ * The serializer of this application. Without one in deps, the service's own: two concurrent
+ * unserialised creates of one missing group (or one GetUniqueValue) would collide. This WeakMap is the one piece of module state here, on purpose: a safe default beats a
  * silent lost update when a caller forgets to pass a serializer; it is keyed by (and lives as long
  * as) the service instance, so nothing leaks between gateways or tests.
  */
@@ -184,15 +184,20 @@ async function createUser (raw: JsonObject, userName: string, deps: ApplyDeps, k
     return { id: created.id, resolved }
   }
   const { id, resolved } = endpointTemplates(raw) ? await serialize(TEMPLATE_KEY, create) : await create()
-  for (const ref of desiredGroups(resolved, !keepRoles)) await joinGroup(service, rc, ref, id, serialize)
+  for (const ref of desiredGroups(resolved, !keepRoles)) await joinGroup(service, rc, ref, id, serialize, true)
   return { action: 'created', userId: id }
 }
 
 /** True when some value of the message user calls GetUniqueValue or Increment. */
 function endpointTemplates (v: JsonValue | undefined): boolean {
-  if (typeof v === 'string') return looksLikeTemplate(v) && needsEndpoint(parseTemplate(v))
-  if (Array.isArray(v)) return v.some(endpointTemplates)
-  if (isJsonObject(v)) return Object.values(v).some(endpointTemplates)
+  if (typeof v === 'string') return v.includes('(') && looksLikeTemplate(v) && needsEndpoint(parseTemplate(v))
+  if (Array.isArray(v)) {
+    for (const x of v) if (endpointTemplates(x)) return true
+    return false
+  }
+  if (isJsonObject(v)) {
+    for (const k in v) if (endpointTemplates(v[k])) return true
+  }
   return false
 }
 
@@ -219,7 +224,7 @@ async function syncMemberships (deps: ApplyDeps, user: ScimResource & { id: stri
   if (ops.some(o => isMembershipRemoval(o, convertRoles))) {
     const current = await groupsOfUser(service, rc, user.id)
     const leaving = groupsToLeave(ops, current, desired, convertRoles)
-    for (const g of leaving) changed = await leaveGroup(service, rc, g, user.id, serialize) || changed
+    for (const g of leaving) changed = await leaveGroup(service, rc, g, user.id) || changed
     member = new Set(current.filter(g => !leaving.includes(g)).map(g => String(g.displayName).toLowerCase()))
   }
   for (const ref of desired) {

@@ -16,7 +16,6 @@ import { isJsonObject } from '../../scim/types.ts'
 import { compileValueFilter, parseFilter, parsePatchPath } from '../../scim/filter/index.ts'
 import { PermanentMessageError, type StreamOperation } from '../message.ts'
 import { isNotFound, isScimError } from '../../scim/errors.ts'
-import type { PatchOperation } from '../../plugins/types.ts'
 import { runAtOnce, type Serializer } from './serialize.ts'
 
 /** A group the user should be (or stop being) a member of, as the message names it. */
@@ -125,88 +124,146 @@ function describeAs (attr: 'groups' | 'roles', g: ScimResource): JsonObject | un
   return { value, type: name.slice(0, i), display: name.slice(i + ROLE_SEPARATOR.length) }
 }
 
-/** Finds the endpoint group for a ref (by displayName), creating it when `create`. */
+/** Finds the endpoint group for a ref (by displayName). */
 export async function findGroup (service: ScimService, rc: RequestContext, ref: GroupRef): Promise<ScimResource | undefined> {
   const filter = parseFilter(`displayName eq ${JSON.stringify(ref.display)}`)
   const res = await service.list('Groups', { filter, startIndex: 1, count: 2, attributes: [], excludedAttributes: [] }, rc)
   return res.Resources[0]
 }
 
-/** Attempts of a membership change whose group changed under it (ETag mismatch) before giving up. */
+/** Attempts of a join whose group vanished under it (deleted between lookup and PATCH) before giving up. */
 const MAX_ATTEMPTS = 5
 
 /**
- * Makes the user a member of the group (creating the group when missing). Membership changes are
- * read-modify-write of the group, so they run serialised per group in this process and with
- * `If-Match` on the group's version, re-read and retried when another writer came first.
- * @returns true when something changed at the endpoint
+ * Makes the user a member of the group (creating the group when missing).
+ *
+ * A join is one member-delta PATCH (`add members`): the service hands the plugin just the delta, so
+ * the cost does not grow with the group. No If-Match: adding/removing one member are set operations
+ * the plugin applies atomically; they commute with other users' membership changes and are
+ * idempotent, so there is no read-modify-write whose update could be lost — not within this
+ * process, nor against another gateway or an HTTP client. A user's own joins and leaves are
+ * ordered by the per-user queue. Only finding-or-creating a missing group is serialised per group
+ * (two users must not create it twice; across gateways the plugin's 409 decides).
+ * @param newUser the user was just created (so it cannot be a member yet: no need to look)
+ * @returns true when something changed (with groupMemberOfUser: when a change was asked for)
  */
-export async function joinGroup (service: ScimService, rc: RequestContext, ref: GroupRef, userId: string, serialize: Serializer = runAtOnce): Promise<boolean> {
-  return await serialize(groupKey(ref.display), async () => {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const group = await findGroup(service, rc, ref)
-      if (group === undefined) {
-        const input: JsonObject = { displayName: ref.display, members: [{ value: userId }] }
-        if (ref.value !== undefined && ref.value !== ref.display) input.externalId = ref.value
-        try {
-          await service.create('Groups', input, rc)
-          return true
-        } catch (e) {
-          if (isScimError(e) && e.status === 409) continue // created meanwhile: join it
-          throw e
-        }
-      }
-      if (hasMember(group, userId) || typeof group.id !== 'string') return false
-      if (await patchIfUnchanged(service, rc, group, { op: 'add', path: 'members', value: [{ value: userId }] })) return true
+export async function joinGroup (service: ScimService, rc: RequestContext, ref: GroupRef, userId: string, serialize: Serializer = runAtOnce, newUser = false): Promise<boolean> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const found = await resolveGroup(service, rc, ref, userId, serialize, newUser)
+    if (found.created) return true
+    if (found.member) return false
+    try {
+      await service.patch('Groups', found.id, [{ op: 'add', path: 'members', value: [{ value: userId }] }], rc, {}, { returnResource: false })
+      return true
+    } catch (e) {
+      if (!isNotFound(e)) throw e
+      forgetGroup(service, rc, ref.display) // deleted meanwhile: look it up (or create it) again
     }
-    throw concurrentChange(ref.display)
-  })
+  }
+  throw concurrentChange(ref.display)
 }
 
 /**
- * Takes the user out of the group (serialised and retried like joinGroup).
+ * Takes the user out of the group: one member-delta PATCH (`remove members[value eq …]`), like
+ * joinGroup without If-Match. A group that is gone counts as left.
  * @returns true when something changed at the endpoint
  */
-export async function leaveGroup (service: ScimService, rc: RequestContext, group: ScimResource, userId: string, serialize: Serializer = runAtOnce): Promise<boolean> {
+export async function leaveGroup (service: ScimService, rc: RequestContext, group: ScimResource, userId: string): Promise<boolean> {
   const id = group.id
-  if (typeof id !== 'string') return false
-  return await serialize(groupKey(String(group.displayName)), async () => {
-    let current = group
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (attempt > 0) {
-        try {
-          current = await service.get('Groups', id, rc)
-        } catch (e) {
-          if (isNotFound(e)) return false
-          throw e
-        }
-      }
-      if (!hasMember(current, userId)) return false
-      if (await patchIfUnchanged(service, rc, current, { op: 'remove', path: `members[value eq ${JSON.stringify(userId)}]` })) return true
-    }
-    throw concurrentChange(String(group.displayName))
-  })
+  if (typeof id !== 'string' || !hasMember(group, userId)) return false
+  try {
+    await service.patch('Groups', id, [{ op: 'remove', path: `members[value eq ${JSON.stringify(userId)}]` }], rc, {}, { returnResource: false })
+    return true
+  } catch (e) {
+    if (isNotFound(e)) return false
+    throw e
+  }
 }
 
 function groupKey (displayName: string): string {
   return `group:${displayName.toLowerCase()}`
 }
 
-/** PATCH with If-Match on the version read; false when the group changed meanwhile (412). */
-async function patchIfUnchanged (service: ScimService, rc: RequestContext, group: ScimResource, op: PatchOperation): Promise<boolean> {
-  const version = group.meta?.version
+interface Resolved {
+  id: string
+  /** Created by this call, with the user as its member. */
+  created: boolean
+  /** The user is a member already (as far as the group read tells; with groupMemberOfUser it holds no members). */
+  member: boolean
+}
+
+/**
+ * The endpoint group of a ref. Ids are remembered per service, entity and displayName: looking a
+ * group up by name through the service decorates the whole group (an ETag over every member, and
+ * with groupMemberOfUser the members are collected from the users), while checking a remembered id
+ * is one undecorated plugin read (fetchRaw) — a renamed or deleted group is noticed and looked up again.
+ */
+async function resolveGroup (service: ScimService, rc: RequestContext, ref: GroupRef, userId: string, serialize: Serializer, newUser: boolean): Promise<Resolved> {
+  const known = groupIds(service).get(idKey(rc, ref.display))
+  const raw = known === undefined ? undefined : await stillNamed(service, rc, known, ref.display)
+  // a redelivered or repeated join changes nothing: one scan of the member references, no write
+  if (known !== undefined && raw !== undefined) return { id: known, created: false, member: !newUser && hasMember(raw, userId) }
+  return await serialize(groupKey(ref.display), async () => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const group = await findGroup(service, rc, ref)
+      if (group !== undefined && typeof group.id === 'string') {
+        rememberGroup(service, rc, ref.display, group.id)
+        return { id: group.id, created: false, member: hasMember(group, userId) }
+      }
+      const input: JsonObject = { displayName: ref.display, members: [{ value: userId }] }
+      if (ref.value !== undefined && ref.value !== ref.display) input.externalId = ref.value
+      try {
+        const created = await service.create('Groups', input, rc)
+        if (typeof created.id === 'string') rememberGroup(service, rc, ref.display, created.id)
+        return { id: String(created.id), created: true, member: true }
+      } catch (e) {
+        if (isScimError(e) && e.status === 409) continue // created meanwhile (another gateway): join it
+        throw e
+      }
+    }
+    throw concurrentChange(ref.display)
+  })
+}
+
+/** The remembered group as the plugin has it (undecorated), when it still exists under this displayName. */
+async function stillNamed (service: ScimService, rc: RequestContext, id: string, displayName: string): Promise<ScimResource | undefined> {
   try {
-    await service.patch('Groups', String(group.id), [op], rc, typeof version === 'string' ? { ifMatch: version } : {})
-    return true
+    const g = await service.fetchRaw('Groups', id, rc)
+    if (typeof g.displayName === 'string' && g.displayName.toLowerCase() === displayName.toLowerCase()) return g
   } catch (e) {
-    if (isScimError(e) && e.status === 412) return false
-    throw e
+    if (!isNotFound(e)) throw e
   }
+  forgetGroup(service, rc, displayName)
+  return undefined
+}
+
+/** Group ids by entity + lower-cased displayName, per service (bounded; an entry is only a hint, checked on use). */
+const knownGroups = new WeakMap<ScimService, Map<string, string>>()
+const MAX_KNOWN_GROUPS = 50_000
+
+function groupIds (service: ScimService): Map<string, string> {
+  let m = knownGroups.get(service)
+  if (m === undefined) { m = new Map(); knownGroups.set(service, m) }
+  return m
+}
+
+function idKey (rc: RequestContext, displayName: string): string {
+  return `${rc.baseEntity ?? ''}\u0000${displayName.toLowerCase()}`
+}
+
+function rememberGroup (service: ScimService, rc: RequestContext, displayName: string, id: string): void {
+  const m = groupIds(service)
+  if (m.size >= MAX_KNOWN_GROUPS) m.clear()
+  m.set(idKey(rc, displayName), id)
+}
+
+function forgetGroup (service: ScimService, rc: RequestContext, displayName: string): void {
+  groupIds(service).delete(idKey(rc, displayName))
 }
 
 /** Kept changing under us: a transient condition (classifyError → retry later). */
 function concurrentChange (displayName: string): Error {
-  return Object.assign(new Error(`group ${JSON.stringify(displayName)} changed concurrently ${MAX_ATTEMPTS} times`), { name: 'ConcurrentModificationError' })
+  return Object.assign(new Error(`group ${JSON.stringify(displayName)} changed concurrently ${MAX_ATTEMPTS} times (deleted or created under us)`), { name: 'ConcurrentModificationError' })
 }
 
 function hasMember (g: ScimResource, userId: string): boolean {

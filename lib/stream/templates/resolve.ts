@@ -27,15 +27,22 @@ type Seg = string | number
  * @example await resolveTemplates({ userName: 'jdoe', nickName: 'LowerCase([userName])' }, {})
  */
 export async function resolveTemplates (user: JsonObject, opts: ResolveOptions = {}): Promise<JsonObject> {
+  // most messages hold no template: one allocation-free scan instead of two copying walks
+  if (!containsTemplate(user)) return { ...user }
   const pure = await walkObject(user, [], user, opts, false)
   return await walkObject(pure, [], pure, opts, true)
 }
 
 /** True when some string in the value is a template. */
 export function containsTemplate (v: JsonValue | undefined): boolean {
-  if (typeof v === 'string') return looksLikeTemplate(v)
-  if (Array.isArray(v)) return v.some(containsTemplate)
-  if (isJsonObject(v)) return Object.values(v).some(containsTemplate)
+  if (typeof v === 'string') return v.includes('(') && looksLikeTemplate(v)
+  if (Array.isArray(v)) {
+    for (const x of v) if (containsTemplate(x)) return true
+    return false
+  }
+  if (isJsonObject(v)) {
+    for (const k in v) if (containsTemplate(v[k])) return true
+  }
   return false
 }
 
