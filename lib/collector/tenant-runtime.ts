@@ -99,7 +99,13 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
     scheduled?.stop()
     scheduled = undefined
     if (stopped) return
-    scheduled = startSchedule(cfg.general.collect_interval, async () => { await enqueue(false) }, { log, name: `${type}.${name}`, unref: true })
+    scheduled = startSchedule(cfg.general.collect_interval, async () => {
+      try {
+        await enqueue(false)
+      } catch (err) {
+        log.error(`collection run failed: ${(err as Error).message}`, { tenant: name })
+      }
+    }, { log, name: `${type}.${name}`, unref: true })
   }
 
   return {
