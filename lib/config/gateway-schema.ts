@@ -50,9 +50,12 @@ const subscriber = s.object({
   entity: s.record(subscriberEntity).default({})
 }).refine((v, report) => { if (v.enabled) requireNats('stream.subscriber')(v.entity, report) })
 
+const gwTimeout = s.integer({ min: 1, max: 3_600_000 }).optional().describe('GW request/reply timeout in ms (default 60000)')
+
 const publisher = s.object({
   enabled: s.boolean().default(false),
-  entity: s.record(s.object({ nats: natsCredentials.default({}) })).default({})
+  timeout: gwTimeout,
+  entity: s.record(s.object({ nats: natsCredentials.default({}), timeout: gwTimeout })).default({})
 }).refine((v, report) => { if (v.enabled) requireNats('stream.publisher')(v.entity, report) })
 
 const smtp = {

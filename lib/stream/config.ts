@@ -36,6 +36,11 @@ export interface SubscriberPlan {
 export interface PublisherPlan {
   baseEntity: string
   nats: NatsUser
+  /**
+   * Reply timeout in ms: `publisher.entity.<baseEntity>.timeout`, else `publisher.timeout`;
+   * undefined = the module's default (StreamModuleOptions.gwTimeoutMs, else 60 000).
+   */
+  timeoutMs: number | undefined
 }
 
 /** The stream module's resolved configuration. */
@@ -95,7 +100,7 @@ export function streamPlanFromConfig (config: GatewayConfig, configDir?: string)
         problems.push({ path: `${path}.subject`, message: `"${nats.subject}" is not a GW.<channel> subject` })
         continue
       }
-      publishers.push({ baseEntity, nats })
+      publishers.push({ baseEntity, nats, timeoutMs: e.timeout ?? st.publisher.timeout })
     }
   }
   if ((subscribers.length > 0 || publishers.length > 0) && st.baseUrls.length === 0) {

@@ -25,7 +25,10 @@ export { GW_PROTOCOL_VERSION, type GwRequest, type GwReply } from './publisher/e
 
 /** Options of the stream module (what the config file does not say). */
 export interface StreamModuleOptions {
-  /** GW request timeout in ms (default 60 000). */
+  /**
+   * GW request timeout in ms for publisher entities whose config sets none
+   * (`scimgateway.stream.publisher[.entity.<baseEntity>].timeout`); default 60 000.
+   */
   gwTimeoutMs?: number
   /** Subscriber tuning (retries, ack wait, concurrency). */
   subscriber?: Partial<SubscriberSettings>
@@ -126,7 +129,7 @@ export async function startStream (gateway: ScimGateway, config: GatewayConfig, 
   const publishers: StreamStatus['publishers'] = []
   for (const p of plan.publishers) {
     const connection = connectionFor(p.baseEntity, p.nats, 'pub')
-    binding?.routes.set(p.baseEntity.toLowerCase(), { subject: p.nats.subject, connection })
+    binding?.routes.set(p.baseEntity.toLowerCase(), { subject: p.nats.subject, connection, ...(p.timeoutMs !== undefined ? { timeoutMs: p.timeoutMs } : {}) })
     publishers.push({ baseEntity: p.baseEntity, subject: p.nats.subject, connection: connection.name })
   }
 

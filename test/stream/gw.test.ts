@@ -128,6 +128,26 @@ describe('stream GW request/reply', { timeout: 120_000 }, () => {
     assert.equal(ping.status, 200, 'local routes are not forwarded')
   })
 
+  it('takes the reply timeout from the config (entity, else stream-wide publisher timeout): 504 as a SCIM error', async () => {
+    const configured = await startStreamGateway(streamConfig(nats, {
+      publisher: { quick: { tenant: 'acme', subject: 'GW.slow', options: { timeout: 200 } }, wide: { tenant: 'acme', subject: 'GW.slow' } },
+      publisherTimeout: 400,
+      entities: []
+    }), { plugin: NO_PLUGIN })
+    try {
+      await waitFor('publisher connected', () => configured.stream.status().connections.every(c => c.state === 'connected'))
+      const quick = await call(configured.url, 'GET', '/quick/Users')
+      assert.equal(quick.status, 504)
+      assert.deepEqual(quick.body?.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'])
+      assert.match(String(quick.body?.detail), /within 200 ms/)
+      const wide = await call(configured.url, 'GET', '/wide/Users')
+      assert.equal(wide.status, 504)
+      assert.match(String(wide.body?.detail), /within 400 ms/)
+    } finally {
+      await configured.stop()
+    }
+  })
+
   it('reports the connection state at GET /stream/status (authenticated)', async () => {
     assert.equal((await fetch(`${publisher.url}/stream/status`)).status, 401)
     const res = await fetch(`${publisher.url}/stream/status`, { headers: { authorization: AUTH_HEADER } })

@@ -31,7 +31,7 @@ export interface EntitySpec {
 }
 
 /** Builds and validates a plugin config with a stream section. */
-export function streamConfig (nats: TestNats, spec: { subscriber?: Record<string, EntitySpec>, publisher?: Record<string, EntitySpec>, entities?: string[] }): GatewayConfig {
+export function streamConfig (nats: TestNats, spec: { subscriber?: Record<string, EntitySpec>, publisher?: Record<string, EntitySpec>, publisherTimeout?: number, entities?: string[] }): GatewayConfig {
   const natsOf = (e: EntitySpec, fallback: UserType): Record<string, string> => {
     const c = e.creds ?? nats.creds(e.tenant, e.type ?? fallback)
     return { tenant: e.tenant, subject: e.subject, jwt: c.jwt, secret: c.seed }
@@ -50,7 +50,8 @@ export function streamConfig (nats: TestNats, spec: { subscriber?: Record<string
         },
         publisher: {
           enabled: spec.publisher !== undefined,
-          entity: Object.fromEntries(Object.entries(spec.publisher ?? {}).map(([k, e]) => [k, { nats: natsOf(e, 'gwpublisher') }]))
+          ...(spec.publisherTimeout !== undefined ? { timeout: spec.publisherTimeout } : {}),
+          entity: Object.fromEntries(Object.entries(spec.publisher ?? {}).map(([k, e]) => [k, { nats: natsOf(e, 'gwpublisher'), ...e.options }]))
         }
       }
     },

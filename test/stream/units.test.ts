@@ -6,6 +6,8 @@ import { OrderGate } from '../../lib/stream/subscriber/order-gate.ts'
 import { decodeReply, decodeRequest, encodeEnvelope, EnvelopeError } from '../../lib/stream/publisher/envelope.ts'
 import { localPath } from '../../lib/stream/publisher/responder.ts'
 import { gwQueueGroup, subjectKind } from '../../lib/stream/naming.ts'
+import { streamPlanFromConfig } from '../../lib/stream/config.ts'
+import { gatewayConfigSchema, validate } from '../../lib/config/index.ts'
 
 describe('KeyedQueue', () => {
   it('runs one key in order and different keys concurrently, up to the limit', async () => {
@@ -95,5 +97,27 @@ describe('GW envelope', () => {
     assert.equal(subjectKind('HR.>'), 'jetstream')
     assert.equal(subjectKind('FOO.x'), undefined)
     assert.equal(gwQueueGroup('GW.a.b'), 'scimgateway_GW_a_b')
+  })
+})
+
+describe('GW publisher timeout config', () => {
+  const publisherConfig = (publisher: Record<string, unknown>): unknown => ({
+    scimgateway: { stream: { baseUrls: ['tls://127.0.0.1:4222'], publisher: { enabled: true, ...publisher } } }
+  })
+  const nats = (subject: string): Record<string, string> => ({ tenant: 't', subject, jwt: 'j', secret: 's' })
+
+  it('takes entity.<e>.timeout, else publisher.timeout, else leaves the default to the module', () => {
+    const r = validate(gatewayConfigSchema, publisherConfig({ timeout: 5000, entity: { a: { nats: nats('GW.a'), timeout: 250 }, b: { nats: nats('GW.b') } } }))
+    assert.ok(r.ok, JSON.stringify(r.errors))
+    assert.deepEqual(streamPlanFromConfig(r.value).publishers.map(p => [p.baseEntity, p.timeoutMs]), [['a', 250], ['b', 5000]])
+    const none = validate(gatewayConfigSchema, publisherConfig({ entity: { b: { nats: nats('GW.b') } } }))
+    assert.ok(none.ok)
+    assert.equal(streamPlanFromConfig(none.value).publishers[0]?.timeoutMs, undefined)
+  })
+
+  it('reports every invalid timeout with its path', () => {
+    const r = validate(gatewayConfigSchema, publisherConfig({ timeout: 0, entity: { a: { nats: nats('GW.a'), timeout: 'soon' }, b: { nats: nats('GW.b'), timeout: 1.5 } } }))
+    assert.equal(r.ok, false)
+    assert.deepEqual(r.errors.map(e => e.path).sort(), ['scimgateway.stream.publisher.entity.a.timeout', 'scimgateway.stream.publisher.entity.b.timeout', 'scimgateway.stream.publisher.timeout'])
   })
 })

@@ -14,15 +14,20 @@ import { GW_FORWARDED_HEADERS, GW_PROTOCOL_VERSION, decodeReply, encodeEnvelope,
 export interface GwRoute {
   subject: string
   connection: StreamConnection
+  /** Reply timeout in ms of this route (default: the forwarder's). */
+  timeoutMs?: number
 }
 
 /** Options of {@link createGwForwarder}. */
 export interface GwForwarderOptions {
   /** The route of a baseEntity (`undefined` baseEntity is looked up as 'undefined'); undefined = not forwarded. */
   routeOf: (baseEntity: string) => GwRoute | undefined
-  /** Reply timeout in ms (default 60 000). */
+  /** Reply timeout in ms of routes without their own (default 60 000). */
   timeoutMs?: number
 }
+
+/** Reply timeout when neither the config nor the module options set one. */
+export const DEFAULT_GW_TIMEOUT_MS = 60_000
 
 /** Routes that never travel: they describe or serve the publisher gateway itself. */
 const LOCAL_ROUTES: ReadonlySet<RouteResource> = new Set(['Ping', 'Auth', 'Logger', 'PubApi'])
@@ -32,11 +37,12 @@ const LOCAL_ROUTES: ReadonlySet<RouteResource> = new Set(['Ping', 'Auth', 'Logge
  * @example new ScimGateway({ plugin, log, options: { forwarders: [createGwForwarder({ routeOf })] } })
  */
 export function createGwForwarder (opts: GwForwarderOptions): RequestForwarder {
-  const timeout = opts.timeoutMs ?? 60_000
+  const defaultTimeout = opts.timeoutMs ?? DEFAULT_GW_TIMEOUT_MS
   return async (req: Request, route: RoutePath, rc) => {
     if (LOCAL_ROUTES.has(route.resource)) return undefined
     const target = opts.routeOf(route.baseEntity ?? 'undefined')
     if (target === undefined) return undefined
+    const timeout = target.timeoutMs ?? defaultTimeout
     const nc = target.connection.current()
     if (nc === undefined || nc.isClosed()) throw new ScimError(503, undefined, `NATS is not connected: cannot forward to ${target.subject}`)
     const url = new URL(req.url)
