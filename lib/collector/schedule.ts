@@ -93,17 +93,24 @@ export function schedule (spec: number | string, run: () => Promise<void>, opts:
   const label = opts.name !== undefined ? `${opts.name}: ` : ''
   let current: Promise<void> | undefined
   let stopped = false
+  let skipped = 0
 
   const tick = (): void => {
     if (stopped) return
     if (current !== undefined) {
-      log.warn(`${label}previous collection still running: this tick is skipped`)
+      // one warning per overlong run; further skipped ticks of the same run only at debug level
+      if (skipped++ === 0) log.warn(`${label}previous collection still running: this tick is skipped (further skips of this run are logged at debug level)`)
+      else log.debug(`${label}previous collection still running: tick skipped (${skipped} so far)`)
       return
     }
     current = Promise.resolve()
       .then(run)
       .catch((err: unknown) => { log.error(`${label}collection failed: ${err instanceof Error ? err.message : String(err)}`) })
-      .finally(() => { current = undefined })
+      .finally(() => {
+        current = undefined
+        if (skipped > 1) log.info(`${label}collection finished; ${skipped} ticks were skipped while it ran`)
+        skipped = 0
+      })
   }
 
   const base = {
