@@ -22,8 +22,14 @@ export interface CollectorHandle {
   lifecycle?: (person: JsonObject) => LifecycleDecision
 }
 
+/** Where a collector may keep its own state (e.g. the Entra delta link), next to the published state. */
+export interface SourceContext {
+  /** The service's state directory (`state.dir`). */
+  stateDir?: string
+}
+
 /** Makes the collector of a tenant from its config. */
-export type SourceFactory = (tenant: string, type: CollectorType, cfg: TenantConfig, log: Logger) => CollectorHandle
+export type SourceFactory = (tenant: string, type: CollectorType, cfg: TenantConfig, log: Logger, ctx?: SourceContext) => CollectorHandle
 
 /** A running tenant. */
 export interface TenantRuntime {
@@ -54,6 +60,8 @@ export interface TenantRuntimeDeps {
   state: TenantState
   log: Logger
   sources: SourceFactory
+  /** Handed to the source factory (collectors that keep state of their own). */
+  stateDir?: string
   onRun?: (tenant: string, stats: RunStats) => void
 }
 
@@ -64,7 +72,8 @@ export interface TenantRuntimeDeps {
 export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
   const { name, type, nc, state, log } = deps
   let cfg = deps.cfg
-  let collector = deps.sources(name, type, cfg, log)
+  const ctx: SourceContext = deps.stateDir !== undefined ? { stateDir: deps.stateDir } : {}
+  let collector = deps.sources(name, type, cfg, log, ctx)
   let program = compile(name, type, cfg, collector)
   const publisher: Publisher = createPublisher({ nc, log, maxInflight: cfg.general.max_inflight })
   let chain: Promise<unknown> = Promise.resolve()
@@ -116,7 +125,7 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
     get nextRun () { return scheduled?.next() },
     reconfigure (next) {
       parseScheduleSpec(next.general.collect_interval) // throws before anything is replaced
-      const nextCollector = deps.sources(name, type, next, log)
+      const nextCollector = deps.sources(name, type, next, log, ctx)
       program = compile(name, type, next, nextCollector)
       collector = nextCollector
       const rescheduled = String(next.general.collect_interval) !== String(cfg.general.collect_interval)
