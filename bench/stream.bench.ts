@@ -3,14 +3,18 @@
 //   1. backlog: 50,000 mixed createUser/modifyUser messages (5,000 users × 10) already in the
 //      stream; one gateway applies them; msgs/s from consumer start to the last ack; per-user order
 //      checked on every user;
+//   1b. the same with group memberships: 20,000 messages (4,000 users × 5), every user in
+//      "Employees" (one group growing to 4,000 members) and one of 20 departments — creates join
+//      large groups (member-delta PATCHes), modifies repeat the memberships;
 //   2. latency publish → applied at 200 msg/s for 10 s (p50/p99);
 //   3. GW request/reply overhead: GET /Users/<id> through a publisher gateway vs directly (p50/p99).
 // npm run bench:stream
+// Only phase 1b (e.g. under --cpu-prof): STREAM_BENCH_PHASES=1b node --cpu-prof --import tsx bench/stream.bench.ts
 import { cpus } from 'node:os'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { headers } from '@nats-io/transport-node'
 import type { NatsConnection } from '@nats-io/transport-node'
-import { startTestNats } from '../test/support/nats.ts'
+import { startTestNats, type TestNats } from '../test/support/nats.ts'
 import { streamConfig, startStreamGateway, observedLoki, userMessage, AUTH_HEADER } from '../test/stream/support.ts'
 import { durableName, type SubscriberSettings } from '../lib/stream/index.ts'
 
@@ -18,6 +22,8 @@ const USERS = 5000
 /** Subscriber tuning under test (defaults unless STREAM_BENCH_SETTINGS holds JSON). */
 const SETTINGS = JSON.parse(process.env.STREAM_BENCH_SETTINGS ?? '{}') as Partial<SubscriberSettings>
 const PER_USER = 10
+/** `1b` = only the backlog with groups; default: every phase. */
+const ONLY_GROUPS = process.env.STREAM_BENCH_PHASES === '1b'
 
 function pct (xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -36,12 +42,49 @@ async function publishAll (nc: NatsConnection, subject: string, bodies: Array<{ 
   }
 }
 
+/**
+ * 1b. Backlog with group memberships: every user joins "Employees" (growing to 4,000 members) and
+ * one of 20 departments on create; modifies repeat the memberships.
+ */
+async function groupedBacklog (nats: TestNats, pub: NatsConnection): Promise<void> {
+  const USERS = 4000
+  const PER = 5
+  const bodies: Array<{ id: string, body: string }> = []
+  for (let k = 0; k < PER; k++) {
+    for (let u = 0; u < USERS; u++) {
+      const groups = [{ value: 'Employees', display: 'Employees' }, { value: `Dept${u % 20}`, display: `Dept${u % 20}` }]
+      bodies.push({ id: `g-${u}-${k}`, body: JSON.stringify(userMessage(k === 0 ? 'createUser' : 'modifyUser', `guser${u}`, { title: String(k), groups })) })
+    }
+  }
+  await publishAll(pub, 'ENTRA.grouped', bodies)
+  const o = observedLoki()
+  const gw = await startStreamGateway(streamConfig(nats, { subscriber: { grouped: { tenant: 'bench', subject: 'ENTRA.grouped' } } }), { plugin: o.plugin, stream: { subscriber: SETTINGS } })
+  const t = performance.now()
+  while ((gw.stream.status().subscribers[0]?.applied ?? 0) < bodies.length) {
+    await new Promise(resolve => setTimeout(resolve, 100))
+    if (performance.now() - t > 600_000) throw new Error('grouped backlog not applied within 10 min')
+  }
+  const secs = (performance.now() - t) / 1000
+  const res = await fetch(`${gw.url}/grouped/Groups?filter=${encodeURIComponent('displayName eq "Employees"')}`, { headers: { authorization: AUTH_HEADER } })
+  const members = ((await res.json()) as { Resources: Array<{ members?: unknown[] }> }).Resources[0]?.members?.length ?? 0
+  let ordered = 0
+  for (let u = 0; u < USERS; u++) {
+    const titles = o.titlesOf(`guser${u}`)
+    if (titles.length === PER && titles.every((x, i) => x === String(i))) ordered++
+  }
+  console.log(`backlog with groups: ${bodies.length} msgs applied in ${secs.toFixed(2)} s = ${Math.round(bodies.length / secs)} msgs/s ` +
+    `("Employees" has ${members} members; per-user order kept for ${ordered}/${USERS} users; dead letters ${gw.stream.status().subscribers[0]?.deadLettered ?? '?'})`)
+  await gw.stop()
+}
+
 async function main (): Promise<void> {
   console.log(`stream bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`)
   const nats = await startTestNats({ tenants: ['bench'] })
   try {
     const pub = await nats.connect('bench', 'publisher')
     const jsm = await jetstreamManager(pub)
+
+    if (ONLY_GROUPS) { await groupedBacklog(nats, pub); return }
 
     // 1. backlog ------------------------------------------------------------------------------
     const bodies: Array<{ id: string, body: string }> = []
@@ -74,6 +117,9 @@ async function main (): Promise<void> {
     }
     console.log(`backlog: ${bodies.length} msgs applied in ${secs.toFixed(2)} s = ${Math.round(bodies.length / secs)} msgs/s ` +
       `(per-user order kept for ${ordered}/${USERS} users; dead letters ${gw.stream.status().subscribers[0]?.deadLettered ?? '?'}; pending ${ci.num_pending}/${ci.num_ack_pending})`)
+
+    // 1b. backlog with group memberships -------------------------------------------------------
+    await groupedBacklog(nats, pub)
 
     // 2. latency at 200 msg/s -----------------------------------------------------------------
     const appliedAt = new Map<string, number>()

@@ -243,11 +243,10 @@ export class ScimService {
 
   /**
    * Whether member deltas can bypass reading the group: with groupMemberOfUser they become user
-   * changes; otherwise the plugin must take them (and type-converted plugins get the general path).
+   * changes; otherwise the plugin must take them.
    */
   private memberDeltaPossible (): boolean {
-    if (this.opts.groupMemberOfUser === true) return true
-    return this.plugin.capabilities?.groupMemberDelta === true && this.opts.skipTypeConvert !== false
+    return this.opts.groupMemberOfUser === true || this.plugin.capabilities?.groupMemberDelta === true
   }
 
   /** A member-only Group PATCH: O(delta) — the group's members are neither read nor rewritten. */
@@ -264,7 +263,11 @@ export class ScimService {
     }
     const modify = this.plugin.modifyGroup?.bind(this.plugin)
     if (modify === undefined) throw new NotImplementedError(`modifyGroup is not implemented by plugin ${this.plugin.name}`)
-    const modified = await modify(id, { resource: { id }, operations: deltaOperations(delta), members: delta }, ctx)
+    const operations = deltaOperations(delta)
+    const mod: Modification = { resource: { id }, operations, members: delta }
+    // type-converted form of a delta: added members, removed ones marked `operation: "delete"` (O(delta))
+    if (this.opts.skipTypeConvert === false) mod.typeConverted = operationsToTypeConverted(operations, { id })
+    const modified = await modify(id, mod, ctx)
     if (!result) return undefined
     return this.decorate('Groups', modified ?? await this.fetchRaw('Groups', id, rc), rc)
   }

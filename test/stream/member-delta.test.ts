@@ -37,7 +37,7 @@ async function observed (opts: { delta?: boolean, file?: string } = {}): Promise
   return { plugin, mods, groupReads }
 }
 
-function serviceOf (plugin: ScimPlugin, extra: { groupMemberOfUser?: boolean } = {}): ScimService {
+function serviceOf (plugin: ScimPlugin, extra: { groupMemberOfUser?: boolean, skipTypeConvert?: boolean } = {}): ScimService {
   return new ScimService({ plugin, usePutSoftSync: false, skipMetaLocation: true, defaultCount: 100, maxResults: 1000, ...extra })
 }
 
@@ -116,6 +116,17 @@ test('a join and a leave of a group with 5,000 members reach the plugin as a del
   const version = after.meta?.version
   await service.patch('Groups', id, [{ op: 'add', path: 'members', value: [{ value: 'NEW' }] }, { op: 'remove', path: 'members[value eq "gone"]' }], rc)
   assert.equal((await service.get('Groups', id, rc)).meta?.version, version)
+})
+
+test('scimgateway\'s type-converted form (skipTypeConvert: false, the config default) gets the delta too, converted', async () => {
+  const { plugin, mods, groupReads } = await observed()
+  const service = serviceOf(plugin, { skipTypeConvert: false })
+  const g = await service.create('Groups', { displayName: 'G', members: Array.from({ length: 2000 }, (_, i) => ({ value: `u${i}` })) }, rc)
+  const reads = groupReads[0]
+  await service.patch('Groups', String(g.id), [{ op: 'add', path: 'members', value: [{ value: 'x', display: 'X' }] }, { op: 'remove', path: 'members[value eq "u1"]' }], rc, {}, { returnResource: false })
+  assert.equal(groupReads[0], reads)
+  assert.deepEqual(mods.at(-1)?.typeConverted, { members: [{ value: 'x', display: 'X' }, { value: 'u1', operation: 'delete' }] })
+  assert.deepEqual(mods.at(-1)?.members, { add: [{ value: 'x', display: 'X' }], remove: ['u1'] })
 })
 
 test('3,000 concurrent joins of one group without a serializer: every member kept', async () => {
