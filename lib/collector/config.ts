@@ -15,7 +15,7 @@ import { compileMapper } from './mapper/index.ts'
 import { compileStreamRules } from './rules/index.ts'
 import { compileDynamics } from './dynamics/index.ts'
 import type { DynamicDef } from './dynamics/index.ts'
-import { hrConfigProblems } from './sources-default.ts'
+import { entraConfigProblems, hrConfigProblems } from './sources-default.ts'
 import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
 
@@ -188,7 +188,7 @@ export function checkSemantics (config: StreamConfig): ConfigProblem[] {
       if (other !== undefined) problems.push({ path: at, message: `tenant "${name}" is also defined under ${other}; tenant names are NATS accounts and must be unique` })
       seen.set(name, type)
       problems.push(...checkTenant(at, t))
-      if (type === 'hr') problems.push(...hrConfigProblems(at, t))
+      problems.push(...(type === 'hr' ? hrConfigProblems(at, t) : entraConfigProblems(at, t)))
     }
   }
   return problems
@@ -213,7 +213,7 @@ function checkValidTenants (raw: JsonValue): ConfigProblem[] {
     for (const [name, rawTenant] of Object.entries(section)) {
       if (rawTenant === null || !isJsonObject(rawTenant)) continue
       const at = `${type}.${name}`
-      if (type === 'hr') problems.push(...hrConfigProblems(at, rawTenant))
+      problems.push(...(type === 'hr' ? hrConfigProblems(at, rawTenant) : entraConfigProblems(at, rawTenant)))
       // each part on its own: a bad interval must not hide a bad rule
       const streams = validate(s.array(stream), rawTenant.streams ?? [], { coerce: true })
       if (streams.ok) collect(problems, () => compileStreamRules(streams.value, { configPath: `${at}.streams` }))

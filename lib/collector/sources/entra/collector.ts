@@ -1,0 +1,210 @@
+// The Entra ID collector: users from Microsoft Graph `users/delta`, with their group memberships and
+// app roles, as a complete collection per run.
+//
+// A run reads one delta round (`@odata.nextLink` pages until `@odata.deltaLink`): the first run (or
+// `do_initial_load`, or a delta link Graph no longer accepts: 410 Gone / syncStateNotFound) starts
+// without a token and gets every user; later runs start from the stored delta link and get only the
+// users changed since (merged into the stored ones) and those `@removed`. Memberships and roles are
+// read for the users of the round only (bounded by `max_concurrency`), the others keep theirs.
+// The persons yielded are always the whole current set (mirror.ts says why), so the pipeline's
+// "missing from a complete collection" rule turns removals into deleteUser and nobody else is
+// touched; an aborted or failed run stores nothing and yields an incomplete collection.
+import type { Logger } from '../../../logging/types.ts'
+import type { JsonObject } from '../../../scim/types.ts'
+import { createEntraAuth, type EntraAuth } from './auth.ts'
+import { parseEntraConfig, type EntraCollectorConfig } from './config.ts'
+import { createGraphClient, GraphHttpError, type GraphClient } from './graph.ts'
+import { mapOrdered, membershipReader } from './memberships.ts'
+import { fileMirrorStore, memoryMirrorStore, type Mirror, type MirrorStore } from './mirror.ts'
+
+/** Dependencies of {@link createEntraCollector}. */
+export interface EntraCollectorDeps {
+  log: Logger
+  /** Added to log lines. */
+  tenant?: string
+  /** Where the delta link and the collected users are kept (`<dir>/<tenant>.entra.jsonl`); memory when absent. */
+  stateDir?: string
+  /** Another store (tests). */
+  store?: MirrorStore
+  fetch?: typeof fetch
+  now?: () => Date
+  /** Waits (Retry-After); injectable for tests. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+}
+
+/** How the last run went. */
+export interface EntraRunInfo {
+  mode: 'full' | 'delta'
+  /** Users in the collection (yielded). */
+  users: number
+  /** Users in the delta round (all of them in a full read). */
+  changed: number
+  /** Users Graph reported `@removed` (dropped from the collection). */
+  removed: number
+  /** Delta entries without an id (skipped; the collection is then not complete). */
+  malformed: number
+  /** Why a stored delta link was not used, when it was not. */
+  fullReason?: string
+}
+
+/** A streaming collection: iterate `persons`; `complete()` is final once the iteration ended. */
+export interface EntraStream {
+  persons: AsyncIterable<JsonObject>
+  /** True after an iteration that read a whole delta round and skipped nothing (deletions are safe). */
+  complete (): boolean
+  info (): EntraRunInfo | undefined
+}
+
+/** The Entra collector of one tenant. */
+export interface EntraCollector {
+  stream (signal?: AbortSignal): EntraStream
+  /** Collects into memory (tests, `rules test`). */
+  collect (signal?: AbortSignal): Promise<{ persons: JsonObject[], complete: boolean, info: EntraRunInfo | undefined }>
+  readonly config: EntraCollectorConfig
+  readonly auth: EntraAuth
+  readonly graph: GraphClient
+}
+
+/** Graph error codes that mean "this delta link is no longer usable: synchronize again". */
+const RESYNC_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid', 'resyncapplication', 'resyncchangesapplydifferences', 'resyncchangesuploaddifferences'])
+
+/**
+ * Creates the collector. `cfg` is the `entra.<tenant>` section (or its parsed form).
+ * @throws EntraConfigError listing every configuration problem
+ * @example
+ * const entra = createEntraCollector(config.entra.contoso, { log, tenant: 'contoso', stateDir })
+ * for await (const person of entra.stream().persons) console.log(person.userPrincipalName)
+ */
+export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unknown, general?: unknown }, deps: EntraCollectorDeps): EntraCollector {
+  const config = parseEntraConfig(cfg)
+  const { general } = config
+  const log = deps.tenant !== undefined ? deps.log.child({ tenant: deps.tenant }) : deps.log
+  const fetchFn = deps.fetch ?? globalThis.fetch
+  const now = deps.now ?? (() => new Date())
+  const timeoutMs = Math.round(general.request_timeout * 1000)
+  const auth = createEntraAuth(config.auth, { fetch: fetchFn, now, timeoutMs })
+  const graph = createGraphClient({
+    graphUrl: config.auth.graph_url, auth, fetch: fetchFn, log, timeoutMs, maxRetries: general.max_retries,
+    maxPages: general.max_pages, maxConcurrency: general.max_concurrency, now,
+    ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {})
+  })
+  const store = deps.store ?? (deps.stateDir !== undefined ? fileMirrorStore(deps.stateDir, deps.tenant ?? 'entra') : memoryMirrorStore())
+  const fingerprint = JSON.stringify([config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
+  const firstQuery = `/v1.0/users/delta?$select=${general.select.join(',')}`
+  let initialLoadPending = general.do_initial_load
+
+  const stream = (signal?: AbortSignal): EntraStream => {
+    let complete = false
+    let info: EntraRunInfo | undefined
+
+    async function * persons (): AsyncGenerator<JsonObject> {
+      const ctl = new AbortController()
+      const sig = signal !== undefined ? AbortSignal.any([signal, ctl.signal]) : ctl.signal
+      try {
+        let fullReason: string | undefined
+        let mirror: Mirror | undefined
+        if (initialLoadPending) fullReason = 'do_initial_load'
+        else {
+          mirror = await store.load()
+          if (mirror === undefined) fullReason = 'no stored delta link'
+          else if (mirror.fingerprint !== fingerprint) { fullReason = 'select, group_membership, app_roles or the Graph tenant changed'; mirror = undefined }
+        }
+        let round: DeltaRound | undefined
+        if (mirror !== undefined) {
+          try {
+            round = await readRound(graph, mirror.deltaLink, sig)
+          } catch (err) {
+            if (!needsResync(err)) throw err
+            fullReason = `Graph rejected the stored delta link (${(err as Error).message})`
+            log.warn(`Entra delta link no longer valid: full read of the users (${(err as GraphHttpError).code ?? (err as GraphHttpError).status ?? ''})`)
+            mirror = undefined
+          }
+        }
+        if (round === undefined) round = await readRound(graph, firstQuery, sig)
+        const mode = mirror === undefined ? 'full' : 'delta'
+        const next = mirror?.persons ?? new Map<string, JsonObject>()
+        let removed = 0
+        for (const [id, rec] of round.changes) {
+          if (rec === null) {
+            if (next.delete(id)) removed++
+            continue
+          }
+          const prev = next.get(id)
+          // Graph sends at least the changed properties of an updated user: merge onto the stored one.
+          next.set(id, prev === undefined ? rec : { ...prev, ...rec })
+        }
+        const read = membershipReader(graph, { groupMembership: general.group_membership, appRoles: general.app_roles })
+        const refresh = (p: JsonObject): Promise<JsonObject> => {
+          const id = p.id as string
+          const rec = round?.changes.get(id)
+          if (rec === undefined || rec === null) return Promise.resolve(p)
+          return read(id, sig).then(m => {
+            const withM: JsonObject = { ...p, ...(m.memberOf !== undefined ? { memberOf: m.memberOf as unknown as JsonObject[] } : {}), ...(m.appRoles !== undefined ? { appRoles: m.appRoles as unknown as JsonObject[] } : {}) }
+            next.set(id, withM)
+            return withM
+          })
+        }
+        info = { mode, users: next.size, changed: [...round.changes.values()].filter(v => v !== null).length, removed, malformed: round.malformed, ...(fullReason !== undefined ? { fullReason } : {}) }
+        for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) {
+          yield structuredClone(p)
+        }
+        await store.save({ deltaLink: round.deltaLink, fingerprint, persons: next })
+        initialLoadPending = false
+        complete = round.malformed === 0
+        log.info(`Entra ${mode} read: ${info.users} users, ${info.changed} in the delta round, ${removed} removed${fullReason !== undefined && mode === 'full' ? ` (full: ${fullReason})` : ''}`, { requests: graph.requests })
+      } finally {
+        ctl.abort()
+      }
+    }
+
+    return { persons: persons(), complete: () => complete, info: () => info }
+  }
+
+  return {
+    config,
+    auth,
+    graph,
+    stream,
+    async collect (signal) {
+      const s = stream(signal)
+      const persons: JsonObject[] = []
+      for await (const p of s.persons) persons.push(p)
+      return { persons, complete: s.complete(), info: s.info() }
+    }
+  }
+}
+
+interface DeltaRound {
+  /** Users of the round by id; null = `@removed`. */
+  changes: Map<string, JsonObject | null>
+  deltaLink: string
+  malformed: number
+}
+
+async function readRound (graph: GraphClient, start: string, signal: AbortSignal): Promise<DeltaRound> {
+  const changes = new Map<string, JsonObject | null>()
+  let malformed = 0
+  let deltaLink: string | undefined
+  for await (const page of graph.pages(start, signal)) {
+    for (const v of page.value) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof (v as JsonObject).id !== 'string') { malformed++; continue }
+      const entry = v as JsonObject
+      const id = entry.id as string
+      if (entry['@removed'] !== undefined) { changes.set(id, null); continue }
+      const rec: JsonObject = {}
+      for (const [k, val] of Object.entries(entry)) if (!k.includes('@')) rec[k] = val
+      const prev = changes.get(id)
+      // The same user may appear more than once in a round: later pages win, property by property.
+      changes.set(id, prev === undefined || prev === null ? rec : { ...prev, ...rec })
+    }
+    if (page.deltaLink !== undefined) deltaLink = page.deltaLink
+  }
+  if (deltaLink === undefined) throw new GraphHttpError('the users/delta round ended without @odata.deltaLink')
+  return { changes, deltaLink, malformed }
+}
+
+function needsResync (err: unknown): boolean {
+  if (!(err instanceof GraphHttpError)) return false
+  if (err.status === 410) return true
+  return err.code !== undefined && RESYNC_CODES.has(err.code.toLowerCase())
+}

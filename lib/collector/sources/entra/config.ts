@@ -1,0 +1,182 @@
+// Configuration of the Entra ID collector: the `auth` and `general` keys of an `entra.<tenant>`
+// section, read from the loosely typed tenant section into a typed, defaulted, frozen form. Every
+// problem is reported with its path, so a bad section lists all its mistakes at once.
+//
+//   auth:
+//     tenant_id: <directory (tenant) id or domain>
+//     client_id: <application (client) id>
+//     client_secret: <secret>                   (encrypted in place on the first start)
+//     login_url: https://login.microsoftonline.com   (optional override; tests: the emulator)
+//     graph_url: https://graph.microsoft.com         (optional override)
+//   general:
+//     select: [id, userPrincipalName, …]        (users/delta $select; `id` is always added)
+//     group_membership: direct | transitive | none   (memberOf / transitiveMemberOf; default direct)
+//     app_roles: true                            (appRoleAssignments → roles)
+//     max_concurrency: 8                         (per-user membership/role requests at once)
+//     request_timeout: 60                        (seconds, per request)
+//     max_retries: 4                             (429/503/504, waiting Retry-After)
+//     do_initial_load, collect_interval, …       (service keys, see lib/collector/config.ts)
+import { isJsonObject, type JsonObject, type JsonValue } from '../../../scim/types.ts'
+
+/** `entra.<tenant>.auth`. */
+export interface EntraAuthConfig {
+  readonly tenant_id: string
+  readonly client_id: string
+  readonly client_secret: string
+  /** Base of the token endpoint, without trailing slash. */
+  readonly login_url: string
+  /** Base of Microsoft Graph, without trailing slash (the `/v1.0/…` paths are appended). */
+  readonly graph_url: string
+}
+
+/** How group memberships are read. */
+export type GroupMembership = 'direct' | 'transitive' | 'none'
+
+/** `entra.<tenant>.general` (the keys the collector uses). */
+export interface EntraGeneralConfig {
+  readonly select: readonly string[]
+  readonly group_membership: GroupMembership
+  readonly app_roles: boolean
+  readonly max_concurrency: number
+  readonly request_timeout: number
+  readonly max_retries: number
+  /** Ignore the stored delta link on the first run of this collector (a full read of Graph). */
+  readonly do_initial_load: boolean
+  /** Upper bound of pages per request chain (a server that links to itself forever is cut off). */
+  readonly max_pages: number
+}
+
+/** Configuration of the Entra collector. */
+export interface EntraCollectorConfig {
+  readonly auth: EntraAuthConfig
+  readonly general: EntraGeneralConfig
+}
+
+/** One configuration problem, with its path below the tenant section (`auth.client_id`). */
+export interface EntraConfigProblem {
+  path: string
+  message: string
+}
+
+/** Thrown by {@link parseEntraConfig} with every problem found. */
+export class EntraConfigError extends Error {
+  readonly problems: readonly EntraConfigProblem[]
+  constructor (problems: EntraConfigProblem[]) {
+    super(`invalid Entra collector config: ${problems.map(p => `${p.path}: ${p.message}`).join('; ')}`)
+    this.name = 'EntraConfigError'
+    this.problems = problems
+  }
+}
+
+export const DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com'
+export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com'
+/**
+ * Default `$select` of users/delta. `manager` is a relationship, not a property: users/delta returns
+ * it only through `$expand=manager`, so it is not in the list.
+ */
+export const DEFAULT_SELECT: readonly string[] = Object.freeze([
+  'id', 'userPrincipalName', 'givenName', 'surname', 'displayName', 'mail', 'jobTitle', 'department',
+  'accountEnabled', 'employeeId', 'mobilePhone', 'businessPhones', 'officeLocation', 'companyName'
+])
+
+const PROPERTY = /^[A-Za-z][A-Za-z0-9_]*$/
+
+/**
+ * Reads and checks `{ auth, general }` of an Entra tenant section (other keys are ignored).
+ * @throws EntraConfigError listing every problem with its path
+ * @example const cfg = parseEntraConfig(config.entra.contoso)
+ */
+export function parseEntraConfig (raw: unknown): EntraCollectorConfig {
+  const problems: EntraConfigProblem[] = []
+  const ok = isJsonObject((raw ?? null) as JsonValue)
+  if (!ok) problems.push({ path: '', message: 'must be an object with auth and general' })
+  const section = ok ? raw as JsonObject : {}
+  const auth = readAuth(section.auth, problems)
+  const general = readGeneral(section.general, problems)
+  if (problems.length > 0) throw new EntraConfigError(problems)
+  return Object.freeze({ auth, general })
+}
+
+function readAuth (v: JsonValue | undefined, problems: EntraConfigProblem[]): EntraAuthConfig {
+  const a = obj(v, 'auth', problems)
+  return Object.freeze({
+    tenant_id: str(a.tenant_id, 'auth.tenant_id', problems),
+    client_id: str(a.client_id, 'auth.client_id', problems),
+    client_secret: str(a.client_secret, 'auth.client_secret', problems),
+    login_url: url(a.login_url, 'auth.login_url', DEFAULT_LOGIN_URL, problems),
+    graph_url: url(a.graph_url, 'auth.graph_url', DEFAULT_GRAPH_URL, problems)
+  })
+}
+
+function readGeneral (v: JsonValue | undefined, problems: EntraConfigProblem[]): EntraGeneralConfig {
+  const g = obj(v, 'general', problems)
+  let select = [...DEFAULT_SELECT]
+  if (g.select !== undefined && g.select !== null) {
+    const list = typeof g.select === 'string' ? g.select.split(',').map(x => x.trim()).filter(x => x !== '') : g.select
+    if (!Array.isArray(list) || list.length === 0) problems.push({ path: 'general.select', message: 'must be a non-empty list of user properties' })
+    else {
+      select = []
+      list.forEach((p, i) => {
+        if (typeof p !== 'string' || !PROPERTY.test(p)) problems.push({ path: `general.select[${i}]`, message: 'must be a user property name' })
+        else if (p === 'manager') problems.push({ path: `general.select[${i}]`, message: 'manager is a relationship; users/delta cannot $select it' })
+        else if (!select.includes(p)) select.push(p)
+      })
+      if (!select.includes('id')) select.unshift('id')
+    }
+  }
+  let membership: GroupMembership = 'direct'
+  if (g.group_membership !== undefined && g.group_membership !== null) {
+    if (g.group_membership === 'direct' || g.group_membership === 'transitive' || g.group_membership === 'none') membership = g.group_membership
+    else problems.push({ path: 'general.group_membership', message: 'must be direct, transitive or none' })
+  }
+  let appRoles = true
+  if (g.app_roles !== undefined && g.app_roles !== null) {
+    if (typeof g.app_roles === 'boolean') appRoles = g.app_roles
+    else problems.push({ path: 'general.app_roles', message: 'must be true or false' })
+  }
+  return Object.freeze({
+    select: Object.freeze(select),
+    group_membership: membership,
+    app_roles: appRoles,
+    max_concurrency: num(g.max_concurrency, 'general.max_concurrency', 8, problems, 1, true, 256),
+    request_timeout: num(g.request_timeout, 'general.request_timeout', 60, problems, 0.001),
+    max_retries: num(g.max_retries, 'general.max_retries', 4, problems, 0, true, 20),
+    do_initial_load: g.do_initial_load === true || g.do_initial_load === 'true',
+    max_pages: num(g.max_pages, 'general.max_pages', 100_000, problems, 1, true)
+  })
+}
+
+function obj (v: JsonValue | undefined, path: string, problems: EntraConfigProblem[]): JsonObject {
+  if (v === undefined || v === null) return {}
+  if (isJsonObject(v)) return v
+  problems.push({ path, message: 'must be an object' })
+  return {}
+}
+
+function str (v: JsonValue | undefined, path: string, problems: EntraConfigProblem[]): string {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim()
+  problems.push({ path, message: v === undefined || v === null ? 'is required' : 'must be a non-empty string' })
+  return ''
+}
+
+function url (v: JsonValue | undefined, path: string, dflt: string, problems: EntraConfigProblem[]): string {
+  if (v === undefined || v === null || v === '') return dflt
+  if (typeof v === 'string') {
+    try {
+      const u = new URL(v)
+      if (u.protocol === 'https:' || u.protocol === 'http:') return v.replace(/\/+$/, '')
+    } catch {}
+  }
+  problems.push({ path, message: 'must be an http(s) URL' })
+  return dflt
+}
+
+function num (v: JsonValue | undefined, path: string, dflt: number, problems: EntraConfigProblem[], min: number, integer = false, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined || v === null || v === '') return dflt
+  const n = typeof v === 'string' ? Number(v) : v
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    problems.push({ path, message: `must be ${integer ? 'an integer' : 'a number'} from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}` })
+    return dflt
+  }
+  return n
+}

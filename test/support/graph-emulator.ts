@@ -1,0 +1,356 @@
+// A local Microsoft Graph + Microsoft identity platform subset, shaped as Microsoft documents it, for
+// the Entra collector's tests: the client-credentials token endpoint, `users/delta` (full round with
+// `@odata.nextLink` pages ending in `@odata.deltaLink`, incremental rounds with changed users and
+// `@removed` entries, expired delta links), `memberOf` / `transitiveMemberOf` (groups, directory roles,
+// nested groups, paged), `appRoleAssignments`, `servicePrincipals/{id}` with `appRoles`, 401 for
+// missing/unknown tokens, and throttling (429 with Retry-After) on demand. Tests change the directory
+// between runs through the returned handle. Listens on 127.0.0.1 only; nothing starts on import.
+//
+//   POST /{tenant}/oauth2/v2.0/token           GET /v1.0/users/delta?$select=…  (| $skiptoken | $deltatoken)
+//   GET  /v1.0/users/{id}/memberOf|transitiveMemberOf    GET /v1.0/users/{id}/appRoleAssignments
+//   GET  /v1.0/servicePrincipals/{id}
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Hono, type Context } from 'hono'
+import { getRequestListener } from '@hono/node-server'
+
+/** A user as stored (any Graph user properties; `id` required). */
+export type GraphUser = Record<string, unknown> & { id: string }
+/** A group; `members` are user or group ids (nested groups for transitiveMemberOf). */
+export interface GraphGroup { id: string, displayName: string, members: string[] }
+/** A service principal with its app roles. */
+export interface GraphServicePrincipal { id: string, displayName: string, appRoles: Array<{ id: string, displayName: string, value?: string | null }> }
+/** An app role assignment of a user. */
+export interface GraphAssignment { userId: string, resourceId: string, appRoleId: string }
+
+/** Options of {@link startGraphEmulator}. */
+export interface GraphEmulatorOptions {
+  tenantId?: string
+  clients?: Array<{ client_id: string, client_secret: string }>
+  users?: GraphUser[]
+  groups?: GraphGroup[]
+  /** Directory roles a user is member of (they show up in memberOf and must be left out by clients). */
+  directoryRoles?: Array<{ id: string, displayName: string, members: string[] }>
+  servicePrincipals?: GraphServicePrincipal[]
+  assignments?: GraphAssignment[]
+  /** Users per users/delta page (default 100). */
+  pageSize?: number
+  /** Entries per memberOf / appRoleAssignments page (default 100). */
+  linkPageSize?: number
+  /** Token lifetime in seconds (default 3599). */
+  expiresIn?: number
+  /** Delay before each Graph answer, in ms (makes concurrency observable). */
+  delayMs?: number
+}
+
+/** A running emulator. */
+export interface GraphEmulator {
+  /** `http://127.0.0.1:<port>`: both auth.login_url and auth.graph_url of the collector. */
+  readonly url: string
+  readonly tenantId: string
+  /** Graph requests received (every answer, throttled ones included; token requests not counted). */
+  readonly requests: number
+  readonly tokenRequests: number
+  /** Highest number of Graph requests in progress at once. */
+  readonly maxConcurrent: number
+  /** Request paths received, in order (query included). */
+  readonly log: readonly string[]
+  /** Creates or updates a user (properties merged; `null` clears one). Shows up in the next delta round. */
+  setUser (user: GraphUser): void
+  /** Deletes a user: the next delta round reports it `@removed` (reason `changed` = soft delete). */
+  removeUser (id: string, reason?: 'changed' | 'deleted'): void
+  /** Group membership changes (not visible in users/delta, as in Graph). */
+  setGroupMembers (groupId: string, members: string[]): void
+  assign (a: GraphAssignment): void
+  unassign (userId: string, resourceId: string, appRoleId: string): void
+  /** The next `count` Graph requests answer 429 (or `status`) with this Retry-After. */
+  throttle (count: number, retryAfter?: number | string, status?: number): void
+  /** Every delta link issued so far becomes invalid: 410 Gone (default) or 400 syncStateNotFound. */
+  expireDeltaLinks (mode?: 410 | 400): void
+  /** Forgets every issued access token (the next request with one gets 401). */
+  revokeTokens (): void
+  setDelay (ms: number): void
+  resetCounters (): void
+  stop (): Promise<void>
+}
+
+interface ChangeEntry { version: number, id: string }
+
+/**
+ * Starts the emulator on a free port of 127.0.0.1.
+ * @example const graph = await startGraphEmulator({ users: [{ id: 'u1', userPrincipalName: 'ann@contoso.test' }] })
+ */
+export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Promise<GraphEmulator> {
+  const tenantId = opts.tenantId ?? '11111111-2222-3333-4444-555555555555'
+  const clients = opts.clients ?? [{ client_id: 'app-1', client_secret: 'secret-1' }]
+  const users = new Map<string, GraphUser>()
+  for (const u of opts.users ?? []) users.set(u.id, { ...u })
+  const removed = new Map<string, 'changed' | 'deleted'>()
+  const groups = new Map<string, GraphGroup>()
+  for (const g of opts.groups ?? []) groups.set(g.id, { ...g, members: [...g.members] })
+  const roles = opts.directoryRoles ?? []
+  const principals = new Map<string, GraphServicePrincipal>()
+  for (const sp of opts.servicePrincipals ?? []) principals.set(sp.id, sp)
+  let assignments: GraphAssignment[] = [...(opts.assignments ?? [])]
+  const pageSize = Math.max(1, opts.pageSize ?? 100)
+  const linkPageSize = Math.max(1, opts.linkPageSize ?? 100)
+  let delayMs = opts.delayMs ?? 0
+  let version = 1
+  const changes: ChangeEntry[] = []
+  let validFrom = 0 // delta links issued before this version are expired
+  let expiredMode: 410 | 400 = 410
+  const tokens = new Set<string>()
+  let tokenSeq = 0
+  let requests = 0
+  let tokenRequests = 0
+  let inflight = 0
+  let maxConcurrent = 0
+  let throttleLeft = 0
+  let throttleStatus = 429
+  let throttleAfter: string | undefined
+  const paths: string[] = []
+
+  const app = new Hono()
+
+  app.post('/:tenant/oauth2/v2.0/token', async (c) => {
+    tokenRequests++
+    const form = new URLSearchParams(await c.req.text())
+    if (c.req.param('tenant') !== tenantId) return c.json({ error: 'invalid_request', error_description: `AADSTS90002: Tenant '${c.req.param('tenant')}' not found.` }, 400)
+    if (form.get('grant_type') !== 'client_credentials') return c.json({ error: 'unsupported_grant_type', error_description: 'AADSTS70003: The app requested an unsupported grant type.' }, 400)
+    if (!(form.get('scope') ?? '').endsWith('/.default')) return c.json({ error: 'invalid_scope', error_description: 'AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.' }, 400)
+    const client = clients.find(cl => cl.client_id === form.get('client_id'))
+    if (client === undefined) return c.json({ error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory.` }, 400)
+    if (client.client_secret !== form.get('client_secret')) return c.json({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.' }, 401)
+    const token = `eyJ0eXAiOiJKV1Qi.emu-${++tokenSeq}.${Math.random().toString(36).slice(2)}`
+    tokens.add(token)
+    const expiresIn = opts.expiresIn ?? 3599
+    return c.json({ token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token })
+  })
+
+  // Every Graph request: counted, optionally delayed and throttled, then authenticated.
+  app.use('/v1.0/*', async (c, next) => {
+    requests++
+    paths.push(c.req.url.slice(new URL(c.req.url).origin.length))
+    inflight++
+    maxConcurrent = Math.max(maxConcurrent, inflight)
+    try {
+      if (delayMs > 0) await new Promise(resolve => setTimeout(resolve, delayMs))
+      if (throttleLeft > 0) {
+        throttleLeft--
+        const headers: Record<string, string> = throttleAfter !== undefined ? { 'Retry-After': throttleAfter } : {}
+        return c.json(graphError(throttleStatus === 429 ? 'TooManyRequests' : 'serviceNotAvailable', 'Too many requests (emulated).'), throttleStatus as 429, headers)
+      }
+      const bearer = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]
+      if (bearer === undefined || !tokens.has(bearer)) return c.json(graphError('InvalidAuthenticationToken', 'Access token is empty or invalid.'), 401)
+      await next()
+    } finally {
+      inflight--
+    }
+  })
+
+  app.get('/v1.0/users/delta', (c) => {
+    const q = c.req.query()
+    const origin = new URL(c.req.url).origin
+    let state: DeltaState
+    if (q.$skiptoken !== undefined) {
+      const s = decode(q.$skiptoken)
+      if (s === undefined) return c.json(graphError('badRequest', 'Invalid skip token.'), 400)
+      state = s
+    } else if (q.$deltatoken !== undefined) {
+      const s = decode(q.$deltatoken)
+      if (s === undefined) return c.json(graphError('badRequest', 'Invalid delta token.'), 400)
+      if (s.since < validFrom) {
+        return expiredMode === 410
+          ? c.json(graphError('resyncRequired', 'The delta token is no longer valid: a full synchronization is required.'), 410)
+          : c.json(graphError('syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.'), 400)
+      }
+      state = { ...s, offset: 0, upTo: version }
+    } else {
+      const select = (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
+      state = { since: 0, upTo: version, offset: 0, select }
+    }
+    // The entries of this round: every current user (full) or the users changed in (since, upTo].
+    let ids: string[]
+    if (state.since === 0) ids = [...users.keys()].sort()
+    else ids = [...new Set(changes.filter(ch => ch.version > state.since && ch.version <= state.upTo).map(ch => ch.id))].sort()
+    const slice = ids.slice(state.offset, state.offset + pageSize)
+    const value = slice.map((id) => {
+      const u = users.get(id)
+      if (u === undefined) return { '@odata.type': '#microsoft.graph.user', id, '@removed': { reason: removed.get(id) ?? 'deleted' } }
+      return project(u, state.select)
+    })
+    const body: Record<string, unknown> = { '@odata.context': `${origin}/v1.0/$metadata#users(${state.select.join(',')})`, value }
+    if (state.offset + pageSize < ids.length) body['@odata.nextLink'] = `${origin}/v1.0/users/delta?$skiptoken=${encode({ ...state, offset: state.offset + pageSize })}`
+    else body['@odata.deltaLink'] = `${origin}/v1.0/users/delta?$deltatoken=${encode({ since: state.upTo, upTo: state.upTo, offset: 0, select: state.select })}`
+    return c.json(body)
+  })
+
+  const memberships = (transitive: boolean) => (c: Context) => {
+    const id = c.req.param('id') ?? ''
+    if (!users.has(id)) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`), 404)
+    const direct = (member: string): GraphGroup[] => [...groups.values()].filter(g => g.members.includes(member))
+    const found = new Map<string, GraphGroup>()
+    const walk = (member: string): void => {
+      for (const g of direct(member)) {
+        if (found.has(g.id)) continue
+        found.set(g.id, g)
+        if (transitive) walk(g.id)
+      }
+    }
+    walk(id)
+    const entries: Array<Record<string, unknown>> = [...found.values()].map(g => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName }))
+    for (const r of roles) if (r.members.includes(id)) entries.push({ '@odata.type': '#microsoft.graph.directoryRole', id: r.id, displayName: r.displayName })
+    return paged(c, entries)
+  }
+  app.get('/v1.0/users/:id/memberOf', memberships(false))
+  app.get('/v1.0/users/:id/transitiveMemberOf', memberships(true))
+
+  app.get('/v1.0/users/:id/appRoleAssignments', (c) => {
+    const id = c.req.param('id')
+    const u = users.get(id)
+    if (u === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist.`), 404)
+    const entries = assignments.filter(a => a.userId === id).map((a) => ({
+      id: `${a.userId}-${a.resourceId}-${a.appRoleId}`.slice(0, 43),
+      deletedDateTime: null,
+      appRoleId: a.appRoleId,
+      createdDateTime: '2024-01-01T00:00:00Z',
+      principalDisplayName: typeof u.displayName === 'string' ? u.displayName : null,
+      principalId: id,
+      principalType: 'User',
+      resourceDisplayName: principals.get(a.resourceId)?.displayName ?? null,
+      resourceId: a.resourceId
+    }))
+    return paged(c, entries)
+  })
+
+  app.get('/v1.0/servicePrincipals/:id', (c) => {
+    const sp = principals.get(c.req.param('id'))
+    if (sp === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${c.req.param('id')}' does not exist.`), 404)
+    const full: Record<string, unknown> = {
+      id: sp.id,
+      displayName: sp.displayName,
+      appRoles: sp.appRoles.map(r => ({ allowedMemberTypes: ['User'], description: r.displayName, displayName: r.displayName, id: r.id, isEnabled: true, origin: 'Application', value: r.value ?? null }))
+    }
+    return c.json(project(full as GraphUser, (c.req.query('$select') ?? '').split(',').filter(x => x !== '')))
+  })
+
+  function paged (c: Context, entries: Array<Record<string, unknown>>): Response {
+    const offset = Number(c.req.query('$skiptoken') ?? 0) || 0
+    const origin = new URL(c.req.url).origin
+    const params = new URLSearchParams(c.req.url.split('?')[1] ?? '')
+    params.set('$skiptoken', String(offset + linkPageSize))
+    const body: Record<string, unknown> = { '@odata.context': `${origin}/v1.0/$metadata#directoryObjects`, value: entries.slice(offset, offset + linkPageSize) }
+    if (offset + linkPageSize < entries.length) body['@odata.nextLink'] = `${origin}${new URL(c.req.url).pathname}?${params.toString()}`
+    return c.json(body)
+  }
+
+  const touch = (id: string): void => {
+    version++
+    changes.push({ version, id })
+  }
+
+  const server: Server = createServer(getRequestListener(app.fetch))
+  server.keepAliveTimeout = 1000
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    tenantId,
+    get requests () { return requests },
+    get tokenRequests () { return tokenRequests },
+    get maxConcurrent () { return maxConcurrent },
+    get log () { return paths },
+    setUser (user) {
+      const prev = users.get(user.id) ?? { id: user.id }
+      const next: GraphUser = { ...prev }
+      for (const [k, v] of Object.entries(user)) {
+        if (v === null) delete next[k]
+        else next[k] = v
+      }
+      users.set(user.id, next)
+      removed.delete(user.id)
+      touch(user.id)
+    },
+    removeUser (id, reason = 'deleted') {
+      if (!users.delete(id)) return
+      removed.set(id, reason)
+      for (const g of groups.values()) g.members = g.members.filter(m => m !== id)
+      assignments = assignments.filter(a => a.userId !== id)
+      touch(id)
+    },
+    setGroupMembers (groupId, members) {
+      const g = groups.get(groupId)
+      if (g === undefined) throw new Error(`no group ${groupId}`)
+      g.members = [...members]
+    },
+    assign (a) { assignments.push({ ...a }) },
+    unassign (userId, resourceId, appRoleId) {
+      assignments = assignments.filter(a => !(a.userId === userId && a.resourceId === resourceId && a.appRoleId === appRoleId))
+    },
+    throttle (count, retryAfter, status = 429) {
+      throttleLeft = count
+      throttleStatus = status
+      throttleAfter = retryAfter === undefined ? undefined : String(retryAfter)
+    },
+    expireDeltaLinks (mode = 410) {
+      version++ // links issued from now on start at this version and stay valid
+      validFrom = version
+      expiredMode = mode
+    },
+    revokeTokens () { tokens.clear() },
+    setDelay (ms) { delayMs = ms },
+    resetCounters () {
+      requests = 0
+      tokenRequests = 0
+      maxConcurrent = 0
+      paths.length = 0
+    },
+    async stop () {
+      await new Promise<void>((resolve) => {
+        server.close(() => { resolve() })
+        server.closeAllConnections()
+      })
+    }
+  }
+}
+
+interface DeltaState {
+  /** Changes after this version (0 = a full round). */
+  since: number
+  /** The round covers changes up to this version (fixed when the round started). */
+  upTo: number
+  offset: number
+  select: string[]
+}
+
+// Opaque tokens, as Graph's are: the round's state, base64url-encoded.
+function encode (s: DeltaState): string {
+  return Buffer.from(JSON.stringify(s), 'utf8').toString('base64url')
+}
+
+function decode (t: string): DeltaState | undefined {
+  try {
+    const s = JSON.parse(Buffer.from(t, 'base64url').toString('utf8')) as DeltaState
+    if (typeof s.since !== 'number' || typeof s.upTo !== 'number' || typeof s.offset !== 'number' || !Array.isArray(s.select)) return undefined
+    return s
+  } catch {
+    return undefined
+  }
+}
+
+function project (u: GraphUser, select: readonly string[]): Record<string, unknown> {
+  if (select.length === 0) return { ...u }
+  const out: Record<string, unknown> = { id: u.id }
+  for (const k of select) if (k in u) out[k] = u[k]
+  return out
+}
+
+function graphError (code: string, message: string): { error: { code: string, message: string, innerError: Record<string, string> } } {
+  return { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': '00000000-0000-0000-0000-000000000000' } } }
+}
