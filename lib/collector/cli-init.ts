@@ -83,16 +83,25 @@ function tenantBlock (name: string, kind: 'hr' | 'entra'): string {
       # basic: { username: user, password: secret }
 `
     : `    auth:
+      # App registration with the Graph application permissions User.Read.All, GroupMember.Read.All
+      # and Application.Read.All (admin consent). The secret is encrypted in place on the first start.
       tenant_id: "00000000-0000-0000-0000-000000000000"
       client_id: "00000000-0000-0000-0000-000000000000"
-      # client_secret: secret
+      client_secret: change-me
+      # login_url: https://login.microsoftonline.com
+      # graph_url: https://graph.microsoft.com
 `
   const query = kind === 'hr'
     ? `      collect_query_string: "/PerPerson?$expand=personalInfoNav,emailNav,employmentNav/jobInfoNav&$format=json"
       # collect_query_result_path: d.results
       pre_activate_days: 7
 `
-    : ''
+    : `      # select: [id, userPrincipalName, givenName, surname, displayName, mail, jobTitle, department, accountEnabled, employeeId]
+      group_membership: direct      # direct | transitive | none
+      app_roles: true
+      max_concurrency: 8
+      request_timeout: 60
+`
   const mapper = kind === 'hr'
     ? `        - { source: personIdExternal, map_to: externalId }
         - { source: 'emailNav.results.[{"isPrimary":true}].emailAddress', map_to: userName }
@@ -102,6 +111,16 @@ function tenantBlock (name: string, kind: 'hr' | 'entra'): string {
 `
     : `        - { source: id, map_to: externalId }
         - { source: userPrincipalName, map_to: userName }
+        - { source: givenName, map_to: name.givenName }
+        - { source: surname, map_to: name.familyName }
+        - { source: displayName, map_to: displayName }
+        - { source: mail, map_to: 'emails[type eq "work"].value' }
+        - { source: jobTitle, map_to: title }
+        - { source: accountEnabled, map_to: active }
+        - { source: department, map_to: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department' }
+        - { source: employeeId, map_to: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber' }
+        - { source: memberOf, map_to: groups }
+        - { source: appRoles, map_to: roles }
 `
   return `  ${name}:
 ${auth}    general:
