@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { isScimError } from '../../lib/scim/errors.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
-import type { GetQuery, GetResult, JsonObject, PluginContext, ScimPlugin, ScimResource, SimpleFilter } from '../../lib/plugins/types.ts'
+import type { GetQuery, GetResult, JsonObject, MemberDelta, PluginContext, ScimPlugin, ScimResource, SimpleFilter } from '../../lib/plugins/types.ts'
 
 /** What a plugin's test file hands to the suite per test. */
 export interface PluginUnderTest {
@@ -206,6 +206,26 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
           assert.deepEqual(memberIds(got), [b.id])
         }))
 
+        it('member deltas (plugins declaring capabilities.groupMemberDelta): add/remove by value, no-ops, other attributes kept, 404', withPlugin(async p => {
+          if (!p.declaresMemberDelta()) return // nothing to check: the gateway never sends deltas to it
+          const [a, b, c] = [await p.createUser({ userName: uniq('a') }), await p.createUser({ userName: uniq('b') }), await p.createUser({ userName: uniq('c') })]
+          const g = await p.createGroup({ displayName: uniq('D'), externalId: uniq('x'), members: [{ value: idOf(a) }, { value: idOf(b) }] })
+          await p.memberDelta(idOf(g), { add: [{ value: idOf(c), display: 'C' }], remove: [idOf(a).toUpperCase()] })
+          let got = await p.groupById(idOf(g))
+          assert.deepEqual(memberIds(got).sort(), [idOf(b), idOf(c)].sort())
+          assert.equal(got?.displayName, g.displayName)
+          assert.equal(got?.externalId, g.externalId)
+          const version = got?.meta?.version
+          await p.memberDelta(idOf(g), { add: [{ value: idOf(b) }], remove: [idOf(a)] }) // already so: nothing changes
+          got = await p.groupById(idOf(g))
+          assert.deepEqual(memberIds(got).sort(), [idOf(b), idOf(c)].sort())
+          if (version !== undefined) assert.equal(got?.meta?.version, version)
+          await p.memberDelta(idOf(g), { add: [{ value: idOf(a) }], remove: [idOf(a)] }) // remove applies before add
+          assert.deepEqual(memberIds(await p.groupById(idOf(g))).sort(), [idOf(a), idOf(b), idOf(c)].sort())
+          if (userGroups) assert.ok(groupIds(await p.userById(idOf(c))).includes(idOf(g)))
+          assert.equal((await rejection(p.memberDelta(`missing-${randomUUID()}`, { add: [{ value: idOf(a) }], remove: [] }))).status, 404)
+        }))
+
         it('deleteGroup removes it; again is 404', withPlugin(async p => {
           const g = await p.createGroup({ displayName: uniq('del') })
           await p.deleteGroup(idOf(g))
@@ -300,6 +320,13 @@ class Api {
     assert.ok(resource !== undefined)
     return await this.fn('modifyGroup')(id, { resource, operations: [] }, ctx(be))
   }
+
+  /** A member delta as the gateway sends it (see Modification.members). */
+  async memberDelta (id: string, delta: MemberDelta, be?: string): Promise<ScimResource | undefined> {
+    return await this.fn('modifyGroup')(id, { resource: { id }, operations: [], members: delta }, ctx(be))
+  }
+
+  declaresMemberDelta (): boolean { return this.plugin.capabilities?.groupMemberDelta === true }
 
   async deleteUser (id: string, be?: string): Promise<void> { await this.fn('deleteUser')(id, ctx(be)) }
   async deleteGroup (id: string, be?: string): Promise<void> { await this.fn('deleteGroup')(id, ctx(be)) }
