@@ -262,6 +262,12 @@ test('plugin-loki journals a member delta as a delta line and replays it', async
     const lines = (await readFile(file, 'utf8')).slice(before).trim().split('\n')
     assert.equal(lines.length, 4)
     assert.ok(lines.every(l => l.length < 400 && JSON.parse(l).op === 'members'), 'only the delta is journaled')
+    // deleting a user takes it out of its groups as member deltas too
+    const leaver = await service.create('Users', { userName: 'leaver' }, rc)
+    await service.patch('Groups', id, [{ op: 'add', path: 'members', value: [{ value: String(leaver.id) }] }], rc)
+    const beforeDelete = (await readFile(file, 'utf8')).length
+    await service.delete('Users', String(leaver.id), rc)
+    assert.ok((await readFile(file, 'utf8')).length - beforeDelete < 600, 'the user delete journals a delta, not the group')
     const live = await service.get('Groups', id, rc)
     await first.plugin.stop?.()
     const second = await observed({ file })
@@ -269,6 +275,7 @@ test('plugin-loki journals a member delta as a delta line and replays it', async
     assert.deepEqual(members(replayed), members(live))
     assert.equal(replayed.meta?.version, live.meta?.version)
     assert.ok(members(replayed).includes('u6/six') && members(replayed).includes('u7/seven') && members(replayed).includes('joiner/J') && !members(replayed).includes('u5'))
+    assert.ok(!members(replayed).some(m => m.startsWith(String(leaver.id))))
     // the replayed store is frozen and indexed like a live one
     const found = await must(second.plugin.getGroups)({ simple: { attribute: 'members.value', operator: 'eq', value: 'JOINER' }, attributes: [], excludedAttributes: [], startIndex: 1 }, { baseEntity: undefined, log: silentLogger, signal: new AbortController().signal, requestId: 't' })
     assert.equal(found.Resources.length, 1)

@@ -121,18 +121,13 @@ export class EntityStore {
     return { result: this.userView(u), records: [this.putRecord('User', u)] }
   }
 
-  /** Deletes a user and removes it from every group's members (each such group gets a new version). */
+  /** Deletes a user and removes it from every group's members (member deltas; each such group gets a new version). */
   deleteUser (id: string): WriteResult<void> {
     const cur = this.users.get(id)
     if (cur === undefined) throw notFound('User', id)
     const records: JournalRecord[] = []
-    const key = id.toLowerCase()
-    for (const g of this.groups.findBy('members', key)) {
-      const members = (Array.isArray(g.members) ? g.members : []).filter(m => !(isJsonObject(m) && typeof m.value === 'string' && m.value.toLowerCase() === key))
-      const ng = build({ ...g, members }, GROUP_SKIP, g.id, nextMeta('Group', g), members)
-      this.groups.put(ng)
-      records.push(this.putRecord('Group', ng))
-    }
+    // as member deltas: leaving a large group does not rewrite it
+    for (const gid of this.groups.idsBy('members', id.toLowerCase())) records.push(...this.patchGroupMembers(gid, { add: [], remove: [id] }).records)
     this.users.delete(id)
     records.push(this.delRecord('User', id))
     return { result: undefined, records }
