@@ -286,3 +286,20 @@ test('plugin-loki journals a member delta as a delta line and replays it', async
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('groupMemberOfUser through the subscriber: joins and leaves land on the user', async () => {
+  const plugin = memberOfPlugin()
+  const service = serviceOf(plugin, { groupMemberOfUser: true })
+  const deps = { service, rc, options: {}, subject: 'ENTRA.ALL' }
+  const msg = (i: number, body: JsonObject): ReturnType<typeof parseStreamMessage> => parseStreamMessage(JSON.stringify(body), { msgId: `g${i}`, subject: 'ENTRA.ALL' })
+  const staff = { value: 'Staff', display: 'Staff' }
+  const ops = { value: 'Ops', display: 'Ops' }
+  assert.equal((await applyStreamMessage(msg(1, { activityOperation: 'createUser', user: { userName: 'ann', groups: [staff, ops] } }), deps)).action, 'created')
+  const ann = (): ScimResource | undefined => [...plugin.users.values()].find(u => u.userName === 'ann')
+  assert.deepEqual((ann()?.groups as JsonObject[]).map(g => g.display).sort(), ['Ops', 'Staff'])
+  const left = await applyStreamMessage(msg(2, { activityOperation: 'modifyUser', Operations: [{ op: 'remove', path: 'groups[value eq "Ops"]' }], user: { userName: 'ann', groups: [staff] } }), deps)
+  assert.equal(left.action, 'modified')
+  assert.deepEqual((ann()?.groups as JsonObject[]).map(g => g.display), ['Staff'])
+  const again = await applyStreamMessage(msg(2, { activityOperation: 'modifyUser', Operations: [{ op: 'remove', path: 'groups[value eq "Ops"]' }], user: { userName: 'ann', groups: [staff] } }), deps)
+  assert.equal(again.action, 'unchanged')
+})

@@ -222,7 +222,7 @@ async function syncMemberships (deps: ApplyDeps, user: ScimResource & { id: stri
   let changed = false
   let member = memberOf(user)
   if (ops.some(o => isMembershipRemoval(o, convertRoles))) {
-    const current = await groupsOfUser(service, rc, user.id)
+    const current = await groupsOfUser(service, rc, user)
     const leaving = groupsToLeave(ops, current, desired, convertRoles)
     for (const g of leaving) changed = await leaveGroup(service, rc, g, user.id) || changed
     member = new Set(current.filter(g => !leaving.includes(g)).map(g => String(g.displayName).toLowerCase()))

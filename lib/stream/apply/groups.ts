@@ -69,11 +69,21 @@ export function membershipAttr (path: string): 'groups' | 'roles' | undefined {
   return m?.[1] === undefined ? undefined : m[1].toLowerCase() as 'groups' | 'roles'
 }
 
-/** Endpoint groups the user is a member of. */
-export async function groupsOfUser (service: ScimService, rc: RequestContext, userId: string): Promise<ScimResource[]> {
-  const filter = parseFilter(`members.value eq ${JSON.stringify(userId)}`)
+/**
+ * Endpoint groups the user is a member of. When the user carries `groups` (plugin-loki and most
+ * plugins derive it; with groupMemberOfUser it is where membership lives) those groups are read by
+ * id, undecorated — a members search through the service would decorate every group it finds
+ * (an ETag over all members each).
+ */
+export async function groupsOfUser (service: ScimService, rc: RequestContext, user: ScimResource & { id: string }): Promise<ScimResource[]> {
+  if (Array.isArray(user.groups)) {
+    const ids = [...new Set(user.groups.flatMap(g => isJsonObject(g) && typeof g.value === 'string' ? [g.value] : []))]
+    const found = await Promise.all(ids.map(async id => await service.fetchRaw('Groups', id, rc).catch((e: unknown) => { if (isNotFound(e)) return undefined; throw e })))
+    return found.filter((g): g is ScimResource => g !== undefined)
+  }
+  const filter = parseFilter(`members.value eq ${JSON.stringify(user.id)}`)
   const res = await service.list('Groups', { filter, startIndex: 1, count: 1000, attributes: [], excludedAttributes: [] }, rc)
-  return res.Resources.filter(g => hasMember(g, userId))
+  return res.Resources.filter(g => hasMember(g, user.id))
 }
 
 /**
@@ -170,7 +180,8 @@ export async function joinGroup (service: ScimService, rc: RequestContext, ref: 
  */
 export async function leaveGroup (service: ScimService, rc: RequestContext, group: ScimResource, userId: string): Promise<boolean> {
   const id = group.id
-  if (typeof id !== 'string' || !hasMember(group, userId)) return false
+  // a group read without members (groupMemberOfUser) came from the user's own `groups`: a member
+  if (typeof id !== 'string' || (Array.isArray(group.members) && !hasMember(group, userId))) return false
   try {
     await service.patch('Groups', id, [{ op: 'remove', path: `members[value eq ${JSON.stringify(userId)}]` }], rc, {}, { returnResource: false })
     return true
