@@ -241,3 +241,19 @@ async function tempDir (): Promise<string> {
   dirs.push(d)
   return d
 }
+
+test('service hook: an entra section without auth is not collected; a partial auth lists its problems with full paths', async () => {
+  const { entraConfigProblems, defaultSources } = await import('../../sources-default.ts')
+  assert.deepEqual(entraConfigProblems('entra.acme', { auth: {} }), [])
+  const handle = defaultSources('acme', 'entra', { auth: {}, general: {} } as never, silentLogger)
+  assert.match(handle.unavailable ?? '', /no auth configured/)
+  assert.deepEqual(entraConfigProblems('entra.acme', { auth: { tenant_id: 't' } }).map(p => p.path), ['entra.acme.auth.client_id', 'entra.acme.auth.client_secret'])
+  const e = await emulator()
+  const collecting = defaultSources('contoso', 'entra', section(e) as never, silentLogger, {})
+  assert.equal(collecting.unavailable, undefined)
+  const run = collecting.collect(new AbortController().signal)
+  let n = 0
+  for await (const _ of run.persons) n++
+  assert.equal(n, 5)
+  assert.equal(run.complete(), true)
+})
