@@ -218,8 +218,11 @@ function changedValue (t: Touch, a: JsonValue | undefined, b: JsonValue | undefi
   }
   // Not type-converted (members, groups, custom arrays): what was added and what was removed.
   if (haveBefore) {
-    const added = after.filter(el => !before.some(x => sameElement(x, el)))
-    const removed = before.filter(el => !after.some(x => sameElement(x, el)))
+    // keyed sets, not pairwise comparison: large groups (thousands of members) stay linear
+    const beforeKeys = new Set(before.map(elementKey))
+    const afterKeys = new Set(after.map(elementKey))
+    const added = after.filter(el => !beforeKeys.has(elementKey(el)))
+    const removed = before.filter(el => !afterKeys.has(elementKey(el)))
     return [...added.map(el => copy(el)), ...removed.map(el => ({ ...(copy(el) as JsonObject), operation: 'delete' }))]
   }
   if (t.cleared && t.added.length === 0) return ''
@@ -231,10 +234,13 @@ function changedValue (t: Touch, a: JsonValue | undefined, b: JsonValue | undefi
   ]
 }
 
-/** Elements are the same when their `value` matches (case-sensitive), else when they are deeply equal. */
-function sameElement (x: JsonObject, y: JsonObject): boolean {
-  if (x.value !== undefined || y.value !== undefined) return x.value === y.value && x.type === y.type
-  return JSON.stringify(x) === JSON.stringify(y)
+/**
+ * Identity of a multi-valued element: elements are the same when `value` and `type` match
+ * (case-sensitive), else (no value) when they are deeply equal as JSON.
+ */
+function elementKey (x: JsonObject): string {
+  if (x.value !== undefined) return `v\u0000${JSON.stringify(x.value)}\u0000${x.type === undefined ? '' : JSON.stringify(x.type)}`
+  return `j\u0000${JSON.stringify(x)}`
 }
 
 /** Literals compared with `eq` to `attr` anywhere in a value filter (`type eq "work" or type eq "home"`). */
