@@ -2,13 +2,20 @@
 // the Entra collector's tests: the client-credentials token endpoint, `users/delta` (full round with
 // `@odata.nextLink` pages ending in `@odata.deltaLink`, incremental rounds with changed users and
 // `@removed` entries, expired delta links), `memberOf` / `transitiveMemberOf` (groups, directory roles,
-// nested groups, paged), `appRoleAssignments`, `servicePrincipals/{id}` with `appRoles`, 401 for
-// missing/unknown tokens, and throttling (429 with Retry-After) on demand. Tests change the directory
-// between runs through the returned handle. Listens on 127.0.0.1 only; nothing starts on import.
+// nested groups, paged), `groups/delta` with `members@delta` (a full round lists every group with
+// all its members, split over several entries of the same group when there are many; an incremental
+// round lists the groups changed since, with only the members added or removed — `@removed` — and
+// deleted groups as `@removed`; `$deltatoken=latest`), `groups/{id}/transitiveMembers/microsoft.graph.user`,
+// `appRoleAssignments`, `servicePrincipals/{id}` (also `servicePrincipals(appId='…')`) with `appRoles`,
+// `servicePrincipals/{id}/appRoleAssignedTo` (paged), 401 for missing/unknown tokens, and throttling
+// (429 with Retry-After) on demand. Tests change the directory between runs through the returned
+// handle. Listens on 127.0.0.1 only; nothing starts on import.
 //
 //   POST /{tenant}/oauth2/v2.0/token           GET /v1.0/users/delta?$select=…  (| $skiptoken | $deltatoken)
 //   GET  /v1.0/users/{id}/memberOf|transitiveMemberOf    GET /v1.0/users/{id}/appRoleAssignments
-//   GET  /v1.0/servicePrincipals/{id}
+//   GET  /v1.0/groups/delta?$select=displayName,members   (| $skiptoken | $deltatoken | $deltatoken=latest)
+//   GET  /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user
+//   GET  /v1.0/servicePrincipals/{id} | servicePrincipals(appId='{appId}')   GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Hono, type Context } from 'hono'
@@ -19,9 +26,9 @@ export type GraphUser = Record<string, unknown> & { id: string }
 /** A group; `members` are user or group ids (nested groups for transitiveMemberOf). */
 export interface GraphGroup { id: string, displayName: string, members: string[] }
 /** A service principal with its app roles. */
-export interface GraphServicePrincipal { id: string, displayName: string, appRoles: Array<{ id: string, displayName: string, value?: string | null }> }
-/** An app role assignment of a user. */
-export interface GraphAssignment { userId: string, resourceId: string, appRoleId: string }
+export interface GraphServicePrincipal { id: string, appId?: string, displayName: string, appRoles: Array<{ id: string, displayName: string, value?: string | null }> }
+/** An app role assignment of a user (or, with principalType Group, of the group `userId`). */
+export interface GraphAssignment { userId: string, resourceId: string, appRoleId: string, principalType?: 'User' | 'Group' }
 
 /** Options of {@link startGraphEmulator}. */
 export interface GraphEmulatorOptions {
@@ -35,8 +42,10 @@ export interface GraphEmulatorOptions {
   assignments?: GraphAssignment[]
   /** Users per users/delta page (default 100). */
   pageSize?: number
-  /** Entries per memberOf / appRoleAssignments page (default 100). */
+  /** Entries per memberOf / appRoleAssignments / appRoleAssignedTo / transitiveMembers page (default 100). */
   linkPageSize?: number
+  /** Members per `members@delta` of one groups/delta entry; a bigger group is split over several entries (default 20). */
+  memberChunk?: number
   /** Token lifetime in seconds (default 3599). */
   expiresIn?: number
   /** Delay before each Graph answer, in ms (makes concurrency observable). */
@@ -59,14 +68,22 @@ export interface GraphEmulator {
   setUser (user: GraphUser): void
   /** Deletes a user: the next delta round reports it `@removed` (reason `changed` = soft delete). */
   removeUser (id: string, reason?: 'changed' | 'deleted'): void
-  /** Group membership changes (not visible in users/delta, as in Graph). */
+  /** Group membership changes (not visible in users/delta, as in Graph; in the next groups/delta round). */
   setGroupMembers (groupId: string, members: string[]): void
+  addMember (groupId: string, memberId: string): void
+  removeMember (groupId: string, memberId: string): void
+  /** Creates a group (in the next groups/delta round with its members). */
+  addGroup (group: GraphGroup): void
+  renameGroup (groupId: string, displayName: string): void
+  /** Deletes a group: the next groups/delta round reports it `@removed`. */
+  removeGroup (groupId: string, reason?: 'changed' | 'deleted'): void
+  /** App role assignments (no delta query in Graph: visible only by reading them). */
   assign (a: GraphAssignment): void
   unassign (userId: string, resourceId: string, appRoleId: string): void
   /** The next `count` Graph requests answer 429 (or `status`) with this Retry-After. */
   throttle (count: number, retryAfter?: number | string, status?: number): void
-  /** Every delta link issued so far becomes invalid: 410 Gone (default) or 400 syncStateNotFound. */
-  expireDeltaLinks (mode?: 410 | 400): void
+  /** Every delta link issued so far (users, groups or both) becomes invalid: 410 Gone (default) or 400 syncStateNotFound. */
+  expireDeltaLinks (mode?: 410 | 400, which?: 'users' | 'groups' | 'all'): void
   /** Forgets every issued access token (the next request with one gets 401). */
   revokeTokens (): void
   setDelay (ms: number): void
@@ -75,6 +92,8 @@ export interface GraphEmulator {
 }
 
 interface ChangeEntry { version: number, id: string }
+/** A groups/delta change: properties, one member added or removed, or the group deleted. */
+type GroupChangeEntry = { version: number, groupId: string } & ({ kind: 'props' | 'removed' } | { kind: 'member', memberId: string, op: 'add' | 'remove' })
 
 /**
  * Starts the emulator on a free port of 127.0.0.1.
@@ -88,6 +107,11 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
   const removed = new Map<string, 'changed' | 'deleted'>()
   const groups = new Map<string, GraphGroup>()
   for (const g of opts.groups ?? []) groups.set(g.id, { ...g, members: [...g.members] })
+  const removedGroups = new Map<string, 'changed' | 'deleted'>()
+  const groupChanges: GroupChangeEntry[] = []
+  let groupsValidFrom = 0
+  let groupsExpiredMode: 410 | 400 = 410
+  const memberChunk = Math.max(1, opts.memberChunk ?? 20)
   const roles = opts.directoryRoles ?? []
   const principals = new Map<string, GraphServicePrincipal>()
   for (const sp of opts.servicePrincipals ?? []) principals.set(sp.id, sp)
@@ -156,6 +180,9 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       const s = decode(q.$skiptoken)
       if (s === undefined) return c.json(graphError('badRequest', 'Invalid skip token.'), 400)
       state = s
+    } else if (q.$deltatoken === 'latest') {
+      const select = (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
+      return c.json({ '@odata.context': `${origin}/v1.0/$metadata#users(${select.join(',')})`, value: [], '@odata.deltaLink': `${origin}/v1.0/users/delta?$deltatoken=${encode({ since: version, upTo: version, offset: 0, select })}` })
     } else if (q.$deltatoken !== undefined) {
       const s = decode(q.$deltatoken)
       if (s === undefined) return c.json(graphError('badRequest', 'Invalid delta token.'), 400)
@@ -185,6 +212,84 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     return c.json(body)
   })
 
+  // groups/delta: entries are built first (a group with many members becomes several entries of the
+  // same id, members split by memberChunk), then paged by pageSize like users/delta.
+  app.get('/v1.0/groups/delta', (c) => {
+    const q = c.req.query()
+    const origin = new URL(c.req.url).origin
+    const link = (s: DeltaState): string => `${origin}/v1.0/groups/delta?$deltatoken=${encode(s)}`
+    let state: DeltaState
+    if (q.$skiptoken !== undefined) {
+      const s = decode(q.$skiptoken)
+      if (s === undefined) return c.json(graphError('badRequest', 'Invalid skip token.'), 400)
+      state = s
+    } else if (q.$deltatoken === 'latest') {
+      const select = (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
+      return c.json({ '@odata.context': `${origin}/v1.0/$metadata#groups(${select.join(',')})`, value: [], '@odata.deltaLink': link({ since: version, upTo: version, offset: 0, select }) })
+    } else if (q.$deltatoken !== undefined) {
+      const s = decode(q.$deltatoken)
+      if (s === undefined) return c.json(graphError('badRequest', 'Invalid delta token.'), 400)
+      if (s.since < groupsValidFrom) {
+        return groupsExpiredMode === 410
+          ? c.json(graphError('resyncRequired', 'The delta token is no longer valid: a full synchronization is required.'), 410)
+          : c.json(graphError('syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.'), 400)
+      }
+      state = { ...s, offset: 0, upTo: version }
+    } else {
+      const select = (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
+      state = { since: 0, upTo: version, offset: 0, select }
+    }
+    const withName = state.select.length === 0 || state.select.includes('displayName')
+    const withMembers = state.select.length === 0 || state.select.includes('members')
+    const memberRef = (id: string): Record<string, unknown> => ({ '@odata.type': groups.has(id) || removedGroups.has(id) ? '#microsoft.graph.group' : '#microsoft.graph.user', id })
+    const entriesOf = (g: GraphGroup, members: Array<Record<string, unknown>>): Array<Record<string, unknown>> => {
+      const head: Record<string, unknown> = { id: g.id, ...(withName ? { displayName: g.displayName } : {}) }
+      if (!withMembers) return [head]
+      const out: Array<Record<string, unknown>> = []
+      for (let i = 0; i === 0 || i < members.length; i += memberChunk) out.push({ ...(i === 0 ? head : { id: g.id }), 'members@delta': members.slice(i, i + memberChunk) })
+      return out
+    }
+    const entries: Array<Record<string, unknown>> = []
+    if (state.since === 0) {
+      for (const g of [...groups.values()].sort((a, b) => a.id.localeCompare(b.id))) entries.push(...entriesOf(g, g.members.map(memberRef)))
+    } else {
+      // Per changed group: deleted → @removed; else its properties and the net member changes.
+      const window = groupChanges.filter(ch => ch.version > state.since && ch.version <= state.upTo)
+      for (const groupId of [...new Set(window.map(ch => ch.groupId))].sort()) {
+        const g = groups.get(groupId)
+        if (g === undefined) {
+          entries.push({ '@odata.type': '#microsoft.graph.group', id: groupId, '@removed': { reason: removedGroups.get(groupId) ?? 'deleted' } })
+          continue
+        }
+        const last = new Map<string, 'add' | 'remove'>()
+        for (const ch of window) if (ch.groupId === groupId && ch.kind === 'member') last.set(ch.memberId, ch.op)
+        const members = [...last].map(([id, op]) => op === 'add' ? memberRef(id) : { ...memberRef(id), '@removed': { reason: 'deleted' } })
+        entries.push(...entriesOf(g, members))
+      }
+    }
+    const body: Record<string, unknown> = { '@odata.context': `${origin}/v1.0/$metadata#groups(${state.select.join(',')})`, value: entries.slice(state.offset, state.offset + pageSize) }
+    if (state.offset + pageSize < entries.length) body['@odata.nextLink'] = `${origin}/v1.0/groups/delta?$skiptoken=${encode({ ...state, offset: state.offset + pageSize })}`
+    else body['@odata.deltaLink'] = link({ since: state.upTo, upTo: state.upTo, offset: 0, select: state.select })
+    return c.json(body)
+  })
+
+  app.get('/v1.0/groups/:id/transitiveMembers/microsoft.graph.user', (c) => {
+    const id = c.req.param('id')
+    if (!groups.has(id)) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`), 404)
+    const found = new Set<string>()
+    const seen = new Set<string>()
+    const walk = (groupId: string): void => {
+      if (seen.has(groupId)) return
+      seen.add(groupId)
+      for (const m of groups.get(groupId)?.members ?? []) {
+        if (groups.has(m)) walk(m)
+        else if (users.has(m)) found.add(m)
+      }
+    }
+    walk(id)
+    return paged(c, [...found].sort().map(u => ({ '@odata.type': '#microsoft.graph.user', id: u })))
+  })
+
   const memberships = (transitive: boolean) => (c: Context) => {
     const id = c.req.param('id') ?? ''
     if (!users.has(id)) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`), 404)
@@ -209,7 +314,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     const id = c.req.param('id')
     const u = users.get(id)
     if (u === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist.`), 404)
-    const entries = assignments.filter(a => a.userId === id).map((a) => ({
+    const entries = assignments.filter(a => a.userId === id && (a.principalType ?? 'User') === 'User').map((a) => ({
       id: `${a.userId}-${a.resourceId}-${a.appRoleId}`.slice(0, 43),
       deletedDateTime: null,
       appRoleId: a.appRoleId,
@@ -223,15 +328,43 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     return paged(c, entries)
   })
 
-  app.get('/v1.0/servicePrincipals/:id', (c) => {
-    const sp = principals.get(c.req.param('id'))
-    if (sp === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${c.req.param('id')}' does not exist.`), 404)
+  app.get('/v1.0/servicePrincipals/:id/appRoleAssignedTo', (c) => {
+    const id = c.req.param('id')
+    const sp = principals.get(id)
+    if (sp === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist.`), 404)
+    const entries = assignments.filter(a => a.resourceId === id).map((a) => {
+      const type = a.principalType ?? 'User'
+      const name = type === 'User' ? users.get(a.userId)?.displayName : groups.get(a.userId)?.displayName
+      return {
+        id: `${a.userId}-${a.resourceId}-${a.appRoleId}`.slice(0, 43),
+        deletedDateTime: null,
+        appRoleId: a.appRoleId,
+        createdDateTime: '2024-01-01T00:00:00Z',
+        principalDisplayName: typeof name === 'string' ? name : null,
+        principalId: a.userId,
+        principalType: type,
+        resourceDisplayName: sp.displayName,
+        resourceId: a.resourceId
+      }
+    })
+    return paged(c, entries)
+  })
+
+  const servicePrincipal = (c: Context, sp: GraphServicePrincipal | undefined, key: string): Response => {
+    if (sp === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${key}' does not exist.`), 404)
     const full: Record<string, unknown> = {
       id: sp.id,
       displayName: sp.displayName,
       appRoles: sp.appRoles.map(r => ({ allowedMemberTypes: ['User'], description: r.displayName, displayName: r.displayName, id: r.id, isEnabled: true, origin: 'Application', value: r.value ?? null }))
     }
     return c.json(project(full as GraphUser, (c.req.query('$select') ?? '').split(',').filter(x => x !== '')))
+  }
+  app.get('/v1.0/servicePrincipals/:id', (c) => servicePrincipal(c, principals.get(c.req.param('id')), c.req.param('id')))
+  // The alternate key: /servicePrincipals(appId='{appId}').
+  app.get('/v1.0/:key', (c) => {
+    const appId = /^servicePrincipals\(appId='([^']+)'\)$/.exec(decodeURIComponent(c.req.param('key')))?.[1]
+    if (appId === undefined) return c.json(graphError('BadRequest', `Resource not found for the segment '${c.req.param('key')}'.`), 400)
+    return servicePrincipal(c, [...principals.values()].find(sp => sp.appId === appId), appId)
   })
 
   function paged (c: Context, entries: Array<Record<string, unknown>>): Response {
@@ -247,6 +380,15 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
   const touch = (id: string): void => {
     version++
     changes.push({ version, id })
+  }
+  const touchGroup = (ch: { groupId: string } & ({ kind: 'props' | 'removed' } | { kind: 'member', memberId: string, op: 'add' | 'remove' })): void => {
+    version++
+    groupChanges.push({ version, ...ch })
+  }
+  const group = (groupId: string): GraphGroup => {
+    const g = groups.get(groupId)
+    if (g === undefined) throw new Error(`no group ${groupId}`)
+    return g
   }
 
   const server: Server = createServer(getRequestListener(app.fetch))
@@ -285,9 +427,44 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       touch(id)
     },
     setGroupMembers (groupId, members) {
-      const g = groups.get(groupId)
-      if (g === undefined) throw new Error(`no group ${groupId}`)
+      const g = group(groupId)
+      for (const m of g.members) if (!members.includes(m)) touchGroup({ groupId, kind: 'member', memberId: m, op: 'remove' })
+      for (const m of members) if (!g.members.includes(m)) touchGroup({ groupId, kind: 'member', memberId: m, op: 'add' })
       g.members = [...members]
+    },
+    addMember (groupId, memberId) {
+      const g = group(groupId)
+      if (g.members.includes(memberId)) return
+      g.members.push(memberId)
+      touchGroup({ groupId, kind: 'member', memberId, op: 'add' })
+    },
+    removeMember (groupId, memberId) {
+      const g = group(groupId)
+      if (!g.members.includes(memberId)) return
+      g.members = g.members.filter(m => m !== memberId)
+      touchGroup({ groupId, kind: 'member', memberId, op: 'remove' })
+    },
+    addGroup (g) {
+      groups.set(g.id, { ...g, members: [...g.members] })
+      removedGroups.delete(g.id)
+      touchGroup({ groupId: g.id, kind: 'props' })
+      for (const m of g.members) touchGroup({ groupId: g.id, kind: 'member', memberId: m, op: 'add' })
+    },
+    renameGroup (groupId, displayName) {
+      group(groupId).displayName = displayName
+      touchGroup({ groupId, kind: 'props' })
+    },
+    removeGroup (groupId, reason = 'deleted') {
+      group(groupId)
+      groups.delete(groupId)
+      removedGroups.set(groupId, reason)
+      // Its membership in other groups goes with it (each parent's members change).
+      for (const p of groups.values()) {
+        if (!p.members.includes(groupId)) continue
+        p.members = p.members.filter(m => m !== groupId)
+        touchGroup({ groupId: p.id, kind: 'member', memberId: groupId, op: 'remove' })
+      }
+      touchGroup({ groupId, kind: 'removed' })
     },
     assign (a) { assignments.push({ ...a }) },
     unassign (userId, resourceId, appRoleId) {
@@ -298,10 +475,16 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       throttleStatus = status
       throttleAfter = retryAfter === undefined ? undefined : String(retryAfter)
     },
-    expireDeltaLinks (mode = 410) {
+    expireDeltaLinks (mode = 410, which = 'all') {
       version++ // links issued from now on start at this version and stay valid
-      validFrom = version
-      expiredMode = mode
+      if (which !== 'groups') {
+        validFrom = version
+        expiredMode = mode
+      }
+      if (which !== 'users') {
+        groupsValidFrom = version
+        groupsExpiredMode = mode
+      }
     },
     revokeTokens () { tokens.clear() },
     setDelay (ms) { delayMs = ms },

@@ -114,11 +114,12 @@ test('incremental: only changed users are re-read; the collection stays whole an
   assert.ok(e.log[0]?.includes('$deltatoken='), 'the stored delta link is used')
   const memberCalls = e.log.filter(p => p.includes('/memberOf')).map(p => p.split('/')[3])
   assert.deepEqual(memberCalls.sort(), ['u002', 'u006'], 'memberships read for the changed users only')
-  // Nothing changed: the same set again, without any per-user call.
+  // Nothing changed: the same set again, without any per-user call; the fixed cost of a run is the
+  // two delta rounds and one appRoleAssignedTo read per application some user has a role of.
   e.resetCounters()
   const same = await entra.collect()
   assert.deepEqual(same.persons, r.persons)
-  assert.deepEqual(e.log.map(p => p.split('?')[0]), ['/v1.0/users/delta'])
+  assert.deepEqual(e.log.map(p => p.split('?')[0]), ['/v1.0/users/delta', '/v1.0/groups/delta', `/v1.0/servicePrincipals/${APP}/appRoleAssignedTo`])
 })
 
 test('an expired delta link (410 Gone or 400 syncStateNotFound) falls back to a full read', async () => {
@@ -229,11 +230,19 @@ test('config: every problem with its path', () => {
     assert.deepEqual(err.problems.map(p => p.path), ['auth.client_id', 'auth.client_secret', 'auth.graph_url', 'general.select[1]', 'general.select[2]', 'general.group_membership', 'general.max_concurrency'])
     return true
   })
+  assert.throws(() => parseEntraConfig({ auth: { tenant_id: 't', client_id: 'c', client_secret: 's' }, general: { app_role_resources: ['payroll', 7] } }), (err: Error) => {
+    assert.deepEqual((err as EntraConfigError).problems.map(p => p.path), ['general.app_role_resources[0]', 'general.app_role_resources[1]'])
+    return true
+  })
+  assert.throws(() => parseEntraConfig({ auth: { tenant_id: 't', client_id: 'c', client_secret: 's' }, general: { app_role_resources: { a: 1 } } }), /general\.app_role_resources: must be a list/)
+  const roles = parseEntraConfig({ auth: { tenant_id: 't', client_id: 'c', client_secret: 's' }, general: { app_role_resources: '6E7B768E-0000-4000-8000-000000000001, 6e7b768e-0000-4000-8000-000000000001,bbbbbbbb-0000-4000-8000-000000000002' } })
+  assert.deepEqual(roles.general.app_role_resources, ['6E7B768E-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000002'])
   const ok = parseEntraConfig({ auth: { tenant_id: 't', client_id: 'c', client_secret: 's' }, general: { select: 'mail, userPrincipalName' } })
   assert.equal(ok.auth.login_url, 'https://login.microsoftonline.com')
   assert.equal(ok.auth.graph_url, 'https://graph.microsoft.com')
   assert.deepEqual(ok.general.select, ['id', 'mail', 'userPrincipalName'])
   assert.equal(ok.general.max_concurrency, 8)
+  assert.deepEqual(ok.general.app_role_resources, [])
 })
 
 async function tempDir (): Promise<string> {

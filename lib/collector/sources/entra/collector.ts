@@ -5,7 +5,10 @@
 // `do_initial_load`, or a delta link Graph no longer accepts: 410 Gone / syncStateNotFound) starts
 // without a token and gets every user; later runs start from the stored delta link and get only the
 // users changed since (merged into the stored ones) and those `@removed`. Memberships and roles are
-// read for the users of the round only (bounded by `max_concurrency`), the others keep theirs.
+// read for the users of the round only (bounded by `max_concurrency`), the others keep theirs —
+// unless an incremental run finds that their groups or app roles changed: groups/delta tells who
+// joined or left which group (groups-delta.ts), each tracked application's appRoleAssignedTo who
+// has which role (app-roles-delta.ts); only those users' memberships or roles are read again.
 // The persons yielded are always the whole current set (mirror.ts says why), so the pipeline's
 // "missing from a complete collection" rule turns removals into deleteUser and nobody else is
 // touched; an aborted or failed run stores nothing and yields an incomplete collection.
@@ -13,8 +16,10 @@ import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
 import { createEntraAuth, type EntraAuth } from './auth.ts'
 import { parseEntraConfig, type EntraCollectorConfig } from './config.ts'
-import { createGraphClient, GraphHttpError, type GraphClient } from './graph.ts'
-import { mapOrdered, membershipReader } from './memberships.ts'
+import { trackAppRoles } from './app-roles-delta.ts'
+import { createGraphClient, GraphHttpError, needsResync, type GraphClient } from './graph.ts'
+import { patchGroupNames, trackGroups, type GroupTracking } from './groups-delta.ts'
+import { ASSIGNMENTS_KEY, mapOrdered, membershipReader } from './memberships.ts'
 import { fileMirrorStore, memoryMirrorStore, type Mirror, type MirrorStore } from './mirror.ts'
 
 /** Dependencies of {@link createEntraCollector}. */
@@ -45,6 +50,14 @@ export interface EntraRunInfo {
   malformed: number
   /** Why a stored delta link was not used, when it was not. */
   fullReason?: string
+  /** How group changes were tracked (absent with group_membership none). */
+  groups?: GroupTracking['mode']
+  /** Users outside the users round whose groups were read again (membership changes). */
+  groupsReread?: number
+  /** Users outside the users round whose app roles were read again (assignment changes). */
+  rolesReread?: number
+  /** Applications whose appRoleAssignedTo was compared (incremental runs with app_roles). */
+  applications?: number
 }
 
 /** A streaming collection: iterate `persons`; `complete()` is final once the iteration ended. */
@@ -64,9 +77,6 @@ export interface EntraCollector {
   readonly auth: EntraAuth
   readonly graph: GraphClient
 }
-
-/** Graph error codes that mean "this delta link is no longer usable: synchronize again". */
-const RESYNC_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid', 'resyncapplication', 'resyncchangesapplydifferences', 'resyncchangesuploaddifferences'])
 
 /**
  * Creates the collector. `cfg` is the `entra.<tenant>` section (or its parsed form).
@@ -89,7 +99,8 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
     ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {})
   })
   const store = deps.store ?? (deps.stateDir !== undefined ? fileMirrorStore(deps.stateDir, deps.tenant ?? 'entra') : memoryMirrorStore())
-  const fingerprint = JSON.stringify([config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
+  // 'v2': stored users carry their raw app role assignments and a groups delta link (older mirrors: one full read).
+  const fingerprint = JSON.stringify(['v2', config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
   const firstQuery = `/v1.0/users/delta?$select=${general.select.join(',')}`
   let initialLoadPending = general.do_initial_load
 
@@ -134,24 +145,58 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
           next.set(id, prev === undefined ? rec : { ...prev, ...rec })
         }
         const read = membershipReader(graph, { groupMembership: general.group_membership, appRoles: general.app_roles })
+        // Group memberships and app roles that changed without a property change of the user.
+        let groups: GroupTracking | undefined
+        if (general.group_membership !== 'none') {
+          groups = await trackGroups(graph, { deltaLink: mirror?.groupsDeltaLink, fullUsers: mode === 'full', users: next, transitive: general.group_membership === 'transitive', concurrency: general.max_concurrency, log }, sig)
+        }
+        const roles = mode === 'delta' && general.app_roles
+          ? await trackAppRoles(graph, read, { users: next, configured: general.app_role_resources, concurrency: general.max_concurrency, log }, sig)
+          : undefined
+        const inRound = (id: string): boolean => { const rec = round?.changes.get(id); return rec !== undefined && rec !== null }
+        const groupsReread = [...groups?.reread ?? []].filter(id => !inRound(id)).length
+        const rolesReread = [...roles?.reread ?? []].filter(id => !inRound(id)).length
+        const renames = groups?.renames ?? new Map<string, string>()
         const refresh = (p: JsonObject): Promise<JsonObject> => {
           const id = p.id as string
-          const rec = round?.changes.get(id)
-          if (rec === undefined || rec === null) return Promise.resolve(p)
-          return read(id, sig).then(m => {
-            const withM: JsonObject = { ...p, ...(m.memberOf !== undefined ? { memberOf: m.memberOf as unknown as JsonObject[] } : {}), ...(m.appRoles !== undefined ? { appRoles: m.appRoles as unknown as JsonObject[] } : {}) }
+          const all = inRound(id)
+          const parts = { groups: all || groups?.reread.has(id) === true, roles: all || roles?.reread.has(id) === true }
+          if (!parts.groups && !parts.roles) {
+            const renamed = patchGroupNames(p, renames)
+            if (renamed === undefined) return Promise.resolve(p)
+            next.set(id, renamed)
+            return Promise.resolve(renamed)
+          }
+          return read(id, sig, parts).then(m => {
+            let withM: JsonObject = {
+              ...p,
+              ...(m.memberOf !== undefined ? { memberOf: m.memberOf as unknown as JsonObject[] } : {}),
+              ...(m.appRoles !== undefined ? { appRoles: m.appRoles as unknown as JsonObject[] } : {}),
+              ...(m.assignments !== undefined ? { [ASSIGNMENTS_KEY]: m.assignments as unknown as JsonObject[] } : {})
+            }
+            if (!parts.groups) withM = patchGroupNames(withM, renames) ?? withM
             next.set(id, withM)
             return withM
           })
         }
-        info = { mode, users: next.size, changed: [...round.changes.values()].filter(v => v !== null).length, removed, malformed: round.malformed, ...(fullReason !== undefined ? { fullReason } : {}) }
-        for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) {
-          yield structuredClone(p)
+        info = {
+          mode,
+          users: next.size,
+          changed: [...round.changes.values()].filter(v => v !== null).length,
+          removed,
+          malformed: round.malformed,
+          ...(fullReason !== undefined ? { fullReason } : {}),
+          ...(groups !== undefined ? { groups: groups.mode, groupsReread } : {}),
+          ...(roles !== undefined ? { rolesReread, applications: roles.applications } : {})
         }
-        await store.save({ deltaLink: round.deltaLink, fingerprint, persons: next })
+        for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) {
+          yield forMapper(p)
+        }
+        await store.save({ deltaLink: round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint, persons: next })
         initialLoadPending = false
         complete = round.malformed === 0
-        log.info(`Entra ${mode} read: ${info.users} users, ${info.changed} in the delta round, ${removed} removed${fullReason !== undefined && mode === 'full' ? ` (full: ${fullReason})` : ''}`, { requests: graph.requests })
+        const also = mode === 'delta' ? `, groups re-read for ${groupsReread} (${groups?.mode ?? 'off'}), roles re-read for ${rolesReread} (${roles?.applications ?? 0} applications compared)` : ''
+        log.info(`Entra ${mode} read: ${info.users} users, ${info.changed} in the delta round, ${removed} removed${also}${fullReason !== undefined && mode === 'full' ? ` (full: ${fullReason})` : ''}`, { requests: graph.requests })
       } finally {
         ctl.abort()
       }
@@ -203,8 +248,9 @@ async function readRound (graph: GraphClient, start: string, signal: AbortSignal
   return { changes, deltaLink, malformed }
 }
 
-function needsResync (err: unknown): boolean {
-  if (!(err instanceof GraphHttpError)) return false
-  if (err.status === 410) return true
-  return err.code !== undefined && RESYNC_CODES.has(err.code.toLowerCase())
+/** What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`). */
+function forMapper (p: JsonObject): JsonObject {
+  const out = structuredClone(p)
+  delete out[ASSIGNMENTS_KEY]
+  return out
 }

@@ -12,6 +12,7 @@
 //     select: [id, userPrincipalName, …]        (users/delta $select; `id` is always added)
 //     group_membership: direct | transitive | none   (memberOf / transitiveMemberOf; default direct)
 //     app_roles: true                            (appRoleAssignments → roles)
+//     app_role_resources: [<sp id or appId>, …]  (applications whose assignments are compared every run)
 //     max_concurrency: 8                         (per-user membership/role requests at once)
 //     request_timeout: 60                        (seconds, per request)
 //     max_retries: 4                             (429/503/504, waiting Retry-After)
@@ -37,6 +38,11 @@ export interface EntraGeneralConfig {
   readonly select: readonly string[]
   readonly group_membership: GroupMembership
   readonly app_roles: boolean
+  /**
+   * Service principals (object ids or appIds) whose `appRoleAssignedTo` is compared on every
+   * incremental run, besides those that stored users already have roles of.
+   */
+  readonly app_role_resources: readonly string[]
   readonly max_concurrency: number
   readonly request_timeout: number
   readonly max_retries: number
@@ -80,6 +86,7 @@ export const DEFAULT_SELECT: readonly string[] = Object.freeze([
 ])
 
 const PROPERTY = /^[A-Za-z][A-Za-z0-9_]*$/
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * Reads and checks `{ auth, general }` of an Entra tenant section (other keys are ignored).
@@ -134,10 +141,22 @@ function readGeneral (v: JsonValue | undefined, problems: EntraConfigProblem[]):
     if (typeof g.app_roles === 'boolean') appRoles = g.app_roles
     else problems.push({ path: 'general.app_roles', message: 'must be true or false' })
   }
+  const resources: string[] = []
+  if (g.app_role_resources !== undefined && g.app_role_resources !== null) {
+    const list = typeof g.app_role_resources === 'string' ? g.app_role_resources.split(',').map(x => x.trim()).filter(x => x !== '') : g.app_role_resources
+    if (!Array.isArray(list)) problems.push({ path: 'general.app_role_resources', message: 'must be a list of service principal object ids or appIds' })
+    else {
+      list.forEach((r, i) => {
+        if (typeof r !== 'string' || !GUID.test(r.trim())) problems.push({ path: `general.app_role_resources[${i}]`, message: 'must be a service principal object id or appId (a GUID)' })
+        else if (!resources.some(x => x.toLowerCase() === r.trim().toLowerCase())) resources.push(r.trim())
+      })
+    }
+  }
   return Object.freeze({
     select: Object.freeze(select),
     group_membership: membership,
     app_roles: appRoles,
+    app_role_resources: Object.freeze(resources),
     max_concurrency: num(g.max_concurrency, 'general.max_concurrency', 8, problems, 1, true, 256),
     request_timeout: num(g.request_timeout, 'general.request_timeout', 60, problems, 0.001),
     max_retries: num(g.max_retries, 'general.max_retries', 4, problems, 0, true, 20),

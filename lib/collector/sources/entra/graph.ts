@@ -20,6 +20,16 @@ export class GraphHttpError extends Error {
   }
 }
 
+/** Graph error codes that mean "this delta link is no longer usable: synchronize again". */
+const RESYNC_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid', 'resyncapplication', 'resyncchangesapplydifferences', 'resyncchangesuploaddifferences'])
+
+/** True when Graph rejected a delta link (410 Gone, syncStateNotFound, resyncRequired, …): start a new round. */
+export function needsResync (err: unknown): boolean {
+  if (!(err instanceof GraphHttpError)) return false
+  if (err.status === 410) return true
+  return err.code !== undefined && RESYNC_CODES.has(err.code.toLowerCase())
+}
+
 /** Dependencies and limits of {@link createGraphClient}. */
 export interface GraphClientOptions {
   /** `https://graph.microsoft.com` (no trailing slash). */

@@ -5,7 +5,8 @@
 // roles and administrative units in those lists are left out. App role assignments name only the
 // role's id; its display name and value come from the resource's service principal (`appRoles`),
 // read once per run and shared by every user. A role without a `value` (the default access role,
-// id 00000000-…) is given its id as value.
+// id 00000000-…) is given its id as value. The raw (resourceId, appRoleId) pairs are returned too:
+// the collector keeps them to compare with `appRoleAssignedTo` of each application on later runs.
 import type { GraphClient } from './graph.ts'
 import { GraphHttpError } from './graph.ts'
 import type { GroupMembership } from './config.ts'
@@ -16,13 +17,35 @@ export interface EntraGroupRef { value: string, display: string }
 /** An app role as the mapper sees it (`user.roles.<type>.value` in stream rules). */
 export interface EntraRoleRef { type: string, display: string, value: string }
 
+/** An app role assignment as Graph names it (kept in the mirror, not given to the mapper). */
+export interface RoleAssignmentRef { resourceId: string, appRoleId: string }
+
+/** What one read found (absent = not read). */
+export interface UserMemberships { memberOf?: EntraGroupRef[], appRoles?: EntraRoleRef[], assignments?: RoleAssignmentRef[] }
+
+/** A resource service principal: its object id, name and app roles. */
+export interface ServicePrincipal { id: string, displayName?: string, appRoles: AppRoleDef[] }
+
 /** Reads memberships of users; one reader per run (its service principal cache lives as long). */
-export type MembershipReader = (userId: string, signal: AbortSignal) => Promise<{ memberOf?: EntraGroupRef[], appRoles?: EntraRoleRef[] }>
+export interface MembershipReader {
+  /** Groups and/or roles of one user (`parts` defaults to whatever the config enables). */
+  (userId: string, signal: AbortSignal, parts?: { groups: boolean, roles: boolean }): Promise<UserMemberships>
+  /**
+   * A service principal by object id, or by appId when no object has that id
+   * (`/servicePrincipals(appId='…')`); undefined when neither exists.
+   */
+  principal: (idOrAppId: string, signal: AbortSignal) => Promise<ServicePrincipal | undefined>
+}
 
 export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000'
 
+/**
+ * Key of the (resourceId, appRoleId) pairs in a stored user. It has an `@` so it cannot clash with a
+ * Graph property; it is kept in the mirror and removed from what the mapper sees.
+ */
+export const ASSIGNMENTS_KEY = '@assignments'
+
 interface AppRoleDef { id: string, displayName?: string, value?: string }
-interface ServicePrincipal { displayName?: string, appRoles: AppRoleDef[] }
 
 /**
  * A reader for one run.
@@ -31,23 +54,34 @@ interface ServicePrincipal { displayName?: string, appRoles: AppRoleDef[] }
 export function membershipReader (graph: GraphClient, opts: { groupMembership: GroupMembership, appRoles: boolean }): MembershipReader {
   const principals = new Map<string, Promise<ServicePrincipal | undefined>>()
 
-  const servicePrincipal = async (id: string, signal: AbortSignal): Promise<ServicePrincipal | undefined> => {
-    let p = principals.get(id)
-    if (p === undefined) {
-      p = (async () => {
-        try {
-          const sp = await graph.getJson(`/v1.0/servicePrincipals/${encodeURIComponent(id)}?$select=id,displayName,appRoles`, signal) as { displayName?: unknown, appRoles?: unknown }
-          const roles = Array.isArray(sp.appRoles) ? sp.appRoles.filter(isObject).map(r => ({ id: String(r.id), ...(typeof r.displayName === 'string' ? { displayName: r.displayName } : {}), ...(typeof r.value === 'string' && r.value !== '' ? { value: r.value } : {}) })) : []
-          return { ...(typeof sp.displayName === 'string' ? { displayName: sp.displayName } : {}), appRoles: roles }
-        } catch (err) {
-          if (err instanceof GraphHttpError && err.status === 404) return undefined // resource gone: ids only
-          throw err
-        }
-      })()
-      principals.set(id, p)
-      p.catch(() => { principals.delete(id) }) // a failure is not cached: the next user tries again
+  const fetchPrincipal = async (path: string, fallbackId: string, signal: AbortSignal): Promise<ServicePrincipal | undefined> => {
+    try {
+      const sp = await graph.getJson(`${path}?$select=id,displayName,appRoles`, signal) as { id?: unknown, displayName?: unknown, appRoles?: unknown }
+      const roles = Array.isArray(sp.appRoles) ? sp.appRoles.filter(isObject).map(r => ({ id: String(r.id), ...(typeof r.displayName === 'string' ? { displayName: r.displayName } : {}), ...(typeof r.value === 'string' && r.value !== '' ? { value: r.value } : {}) })) : []
+      return { id: typeof sp.id === 'string' ? sp.id : fallbackId, ...(typeof sp.displayName === 'string' ? { displayName: sp.displayName } : {}), appRoles: roles }
+    } catch (err) {
+      if (err instanceof GraphHttpError && err.status === 404) return undefined // resource gone: ids only
+      throw err
     }
-    return await p
+  }
+
+  const cached = (key: string, load: () => Promise<ServicePrincipal | undefined>): Promise<ServicePrincipal | undefined> => {
+    let p = principals.get(key)
+    if (p === undefined) {
+      p = load()
+      principals.set(key, p)
+      p.catch(() => { principals.delete(key) }) // a failure is not cached: the next user tries again
+    }
+    return p
+  }
+
+  const servicePrincipal = async (id: string, signal: AbortSignal): Promise<ServicePrincipal | undefined> =>
+    await cached(id, async () => await fetchPrincipal(`/v1.0/servicePrincipals/${encodeURIComponent(id)}`, id, signal))
+
+  const principal = async (idOrAppId: string, signal: AbortSignal): Promise<ServicePrincipal | undefined> => {
+    const byId = await servicePrincipal(idOrAppId, signal)
+    if (byId !== undefined) return byId
+    return await cached(`appId:${idOrAppId}`, async () => await fetchPrincipal(`/v1.0/servicePrincipals(appId='${encodeURIComponent(idOrAppId)}')`, idOrAppId, signal))
   }
 
   const groups = async (userId: string, signal: AbortSignal): Promise<EntraGroupRef[]> => {
@@ -63,15 +97,17 @@ export function membershipReader (graph: GraphClient, opts: { groupMembership: G
     return out
   }
 
-  const roles = async (userId: string, signal: AbortSignal): Promise<EntraRoleRef[]> => {
+  const roles = async (userId: string, signal: AbortSignal): Promise<{ appRoles: EntraRoleRef[], assignments: RoleAssignmentRef[] }> => {
     const assignments: JsonObject[] = []
     for await (const page of graph.pages(`/v1.0/users/${encodeURIComponent(userId)}/appRoleAssignments`, signal)) {
       for (const a of page.value) if (isObject(a) && typeof a.resourceId === 'string' && typeof a.appRoleId === 'string') assignments.push(a as JsonObject)
     }
     const out: EntraRoleRef[] = []
+    const refs: RoleAssignmentRef[] = []
     for (const a of assignments) {
       const resourceId = a.resourceId as string
       const appRoleId = a.appRoleId as string
+      if (!refs.some(r => r.resourceId === resourceId && r.appRoleId === appRoleId)) refs.push({ resourceId, appRoleId })
       const sp = await servicePrincipal(resourceId, signal)
       const def = sp?.appRoles.find(r => r.id === appRoleId)
       const type = typeof a.resourceDisplayName === 'string' && a.resourceDisplayName !== '' ? a.resourceDisplayName : sp?.displayName ?? resourceId
@@ -79,16 +115,17 @@ export function membershipReader (graph: GraphClient, opts: { groupMembership: G
       const role = { type, display, value: def?.value ?? appRoleId }
       if (!out.some(r => r.type === role.type && r.value === role.value)) out.push(role)
     }
-    return out
+    return { appRoles: out, assignments: refs }
   }
 
-  return async (userId, signal) => {
-    const [memberOf, appRoles] = await Promise.all([
-      opts.groupMembership !== 'none' ? groups(userId, signal) : undefined,
-      opts.appRoles ? roles(userId, signal) : undefined
+  const read = async (userId: string, signal: AbortSignal, parts = { groups: true, roles: true }): Promise<UserMemberships> => {
+    const [memberOf, r] = await Promise.all([
+      opts.groupMembership !== 'none' && parts.groups ? groups(userId, signal) : undefined,
+      opts.appRoles && parts.roles ? roles(userId, signal) : undefined
     ])
-    return { ...(memberOf !== undefined ? { memberOf } : {}), ...(appRoles !== undefined ? { appRoles } : {}) }
+    return { ...(memberOf !== undefined ? { memberOf } : {}), ...(r !== undefined ? r : {}) }
   }
+  return Object.assign(read, { principal })
 }
 
 /**

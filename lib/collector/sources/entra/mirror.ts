@@ -4,8 +4,9 @@
 // *complete* collection: unchanged users compare equal to the published state, changed ones become
 // modifyUser, users Graph reported `@removed` are simply absent and so become deleteUser.
 //
-// File: `<state dir>/<tenant>.entra.jsonl` — line 1 the header `{"v":1,"deltaLink","fingerprint"}`,
-// then one user per line. Written to a temp file and renamed, so a crash leaves the previous round
+// File: `<state dir>/<tenant>.entra.jsonl` — line 1 the header `{"v":1,"deltaLink","groupsDeltaLink",
+// "fingerprint"}` (groupsDeltaLink absent with group_membership none), then one user per line (with
+// `@assignments`, the raw app role assignments, when app roles are read). Written to a temp file and renamed, so a crash leaves the previous round
 // (whose delta link Graph accepts again: the next run replays the changes since then).
 import { createReadStream } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
@@ -16,6 +17,8 @@ import type { JsonObject } from '../../../scim/types.ts'
 /** The state of the last completed delta round. */
 export interface Mirror {
   deltaLink: string
+  /** The `@odata.deltaLink` of the last groups/delta round (membership changes); absent when not tracked. */
+  groupsDeltaLink?: string
   /** What the users were collected with (select, memberships, Graph host); another one = full read. */
   fingerprint: string
   /** Users by Graph id, in collection order. */
@@ -40,7 +43,7 @@ export function fileMirrorStore (dir: string, tenant: string): MirrorStore {
     where: file,
     async load () {
       const persons = new Map<string, JsonObject>()
-      let header: { v?: unknown, deltaLink?: unknown, fingerprint?: unknown } | undefined
+      let header: { v?: unknown, deltaLink?: unknown, groupsDeltaLink?: unknown, fingerprint?: unknown } | undefined
       try {
         const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })
         for await (const line of rl) {
@@ -53,12 +56,12 @@ export function fileMirrorStore (dir: string, tenant: string): MirrorStore {
         return undefined // missing or torn: a full read rebuilds it
       }
       if (header?.v !== 1 || typeof header.deltaLink !== 'string' || typeof header.fingerprint !== 'string') return undefined
-      return { deltaLink: header.deltaLink, fingerprint: header.fingerprint, persons }
+      return { deltaLink: header.deltaLink, ...(typeof header.groupsDeltaLink === 'string' ? { groupsDeltaLink: header.groupsDeltaLink } : {}), fingerprint: header.fingerprint, persons }
     },
     async save (m) {
       await mkdir(dir, { recursive: true, mode: 0o700 })
       const tmp = `${file}.${process.pid}.tmp`
-      const lines = [JSON.stringify({ v: 1, deltaLink: m.deltaLink, fingerprint: m.fingerprint })]
+      const lines = [JSON.stringify({ v: 1, deltaLink: m.deltaLink, ...(m.groupsDeltaLink !== undefined ? { groupsDeltaLink: m.groupsDeltaLink } : {}), fingerprint: m.fingerprint })]
       for (const p of m.persons.values()) lines.push(JSON.stringify(p))
       try {
         await writeFile(tmp, `${lines.join('\n')}\n`, { mode: 0o600 })
