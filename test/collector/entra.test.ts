@@ -2,7 +2,9 @@
 // in process (default sources, builtin nats-server child) → a contract-checking JetStream subscriber
 // on ENTRA.>. Full load: createUser per user with the groups/roles the channel rule selects; a change
 // in the directory → one modifyUser with the right Operations (read through the stored delta link);
-// a removed user → deleteUser; the client secret is encrypted in the config file.
+// group membership and app role changes without any user property change (groups/delta,
+// appRoleAssignedTo) → one modifyUser with per-element group/role Operations; a removed user →
+// deleteUser; the client secret is encrypted in the config file.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdir, readFile, rm } from 'node:fs/promises'
@@ -35,7 +37,8 @@ describe('SCIM Stream with the Entra collector (Graph emulator, builtin NATS)', 
       ],
       groups: [
         { id: 'g-app-a', displayName: 'App_A', members: ['u1', 'u2'] },
-        { id: 'g-staff', displayName: 'Staff', members: ['u1', 'u2', 'u3'] }
+        { id: 'g-staff', displayName: 'Staff', members: ['u1', 'u2', 'u3'] },
+        { id: 'g-app-b', displayName: 'App_B', members: [] }
       ],
       servicePrincipals: [{ id: APP, displayName: 'Payroll', appRoles: [{ id: ROLE_ADMIN, displayName: 'Admin', value: 'payroll.admin' }, { id: ROLE_USER, displayName: 'User', value: 'payroll.user' }] }],
       assignments: [{ userId: 'u1', resourceId: APP, appRoleId: ROLE_ADMIN }]
@@ -119,6 +122,43 @@ log:
     assert.equal(m.body.activityOperation, 'modifyUser')
     assert.equal(m.body.targetUpn, 'bob@contoso.test')
     assert.deepEqual(m.body.Operations, [{ op: 'replace', path: 'title', value: 'Head Buyer' }])
+  })
+
+  it('a user added to a group (no property change) → one modifyUser adding the group; removed again → a per-element remove', async () => {
+    graph.addMember('g-app-b', 'u2')
+    graph.resetCounters()
+    const stats = await (svc as StreamService).runNow('contoso')
+    assert.equal(stats.persons, 3)
+    assert.ok(graph.log.some(p => p.startsWith('/v1.0/groups/delta?$deltatoken=')), 'the stored groups delta link was used')
+    assert.deepEqual(graph.log.filter(p => p.startsWith('/v1.0/users/') && !p.startsWith('/v1.0/users/delta')).map(p => p.split('?')[0]), ['/v1.0/users/u2/memberOf'], 'only bob is read again')
+    const added = await sub.take({ expectAtLeast: 1, waitMs: 3000 })
+    assert.equal(added.length, 1)
+    const a = added[0] as Received
+    assert.equal(a.body.activityOperation, 'modifyUser')
+    assert.equal(a.body.targetUpn, 'bob@contoso.test')
+    assert.deepEqual(a.body.Operations, [{ op: 'add', path: 'groups', value: [{ value: 'g-app-b', display: 'App_B' }] }])
+
+    graph.removeMember('g-app-b', 'u2')
+    await (svc as StreamService).runNow('contoso')
+    const removed = await sub.take({ expectAtLeast: 1, waitMs: 3000 })
+    assert.equal(removed.length, 1)
+    const r = removed[0] as Received
+    assert.equal(r.body.activityOperation, 'modifyUser')
+    assert.equal(r.body.targetUpn, 'bob@contoso.test')
+    assert.deepEqual(r.body.Operations, [{ op: 'remove', path: 'groups[value eq "g-app-b"]' }])
+  })
+
+  it('an app role granted in Entra (no property change) → one modifyUser adding the role', async () => {
+    graph.assign({ userId: 'u2', resourceId: APP, appRoleId: ROLE_USER })
+    graph.resetCounters()
+    await (svc as StreamService).runNow('contoso')
+    assert.ok(graph.log.some(p => p.startsWith(`/v1.0/servicePrincipals/${APP}/appRoleAssignedTo`)), 'the application\'s assignments were compared')
+    const got = await sub.take({ expectAtLeast: 1, waitMs: 3000 })
+    assert.equal(got.length, 1)
+    const m = got[0] as Received
+    assert.equal(m.body.activityOperation, 'modifyUser')
+    assert.equal(m.body.targetUpn, 'bob@contoso.test')
+    assert.deepEqual(m.body.Operations, [{ op: 'add', path: 'roles', value: [{ type: 'Payroll', display: 'User', value: 'payroll.user' }] }])
   })
 
   it('a user removed in Entra → deleteUser; nobody else is touched', async () => {
