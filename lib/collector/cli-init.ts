@@ -99,6 +99,8 @@ function tenantBlock (name: string, kind: 'hr' | 'entra'): string {
     : `      # select: [id, userPrincipalName, givenName, surname, displayName, mail, jobTitle, department, accountEnabled, employeeId]
       group_membership: direct      # direct | transitive | none
       app_roles: true
+      # app_role_resources: []     # applications (service principal object ids or appIds) whose role
+      #                            # grants are also watched when no collected user has one of their roles yet
       max_concurrency: 8
       request_timeout: 60
 `
