@@ -6,15 +6,17 @@
 // all its members, split over several entries of the same group when there are many; an incremental
 // round lists the groups changed since, with only the members added or removed — `@removed` — and
 // deleted groups as `@removed`; `$deltatoken=latest`), `groups/{id}/transitiveMembers/microsoft.graph.user`,
-// `appRoleAssignments`, `servicePrincipals/{id}` (also `servicePrincipals(appId='…')`) with `appRoles`,
-// `servicePrincipals/{id}/appRoleAssignedTo` (paged), 401 for missing/unknown tokens, and throttling
+// `groups/{id}/members/microsoft.graph.user` (direct members), users' and groups' `appRoleAssignments`
+// (a user's lists only its own: roles through groups are not in it), `servicePrincipals/{id}` (also
+// `servicePrincipals(appId='…')`) with `appRoles`, `servicePrincipals/{id}/appRoleAssignedTo` (paged;
+// user and group principals, `principalType` `User` / `Group`), 401 for missing/unknown tokens, and throttling
 // (429 with Retry-After) on demand. Tests change the directory between runs through the returned
 // handle. Listens on 127.0.0.1 only; nothing starts on import.
 //
 //   POST /{tenant}/oauth2/v2.0/token           GET /v1.0/users/delta?$select=…  (| $skiptoken | $deltatoken)
 //   GET  /v1.0/users/{id}/memberOf|transitiveMemberOf    GET /v1.0/users/{id}/appRoleAssignments
 //   GET  /v1.0/groups/delta?$select=displayName,members   (| $skiptoken | $deltatoken | $deltatoken=latest)
-//   GET  /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user
+//   GET  /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user | members/microsoft.graph.user   GET /v1.0/groups/{id}/appRoleAssignments
 //   GET  /v1.0/servicePrincipals/{id} | servicePrincipals(appId='{appId}')   GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -77,8 +79,9 @@ export interface GraphEmulator {
   renameGroup (groupId: string, displayName: string): void
   /** Deletes a group: the next groups/delta round reports it `@removed`. */
   removeGroup (groupId: string, reason?: 'changed' | 'deleted'): void
-  /** App role assignments (no delta query in Graph: visible only by reading them). */
+  /** App role assignments (no delta query in Graph: visible only by reading them); `principalType: 'Group'` assigns to the group `userId`. */
   assign (a: GraphAssignment): void
+  /** Removes the assignment of a user or group (`userId` = the principal's id). */
   unassign (userId: string, resourceId: string, appRoleId: string): void
   /** The next `count` Graph requests answer 429 (or `status`) with this Retry-After. */
   throttle (count: number, retryAfter?: number | string, status?: number): void
@@ -273,6 +276,19 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     return c.json(body)
   })
 
+  app.get('/v1.0/groups/:id/members/microsoft.graph.user', (c) => {
+    const g = groups.get(c.req.param('id'))
+    if (g === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${c.req.param('id')}' does not exist or one of its queried reference-property objects are not present.`), 404)
+    return paged(c, g.members.filter(m => users.has(m)).sort().map(u => ({ '@odata.type': '#microsoft.graph.user', id: u })))
+  })
+
+  app.get('/v1.0/groups/:id/appRoleAssignments', (c) => {
+    const id = c.req.param('id')
+    const g = groups.get(id)
+    if (g === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist.`), 404)
+    return paged(c, assignments.filter(a => a.userId === id && a.principalType === 'Group').map(a => assignmentEntry(a, 'Group', g.displayName)))
+  })
+
   app.get('/v1.0/groups/:id/transitiveMembers/microsoft.graph.user', (c) => {
     const id = c.req.param('id')
     if (!groups.has(id)) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`), 404)
@@ -314,17 +330,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     const id = c.req.param('id')
     const u = users.get(id)
     if (u === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist.`), 404)
-    const entries = assignments.filter(a => a.userId === id && (a.principalType ?? 'User') === 'User').map((a) => ({
-      id: `${a.userId}-${a.resourceId}-${a.appRoleId}`.slice(0, 43),
-      deletedDateTime: null,
-      appRoleId: a.appRoleId,
-      createdDateTime: '2024-01-01T00:00:00Z',
-      principalDisplayName: typeof u.displayName === 'string' ? u.displayName : null,
-      principalId: id,
-      principalType: 'User',
-      resourceDisplayName: principals.get(a.resourceId)?.displayName ?? null,
-      resourceId: a.resourceId
-    }))
+    const entries = assignments.filter(a => a.userId === id && (a.principalType ?? 'User') === 'User').map(a => assignmentEntry(a, 'User', u.displayName))
     return paged(c, entries)
   })
 
@@ -334,18 +340,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     if (sp === undefined) return c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist.`), 404)
     const entries = assignments.filter(a => a.resourceId === id).map((a) => {
       const type = a.principalType ?? 'User'
-      const name = type === 'User' ? users.get(a.userId)?.displayName : groups.get(a.userId)?.displayName
-      return {
-        id: `${a.userId}-${a.resourceId}-${a.appRoleId}`.slice(0, 43),
-        deletedDateTime: null,
-        appRoleId: a.appRoleId,
-        createdDateTime: '2024-01-01T00:00:00Z',
-        principalDisplayName: typeof name === 'string' ? name : null,
-        principalId: a.userId,
-        principalType: type,
-        resourceDisplayName: sp.displayName,
-        resourceId: a.resourceId
-      }
+      return assignmentEntry(a, type, type === 'User' ? users.get(a.userId)?.displayName : groups.get(a.userId)?.displayName)
     })
     return paged(c, entries)
   })
@@ -366,6 +361,21 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     if (appId === undefined) return c.json(graphError('BadRequest', `Resource not found for the segment '${c.req.param('key')}'.`), 400)
     return servicePrincipal(c, [...principals.values()].find(sp => sp.appId === appId), appId)
   })
+
+  // An appRoleAssignment as Graph shows it (the same object from the user, group and resource side).
+  function assignmentEntry (a: GraphAssignment, type: 'User' | 'Group', principalName: unknown): Record<string, unknown> {
+    return {
+      id: `${a.userId}-${a.resourceId}-${a.appRoleId}`.slice(0, 43),
+      deletedDateTime: null,
+      appRoleId: a.appRoleId,
+      createdDateTime: '2024-01-01T00:00:00Z',
+      principalDisplayName: typeof principalName === 'string' ? principalName : null,
+      principalId: a.userId,
+      principalType: type,
+      resourceDisplayName: principals.get(a.resourceId)?.displayName ?? null,
+      resourceId: a.resourceId
+    }
+  }
 
   function paged (c: Context, entries: Array<Record<string, unknown>>): Response {
     const offset = Number(c.req.query('$skiptoken') ?? 0) || 0
@@ -458,6 +468,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       group(groupId)
       groups.delete(groupId)
       removedGroups.set(groupId, reason)
+      assignments = assignments.filter(a => a.userId !== groupId) // a deleted group's app role assignments go with it
       // Its membership in other groups goes with it (each parent's members change).
       for (const p of groups.values()) {
         if (!p.members.includes(groupId)) continue

@@ -203,7 +203,7 @@ test('app roles: a granted and a revoked assignment are noticed through appRoleA
   e.unassign('u001', APP, ROLE_VIEWER)
   e.unassign('u003', APP, ROLE_VIEWER)
   const none = await entra.collect()
-  assert.deepEqual(byId(none.persons, 'u001').appRoles, [])
+  assert.deepEqual(byId(none.persons, 'u001').appRoles, [{ type: 'Payroll', display: 'Viewer', value: 'payroll.viewer' }], 'still held through g-it')
   assert.deepEqual(byId(none.persons, 'u003').appRoles, [])
 })
 
@@ -260,15 +260,21 @@ test('a rejected groups delta link: a whole groups round compared with the store
   }
 })
 
-test('group_membership none: no groups/delta at all; users/delta and roles as before', async () => {
+test('group_membership none: no groups/delta at all; the members of role-carrying groups are read every run', async () => {
   const e = await emulator()
-  const { entra, before } = await loaded(e, { group_membership: 'none' })
-  assert.ok(!e.log.some(p => p.includes('/groups/')))
+  const entra = createEntraCollector(section(e, { group_membership: 'none' }), { log: silentLogger })
+  const first = await entra.collect()
+  const notDelta = (p: string): boolean => p.includes('/groups/') && !p.startsWith('/v1.0/groups/g-it/members/microsoft.graph.user')
+  assert.ok(!e.log.some(notDelta), 'no groups/delta')
+  assert.deepEqual(byId(first.persons, 'u001').appRoles, [{ type: 'Payroll', display: 'Payroll Admin', value: 'payroll.admin' }, { type: 'Payroll', display: 'Viewer', value: 'payroll.viewer' }])
+  e.resetCounters()
   e.addMember('g-it', 'u003')
   const r = await entra.collect()
   assert.equal(r.info?.groups, undefined)
-  assert.ok(!e.log.some(p => p.includes('/groups/') || p.includes('memberOf')))
-  assert.deepEqual(r.persons, before)
+  assert.equal(r.info?.groupMembersRead, 1)
+  assert.ok(!e.log.some(p => notDelta(p) || p.includes('memberOf')))
+  assert.deepEqual(byId(r.persons, 'u003').appRoles, [{ type: 'Payroll', display: 'Viewer', value: 'payroll.viewer' }], 'the role of g-it, without memberOf')
+  othersUnchanged(first.persons, r.persons, ['u003'])
 })
 
 test('the groups delta link and the raw assignments are stored next to the users\' delta link', async () => {

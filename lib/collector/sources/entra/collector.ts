@@ -9,6 +9,9 @@
 // unless an incremental run finds that their groups or app roles changed: groups/delta tells who
 // joined or left which group (groups-delta.ts), each tracked application's appRoleAssignedTo who
 // has which role (app-roles-delta.ts); only those users' memberships or roles are read again.
+// Roles assigned to a group are given to its direct members (group-roles.ts): with app roles on,
+// every user's own roles are read or taken from the mirror first, then the role-carrying groups are
+// brought up to date, then each user's roles are its own plus its groups', and the set is yielded.
 // The persons yielded are always the whole current set (mirror.ts says why), so the pipeline's
 // "missing from a complete collection" rule turns removals into deleteUser and nobody else is
 // touched; an aborted or failed run stores nothing and yields an incomplete collection.
@@ -16,10 +19,11 @@ import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
 import { createEntraAuth, type EntraAuth } from './auth.ts'
 import { parseEntraConfig, type EntraCollectorConfig } from './config.ts'
-import { trackAppRoles } from './app-roles-delta.ts'
+import { readApplications, storedAssignments, trackAppRoles, trackedResources } from './app-roles-delta.ts'
+import { deriveRoles, membersAfterRound, updateGroupRoles, type GroupRoles } from './group-roles.ts'
 import { createGraphClient, GraphHttpError, needsResync, type GraphClient } from './graph.ts'
 import { patchGroupNames, trackGroups, type GroupTracking } from './groups-delta.ts'
-import { ASSIGNMENTS_KEY, mapOrdered, membershipReader } from './memberships.ts'
+import { ASSIGNMENTS_KEY, DIRECT_ROLES_KEY, mapOrdered, membershipReader } from './memberships.ts'
 import { fileMirrorStore, memoryMirrorStore, type Mirror, type MirrorStore } from './mirror.ts'
 
 /** Dependencies of {@link createEntraCollector}. */
@@ -56,8 +60,12 @@ export interface EntraRunInfo {
   groupsReread?: number
   /** Users outside the users round whose app roles were read again (assignment changes). */
   rolesReread?: number
-  /** Applications whose appRoleAssignedTo was compared (incremental runs with app_roles). */
+  /** Applications whose appRoleAssignedTo was read (app_roles: every run). */
   applications?: number
+  /** Groups carrying app roles of a tracked application (their direct members hold those roles). */
+  groupRoles?: number
+  /** Role-carrying groups whose members were read this run (new ones; all on a full read or with group_membership none). */
+  groupMembersRead?: number
 }
 
 /** A streaming collection: iterate `persons`; `complete()` is final once the iteration ended. */
@@ -99,8 +107,9 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
     ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {})
   })
   const store = deps.store ?? (deps.stateDir !== undefined ? fileMirrorStore(deps.stateDir, deps.tenant ?? 'entra') : memoryMirrorStore())
-  // 'v2': stored users carry their raw app role assignments and a groups delta link (older mirrors: one full read).
-  const fingerprint = JSON.stringify(['v2', config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
+  // 'v2': stored users carry their raw app role assignments and a groups delta link; 'v3': their own
+  // roles apart (`@directRoles`) and the role-carrying groups (older mirrors: one full read).
+  const fingerprint = JSON.stringify(['v3', config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
   const firstQuery = `/v1.0/users/delta?$select=${general.select.join(',')}`
   let initialLoadPending = general.do_initial_load
 
@@ -151,7 +160,7 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
           groups = await trackGroups(graph, { deltaLink: mirror?.groupsDeltaLink, fullUsers: mode === 'full', users: next, transitive: general.group_membership === 'transitive', concurrency: general.max_concurrency, log }, sig)
         }
         const roles = mode === 'delta' && general.app_roles
-          ? await trackAppRoles(graph, read, { users: next, configured: general.app_role_resources, concurrency: general.max_concurrency, log }, sig)
+          ? await trackAppRoles(graph, read, { users: next, configured: general.app_role_resources, groupResources: groupResources(mirror?.groupRoles), concurrency: general.max_concurrency, log }, sig)
           : undefined
         const inRound = (id: string): boolean => { const rec = round?.changes.get(id); return rec !== undefined && rec !== null }
         const groupsReread = [...groups?.reread ?? []].filter(id => !inRound(id)).length
@@ -171,7 +180,7 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
             let withM: JsonObject = {
               ...p,
               ...(m.memberOf !== undefined ? { memberOf: m.memberOf as unknown as JsonObject[] } : {}),
-              ...(m.appRoles !== undefined ? { appRoles: m.appRoles as unknown as JsonObject[] } : {}),
+              ...(m.appRoles !== undefined ? { [DIRECT_ROLES_KEY]: m.appRoles as unknown as JsonObject[] } : {}),
               ...(m.assignments !== undefined ? { [ASSIGNMENTS_KEY]: m.assignments as unknown as JsonObject[] } : {})
             }
             if (!parts.groups) withM = patchGroupNames(withM, renames) ?? withM
@@ -189,10 +198,21 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
           ...(groups !== undefined ? { groups: groups.mode, groupsReread } : {}),
           ...(roles !== undefined ? { rolesReread, applications: roles.applications } : {})
         }
-        for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) {
-          yield forMapper(p)
+        let groupRoles: GroupRoles | undefined
+        if (!general.app_roles) {
+          for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) yield forMapper(p)
+        } else {
+          // Roles through groups need every user's own roles and the groups' assignments first.
+          for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) void p
+          const live = roles?.live ?? await readApplications(graph, await trackedResources(read, usersResources(next), { configured: general.app_role_resources, log }, sig), general.max_concurrency, sig)
+          const known = membersAfterRound(mirror?.groupRoles ?? new Map(), groups)
+          const updated = await updateGroupRoles(graph, read, { stored: mirror?.groupRoles ?? new Map(), known, live, concurrency: general.max_concurrency }, sig)
+          groupRoles = updated.groups
+          deriveRoles(next, groupRoles)
+          Object.assign(info, { applications: live.size, groupRoles: groupRoles.size, groupMembersRead: updated.membersRead })
+          for (const p of next.values()) yield forMapper(p)
         }
-        await store.save({ deltaLink: round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint, persons: next })
+        await store.save({ deltaLink: round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint, persons: next, ...(groupRoles !== undefined ? { groupRoles } : {}) })
         initialLoadPending = false
         complete = round.malformed === 0
         const also = mode === 'delta' ? `, groups re-read for ${groupsReread} (${groups?.mode ?? 'off'}), roles re-read for ${rolesReread} (${roles?.applications ?? 0} applications compared)` : ''
@@ -248,9 +268,24 @@ async function readRound (graph: GraphClient, start: string, signal: AbortSignal
   return { changes, deltaLink, malformed }
 }
 
-/** What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`). */
+/** What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`, `@directRoles`). */
 function forMapper (p: JsonObject): JsonObject {
   const out = structuredClone(p)
   delete out[ASSIGNMENTS_KEY]
+  delete out[DIRECT_ROLES_KEY]
+  return out
+}
+
+/** Resources the users have a role of themselves. */
+function usersResources (users: ReadonlyMap<string, JsonObject>): Set<string> {
+  const out = new Set<string>()
+  for (const p of users.values()) for (const a of storedAssignments(p)) out.add(a.resourceId)
+  return out
+}
+
+/** Resources the stored role-carrying groups have a role of. */
+function groupResources (groups: GroupRoles | undefined): Set<string> {
+  const out = new Set<string>()
+  for (const g of groups?.values() ?? []) for (const a of g.assignments) out.add(a.resourceId)
   return out
 }

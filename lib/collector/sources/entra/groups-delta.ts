@@ -43,6 +43,8 @@ export interface GroupTracking {
   renames: Map<string, string>
   /** Why the stored link was not used, when it was not. */
   reason?: string
+  /** The groups of the round (changes in `delta` mode, every group with all its members in `rebaseline`; none in `latest`). */
+  round?: Map<string, GroupChange>
 }
 
 /** Inputs of {@link trackGroups}. */
@@ -73,7 +75,7 @@ export async function trackGroups (graph: GraphClient, opts: TrackGroupsOptions,
     try {
       const round = await readGroupsRound(graph, opts.deltaLink, signal)
       const found = await affectedByChanges(graph, round.groups, opts, signal)
-      return { deltaLink: round.deltaLink, mode: 'delta', ...found }
+      return { deltaLink: round.deltaLink, mode: 'delta', ...found, round: round.groups }
     } catch (err) {
       if (!needsResync(err)) throw err
       reason = `Graph rejected the stored groups delta link (${(err as Error).message})`
@@ -81,7 +83,7 @@ export async function trackGroups (graph: GraphClient, opts: TrackGroupsOptions,
     }
   }
   const round = await readGroupsRound(graph, GROUPS_DELTA_QUERY, signal)
-  return { deltaLink: round.deltaLink, mode: 'rebaseline', ...affectedByBaseline(round.groups, opts), reason }
+  return { deltaLink: round.deltaLink, mode: 'rebaseline', ...affectedByBaseline(round.groups, opts), reason, round: round.groups }
 }
 
 /** `memberOf[].display` set to the current names; undefined when nothing differs. */

@@ -7,6 +7,7 @@
 // read once per run and shared by every user. A role without a `value` (the default access role,
 // id 00000000-…) is given its id as value. The raw (resourceId, appRoleId) pairs are returned too:
 // the collector keeps them to compare with `appRoleAssignedTo` of each application on later runs.
+// `appRoles` here are the user's *own* assignments; roles through groups are added by group-roles.ts.
 import type { GraphClient } from './graph.ts'
 import { GraphHttpError } from './graph.ts'
 import type { GroupMembership } from './config.ts'
@@ -35,6 +36,8 @@ export interface MembershipReader {
    * (`/servicePrincipals(appId='…')`); undefined when neither exists.
    */
   principal: (idOrAppId: string, signal: AbortSignal) => Promise<ServicePrincipal | undefined>
+  /** Assignments named as roles (service principals read once per run); duplicates dropped. */
+  resolve: (assignments: readonly RoleAssignmentRef[], signal: AbortSignal) => Promise<EntraRoleRef[]>
 }
 
 export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000'
@@ -44,6 +47,12 @@ export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000'
  * Graph property; it is kept in the mirror and removed from what the mapper sees.
  */
 export const ASSIGNMENTS_KEY = '@assignments'
+
+/**
+ * Key of the user's own roles (as resolved from its appRoleAssignments) in a stored user; `appRoles`
+ * is these plus the roles of its groups. Kept in the mirror, removed from what the mapper sees.
+ */
+export const DIRECT_ROLES_KEY = '@directRoles'
 
 interface AppRoleDef { id: string, displayName?: string, value?: string }
 
@@ -102,20 +111,28 @@ export function membershipReader (graph: GraphClient, opts: { groupMembership: G
     for await (const page of graph.pages(`/v1.0/users/${encodeURIComponent(userId)}/appRoleAssignments`, signal)) {
       for (const a of page.value) if (isObject(a) && typeof a.resourceId === 'string' && typeof a.appRoleId === 'string') assignments.push(a as JsonObject)
     }
-    const out: EntraRoleRef[] = []
     const refs: RoleAssignmentRef[] = []
+    const names = new Map<string, string>()
     for (const a of assignments) {
       const resourceId = a.resourceId as string
       const appRoleId = a.appRoleId as string
       if (!refs.some(r => r.resourceId === resourceId && r.appRoleId === appRoleId)) refs.push({ resourceId, appRoleId })
+      if (typeof a.resourceDisplayName === 'string' && a.resourceDisplayName !== '') names.set(resourceId, a.resourceDisplayName)
+    }
+    return { appRoles: await resolve(refs, signal, names), assignments: refs }
+  }
+
+  const resolve = async (refs: readonly RoleAssignmentRef[], signal: AbortSignal, names?: ReadonlyMap<string, string>): Promise<EntraRoleRef[]> => {
+    const out: EntraRoleRef[] = []
+    for (const { resourceId, appRoleId } of refs) {
       const sp = await servicePrincipal(resourceId, signal)
       const def = sp?.appRoles.find(r => r.id === appRoleId)
-      const type = typeof a.resourceDisplayName === 'string' && a.resourceDisplayName !== '' ? a.resourceDisplayName : sp?.displayName ?? resourceId
+      const type = names?.get(resourceId) ?? sp?.displayName ?? resourceId
       const display = def?.displayName ?? (appRoleId === DEFAULT_ACCESS_ROLE_ID ? 'Default Access' : appRoleId)
       const role = { type, display, value: def?.value ?? appRoleId }
       if (!out.some(r => r.type === role.type && r.value === role.value)) out.push(role)
     }
-    return { appRoles: out, assignments: refs }
+    return out
   }
 
   const read = async (userId: string, signal: AbortSignal, parts = { groups: true, roles: true }): Promise<UserMemberships> => {
@@ -125,7 +142,7 @@ export function membershipReader (graph: GraphClient, opts: { groupMembership: G
     ])
     return { ...(memberOf !== undefined ? { memberOf } : {}), ...(r !== undefined ? r : {}) }
   }
-  return Object.assign(read, { principal })
+  return Object.assign(read, { principal, resolve: async (refs: readonly RoleAssignmentRef[], signal: AbortSignal) => await resolve(refs, signal) })
 }
 
 /**
