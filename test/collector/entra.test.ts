@@ -3,7 +3,8 @@
 // on ENTRA.>. Full load: createUser per user with the groups/roles the channel rule selects; a change
 // in the directory → one modifyUser with the right Operations (read through the stored delta link);
 // group membership and app role changes without any user property change (groups/delta,
-// appRoleAssignedTo) → one modifyUser with per-element group/role Operations; a removed user →
+// appRoleAssignedTo) → one modifyUser with per-element group/role Operations; a role granted to a
+// group → one modifyUser adding it for each of its members; a removed user →
 // deleteUser; the client secret is encrypted in the config file.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -17,6 +18,7 @@ import { freePort, makeWorkDir, subscribe, writeConfig, type ContractSubscriber,
 const APP = 'sp-payroll'
 const ROLE_ADMIN = 'aaaaaaaa-0000-0000-0000-000000000001'
 const ROLE_USER = 'aaaaaaaa-0000-0000-0000-000000000002'
+const ROLE_AUDIT = 'aaaaaaaa-0000-0000-0000-000000000003'
 
 describe('SCIM Stream with the Entra collector (Graph emulator, builtin NATS)', () => {
   let dir: string
@@ -40,7 +42,7 @@ describe('SCIM Stream with the Entra collector (Graph emulator, builtin NATS)', 
         { id: 'g-staff', displayName: 'Staff', members: ['u1', 'u2', 'u3'] },
         { id: 'g-app-b', displayName: 'App_B', members: [] }
       ],
-      servicePrincipals: [{ id: APP, displayName: 'Payroll', appRoles: [{ id: ROLE_ADMIN, displayName: 'Admin', value: 'payroll.admin' }, { id: ROLE_USER, displayName: 'User', value: 'payroll.user' }] }],
+      servicePrincipals: [{ id: APP, displayName: 'Payroll', appRoles: [{ id: ROLE_ADMIN, displayName: 'Admin', value: 'payroll.admin' }, { id: ROLE_USER, displayName: 'User', value: 'payroll.user' }, { id: ROLE_AUDIT, displayName: 'Audit', value: 'payroll.audit' }] }],
       assignments: [{ userId: 'u1', resourceId: APP, appRoleId: ROLE_ADMIN }]
     })
     file = await writeConfig(dir, `# e2e
@@ -159,6 +161,16 @@ log:
     assert.equal(m.body.activityOperation, 'modifyUser')
     assert.equal(m.body.targetUpn, 'bob@contoso.test')
     assert.deepEqual(m.body.Operations, [{ op: 'add', path: 'roles', value: [{ type: 'Payroll', display: 'User', value: 'payroll.user' }] }])
+  })
+
+  it('an app role granted to a group → one modifyUser adding the role for each of its members', async () => {
+    graph.assign({ userId: 'g-app-a', resourceId: APP, appRoleId: ROLE_AUDIT, principalType: 'Group' })
+    graph.resetCounters()
+    await (svc as StreamService).runNow('contoso')
+    assert.ok(!graph.log.some(p => /^\/v1\.0\/users\/u\d\//.test(p)), 'no per-user request: the group\'s members are stored')
+    const got = await sub.take({ expectAtLeast: 2, waitMs: 3000 })
+    assert.deepEqual(got.map(m => [m.body.activityOperation, m.body.targetUpn]).sort(), [['modifyUser', 'ann@contoso.test'], ['modifyUser', 'bob@contoso.test']])
+    for (const m of got) assert.deepEqual(m.body.Operations, [{ op: 'add', path: 'roles', value: [{ type: 'Payroll', display: 'Audit', value: 'payroll.audit' }] }], m.body.targetUpn as string)
   })
 
   it('a user removed in Entra → deleteUser; nobody else is touched', async () => {
