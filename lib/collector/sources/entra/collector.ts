@@ -215,7 +215,8 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
         await store.save({ deltaLink: round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint, persons: next, ...(groupRoles !== undefined ? { groupRoles } : {}) })
         initialLoadPending = false
         complete = round.malformed === 0
-        const also = mode === 'delta' ? `, groups re-read for ${groupsReread} (${groups?.mode ?? 'off'}), roles re-read for ${rolesReread} (${roles?.applications ?? 0} applications compared)` : ''
+        const also = (mode === 'delta' ? `, groups re-read for ${groupsReread} (${groups?.mode ?? 'off'}), roles re-read for ${rolesReread} (${roles?.applications ?? 0} applications compared)` : '') +
+          (info.groupRoles !== undefined ? `, ${info.groupRoles} groups with app roles (members read for ${info.groupMembersRead ?? 0})` : '')
         log.info(`Entra ${mode} read: ${info.users} users, ${info.changed} in the delta round, ${removed} removed${also}${fullReason !== undefined && mode === 'full' ? ` (full: ${fullReason})` : ''}`, { requests: graph.requests })
       } finally {
         ctl.abort()
