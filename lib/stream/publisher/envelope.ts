@@ -1,8 +1,11 @@
 // The GW request/reply protocol (version 1): what a publisher gateway sends on `GW.<channel>` and
 // what the subscriber gateway that executed it answers. JSON, UTF-8; bodies travel as text.
 //
-//   request  {v:1, id, method, origin, path, baseEntity, query, headers, body}
+//   request  {v:1, id, method, origin, path, baseEntity, query, headers, body, chunkedReply?}
 //   reply    {v:1, id, status, headers, body}
+//
+// `chunkedReply: true` (optional, ignored by responders that predate it) says the publisher can
+// pull a reply larger than max_payload in chunks (chunking.ts); without it such a reply is a 502.
 //
 // `path` is the path as the client sent it (it holds the publisher's baseEntity); the responder
 // replaces that segment with its own entity. `origin` lets the responder build `meta.location`
@@ -29,6 +32,8 @@ export interface GwRequest {
   query: string
   headers: Record<string, string>
   body: string | null
+  /** The publisher reads chunked replies (chunking.ts). */
+  chunkedReply?: boolean
 }
 
 /** A GW reply. */
@@ -77,7 +82,8 @@ export function decodeRequest (data: Uint8Array): GwRequest {
     baseEntity: typeof baseEntity === 'string' ? baseEntity : undefined,
     query: typeof o.query === 'string' ? o.query : '',
     headers: headersOf(o.headers),
-    body: bodyOf(o.body)
+    body: bodyOf(o.body),
+    ...(o.chunkedReply === true ? { chunkedReply: true } : {})
   }
 }
 

@@ -1,11 +1,14 @@
 // The subscriber side of GW request/reply: a queue subscription on `GW.<channel>` (one queue group
 // per subject, so exactly one gateway executes each request) that runs every request through the
 // gateway's own HTTP app — the same authentication-checked code path as a direct HTTP request,
-// as the internal principal of the entity — and replies with status, headers and body.
+// as the internal principal of the entity — and replies with status, headers and body. Requests and
+// replies larger than the server's max_payload travel in chunks (chunking.ts, transfers.ts).
 import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node'
 import type { Logger } from '../../logging/types.ts'
 import { gwQueueGroup } from '../naming.ts'
 import { EnvelopeError, GW_PROTOCOL_VERSION, decodeRequest, encodeEnvelope, type GwReply, type GwRequest } from './envelope.ts'
+import { decodeControl, encodeControl } from './chunking.ts'
+import { DEFAULT_TRANSFER_LIMITS, createTransferStore, type TransferLimits } from './transfers.ts'
 
 /** What the responder executes requests with (a Hono app's fetch). */
 export type AppFetch = (req: Request, env?: unknown) => Response | Promise<Response>
@@ -20,6 +23,8 @@ export interface GwResponderOptions {
   /** Authorization header of the internal principal of `baseEntity`. */
   authorization: string
   log: Logger
+  /** Limits of chunked transfers (defaults: DEFAULT_TRANSFER_LIMITS). */
+  chunking?: Partial<TransferLimits>
 }
 
 /** Headers of the executed response that travel back. */
@@ -28,8 +33,12 @@ const REPLY_HEADERS = ['content-type', 'etag', 'location', 'retry-after', 'www-a
 /** A running responder. */
 export interface GwResponder {
   readonly subject: string
-  /** Requests answered since start. */
+  /** Requests answered since start (a chunked request counts once, when answered). */
   readonly handled: number
+  /** Chunked transfers open now (requests being received or executed, replies being pulled). */
+  readonly transfers: number
+  /** Bytes those transfers hold. */
+  readonly transferBytes: number
   /** Drains the subscription (in-flight requests finish). */
   stop (): Promise<void>
 }
@@ -42,23 +51,56 @@ export function startGwResponder (opts: GwResponderOptions): GwResponder {
   const log = opts.log.child({ gw: opts.subject })
   let handled = 0
   const inflight = new Set<Promise<void>>()
+  const transfers = createTransferStore(opts.nc, opts.subject, { ...DEFAULT_TRANSFER_LIMITS, ...opts.chunking }, log)
+  const track = (p: Promise<void>): void => {
+    const q = p.finally(() => { inflight.delete(q) })
+    inflight.add(q)
+  }
   const sub: Subscription = opts.nc.subscribe(opts.subject, {
     queue: gwQueueGroup(opts.subject),
     callback: (err, msg) => {
       if (err !== null) { log.error(`GW subscription error: ${err.message}`); return }
-      const p = answer(msg).finally(() => { inflight.delete(p); handled++ })
-      inflight.add(p)
+      track(answer(msg))
     }
   })
   log.info(`GW responder on ${opts.subject} (queue ${gwQueueGroup(opts.subject)})`)
 
   async function answer (msg: Msg): Promise<void> {
     if (msg.reply === undefined || msg.reply === '') return // a publish, not a request: nothing to answer
+    let announce
+    try {
+      announce = decodeControl(msg.data)
+    } catch (err) {
+      respond(msg, errorReply('', 400, err instanceof EnvelopeError ? err.message : 'invalid GW message'), false)
+      return
+    }
+    if (announce === undefined) {
+      await handle(msg, msg.data)
+      return
+    }
+    if (announce.type !== 'announce') {
+      respond(msg, errorReply('', 400, `GW ${announce.type} is not a request`), false)
+      return
+    }
+    const r = transfers.receive(announce,
+      async (last, data) => {
+        const p = handle(last, data)
+        track(p)
+        await p
+      },
+      (last, refusal) => { respond(last, errorReply(announce.id, refusal.status, refusal.detail), false) })
+    if ('subject' in r) msg.respond(encodeControl(r))
+    else respond(msg, errorReply(announce.id, r.status, r.detail), false)
+  }
+
+  /** Decodes, executes and answers one request (`data` arrived whole or was reassembled). */
+  async function handle (msg: Msg, data: Uint8Array): Promise<void> {
     let req: GwRequest
     try {
-      req = decodeRequest(msg.data)
+      req = decodeRequest(data)
     } catch (err) {
-      respond(msg, errorReply('', 400, err instanceof EnvelopeError ? err.message : 'invalid GW request'))
+      handled++
+      respond(msg, errorReply('', 400, err instanceof EnvelopeError ? err.message : 'invalid GW request'), false)
       return
     }
     let reply: GwReply
@@ -68,7 +110,8 @@ export function startGwResponder (opts: GwResponderOptions): GwResponder {
       log.error(`GW request ${req.id} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
       reply = errorReply(req.id, 500, 'GW request failed at the subscriber gateway')
     }
-    respond(msg, reply)
+    handled++
+    respond(msg, reply, req.chunkedReply === true)
   }
 
   async function execute (req: GwRequest): Promise<GwReply> {
@@ -93,11 +136,17 @@ export function startGwResponder (opts: GwResponderOptions): GwResponder {
     return { v: GW_PROTOCOL_VERSION, id: req.id, status: res.status, headers: out, body: text === '' ? null : text }
   }
 
-  function respond (msg: Msg, reply: GwReply): void {
+  function respond (msg: Msg, reply: GwReply, chunkedReply: boolean): void {
     let data = encodeEnvelope(reply)
     const max = opts.nc.info?.max_payload
     if (max !== undefined && data.length > max) {
-      data = encodeEnvelope(errorReply(reply.id, 502, `the response of ${data.length} bytes exceeds the NATS server's max_payload of ${max} bytes`))
+      if (chunkedReply) {
+        const offered = transfers.offer(reply.id, data)
+        data = 'subject' in offered ? encodeControl(offered) : encodeEnvelope(errorReply(reply.id, offered.status, offered.detail))
+      } else {
+        // a publisher that predates chunking cannot read a chunked reply
+        data = encodeEnvelope(errorReply(reply.id, 502, `the response of ${data.length} bytes exceeds the NATS server's max_payload of ${max} bytes`))
+      }
     }
     if (!msg.respond(data)) log.warn(`GW request ${reply.id}: could not reply`)
   }
@@ -105,9 +154,12 @@ export function startGwResponder (opts: GwResponderOptions): GwResponder {
   return {
     subject: opts.subject,
     get handled () { return handled },
+    get transfers () { return transfers.open },
+    get transferBytes () { return transfers.bytes },
     async stop () {
       if (!sub.isClosed()) await sub.drain().catch(() => {})
       await Promise.allSettled([...inflight])
+      transfers.close()
     }
   }
 }
