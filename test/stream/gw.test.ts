@@ -114,7 +114,7 @@ describe('stream GW request/reply', { timeout: 120_000 }, () => {
     assert.equal(found, n)
   })
 
-  it('answers 503 without responders, 504 on timeout, 413 over max_payload', async () => {
+  it('answers 503 without responders, 504 on timeout, 413 above the gateway size limit (the request travels chunked)', async () => {
     const none = await call(publisher.url, 'GET', '/lonely/Users')
     assert.equal(none.status, 503)
     assert.deepEqual(none.body?.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'])

@@ -31,6 +31,8 @@ export interface TestNatsOptions {
   log?: Logger
   /** Let the supervisor restart a dead server (default false: tests decide with restart()). */
   superviseRestart?: boolean
+  /** The server's max_payload in bytes (default: the builtin server's, 1 MiB). */
+  maxPayload?: number
 }
 
 /** A running test server. */
@@ -78,7 +80,8 @@ export async function startTestNats (opts: TestNatsOptions = {}): Promise<TestNa
     tenantOptions: opts.tenantOptions,
     streams: opts.streams,
     jetstream: { maxMemoryStore: 64 * 1024 * 1024, maxFileStore: 1024 * 1024 * 1024 },
-    restart: opts.superviseRestart === true
+    restart: opts.superviseRestart === true,
+    ...(opts.maxPayload !== undefined ? { maxPayload: opts.maxPayload } : {})
   })
   let builtin: BuiltinNats
   try {
