@@ -196,7 +196,7 @@ describe('stream GW chunked requests and replies', { timeout: 60_000 }, () => {
     const rnc = await nats.connect('acme', 'gw')
     const responder: GwResponder = startGwResponder({
       nc: rnc, subject: 'GW.abandon', baseEntity: 'onprem', fetch: solo.gateway.app.fetch, authorization: AUTH_HEADER, log: silentLogger,
-      chunking: { idleMs: 300 }
+      chunking: { idleMs: 1000 }
     })
     try {
       await rnc.flush()
@@ -219,6 +219,34 @@ describe('stream GW chunked requests and replies', { timeout: 60_000 }, () => {
       assert.equal(responder.handled, 0, 'nothing was executed')
       h.set(CHUNK_HEADER, '1')
       await assert.rejects(nc.request(subject, new Uint8Array(10), { timeout: 5000, headers: h }), 'nobody listens on the dropped subject')
+    } finally {
+      await responder.stop()
+    }
+  })
+
+  it('rejects a reassembled request whose sha256 differs from the announced one, without executing it', async () => {
+    const rnc = await nats.connect('acme', 'gw')
+    const responder = startGwResponder({ nc: rnc, subject: 'GW.hash', baseEntity: 'onprem', fetch: solo.gateway.app.fetch, authorization: AUTH_HEADER, log: silentLogger })
+    try {
+      await rnc.flush()
+      const nc = await nats.connect('acme', 'gwpublisher')
+      const data = encodeEnvelope({ v: 1, id: 'h1', method: 'POST', origin: 'http://p.example', path: '/onprem/Users', baseEntity: 'onprem', query: '', headers: { 'content-type': 'application/scim+json' }, body: JSON.stringify({ userName: 'tampered', title: big(MAX_PAYLOAD) }) })
+      const half = Math.ceil(data.length / 2)
+      const accept = decodeControl((await nc.request('GW.hash', encodeControl({ v: 2, type: 'announce', id: 'h1', size: data.length, chunks: 2, sha256: sha256Hex(new Uint8Array(1)) }), { timeout: 5000 })).data)
+      assert.equal(accept?.type, 'accept')
+      const subject = accept?.type === 'accept' ? accept.subject : ''
+      const send = async (i: number, bytes: Uint8Array): Promise<Uint8Array> => {
+        const h = natsHeaders()
+        h.set(CHUNK_HEADER, String(i))
+        return (await nc.request(subject, bytes, { timeout: 5000, headers: h })).data
+      }
+      assert.deepEqual(decodeControl(await send(0, data.subarray(0, half))), { v: 2, type: 'ack', index: 0 })
+      const reply = decodeReply(await send(1, data.subarray(half)))
+      assert.equal(reply.status, 400)
+      assert.match(String(reply.body), /sha256/)
+      assert.equal(responder.handled, 0, 'not executed')
+      assert.equal(responder.transfers, 0)
+      assert.equal((await call(solo.url, 'GET', `/onprem/Users?filter=${encodeURIComponent('userName eq "tampered"')}`)).body?.totalResults, 0)
     } finally {
       await responder.stop()
     }
