@@ -32,12 +32,13 @@ export class StreamBinding {
   }
 
   /** The gateway options to add (see {@link withStreamOptions}). */
-  options (gwTimeoutMs?: number): Pick<GatewayOptions, 'authenticators' | 'forwarders' | 'extraRoutes'> {
+  options (gwTimeoutMs?: number, maxRequestBytes?: number): Pick<GatewayOptions, 'authenticators' | 'forwarders' | 'extraRoutes'> {
     return {
       authenticators: [this.internalAuth.authenticator],
       forwarders: [createGwForwarder({
         routeOf: (e) => this.routes.get(e.toLowerCase()),
-        ...(gwTimeoutMs !== undefined ? { timeoutMs: gwTimeoutMs } : {})
+        ...(gwTimeoutMs !== undefined ? { timeoutMs: gwTimeoutMs } : {}),
+        ...(maxRequestBytes !== undefined ? { maxRequestBytes } : {})
       })],
       extraRoutes: [(app: Hono) => { this.#mountStatus(app) }]
     }

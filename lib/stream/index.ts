@@ -64,7 +64,10 @@ export function withStreamOptions (config: GatewayConfig, options: Partial<Gatew
   const st = config.scimgateway.stream
   if (!st.subscriber.enabled && !st.publisher.enabled) return options
   const binding = new StreamBinding()
-  const add = binding.options(opts.gwTimeoutMs)
+  // the publisher refuses (413) what this gateway would refuse itself, before transferring anything;
+  // the executing gateway still applies its own, exact limits (Bulk vs other routes)
+  const limits = [options.maxPayloadBytes, options.bulk?.maxPayloadSize].filter((n): n is number => typeof n === 'number' && n > 0)
+  const add = binding.options(opts.gwTimeoutMs, limits.length > 0 ? Math.max(...limits) : undefined)
   const entities = [...(options.entities ?? [])]
   // a publisher gateway may run without an endpoint: its publishing baseEntities are still routes
   if (st.publisher.enabled) for (const e of Object.keys(st.publisher.entity)) if (e !== 'undefined' && !entities.includes(e)) entities.push(e)

@@ -41,3 +41,18 @@ test('oversized bodies answer 413 with and without Content-Length; small ones ar
   assert.equal(bad.status, 400)
   assert.match(bad.body, /invalidSyntax/)
 })
+
+test('a 413 tells the client to close the connection, and a keep-alive client goes on on a fresh one', async () => {
+  const big = JSON.stringify({ userName: 'big2', title: 'x'.repeat(200_000) })
+  const headers = { authorization: auth, 'content-type': 'application/scim+json' }
+  for (let i = 0; i < 3; i++) {
+    // fetch keeps connections alive by default: a reused socket with an unread body would fail here
+    const r = await fetch(`${gw.url}/Users`, { method: 'POST', headers, body: big })
+    assert.equal(r.status, 413)
+    assert.equal(r.headers.get('connection'), 'close')
+    await r.text()
+    const ok = await fetch(`${gw.url}/Users?filter=${encodeURIComponent('userName eq "small"')}`, { headers })
+    assert.equal(ok.status, 200, `request ${i} after a 413`)
+    await ok.text()
+  }
+})

@@ -150,11 +150,12 @@ describe('stream GW chunked requests and replies', { timeout: 60_000 }, () => {
   })
 
   it('still answers 413 for a request above the gateway\'s own size limit', async () => {
-    // the executing gateway's maxPayloadBytes (1 MiB by default) applies to the reassembled request
+    // the publishing gateway refuses what exceeds its own maxPayloadBytes/bulk limit (1 MiB by default)
+    // before transferring anything; the executing gateway would refuse the reassembled request too
     const r = await call(publisher.url, 'POST', '/solo/Users', { schemas: [USER], userName: 'huge', title: big(1100 * 1024) })
     assert.equal(r.status, 413, r.text)
     assert.deepEqual(r.body?.schemas, [ERROR])
-    assert.match(String(r.body?.detail), /exceeds the limit of 1048576 bytes/, 'the executing gateway\'s maxPayloadBytes')
+    assert.match(String(r.body?.detail), /exceeds the limit of 1048576 bytes/, 'the gateway\'s maxPayloadBytes')
     assert.equal((await call(solo.url, 'GET', `/onprem/Users?filter=${encodeURIComponent('userName eq "huge"')}`)).body?.totalResults, 0)
   })
 

@@ -70,7 +70,10 @@ export function createGatewayApp (deps: AppDeps): Hono {
     try {
       res = await handle(req, url, method, requestId, state, c.env)
     } catch (err) {
-      res = errorResponse(err, state.version, isScimError(err) && err.status === 401 ? { 'www-authenticate': challenge } : {})
+      // 413: the unread rest of the body is still on the socket, so the client must not reuse it
+      res = errorResponse(err, state.version, isScimError(err) && err.status === 401
+        ? { 'www-authenticate': challenge }
+        : isScimError(err) && err.status === 413 ? { connection: 'close' } : {})
       if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
       else if (err.status >= 500) log.error(`${method} ${url.pathname}: ${err.detail}`, { requestId })
     }
