@@ -12,8 +12,10 @@ export type RequestGate = (req: Request, info: { remoteAddress: string | undefin
 /** Runs after authentication (per-principal rate limits). Return a Response to stop the request. */
 export type PrincipalGate = (req: Request, info: { remoteAddress: string | undefined, route: RoutePath, principal: Principal }) => Response | undefined | Promise<Response | undefined>
 
-/** Told the outcome of every authentication attempt (brute-force slow-down, audit). */
-/** Told of every authentication outcome; `req` lets an observer find the real client behind a trusted proxy. */
+/**
+ * Told the outcome of every authentication attempt (brute-force slow-down, audit); `req` lets an
+ * observer find the real client behind a trusted proxy.
+ */
 export type AuthObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void
 
 /**

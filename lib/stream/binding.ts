@@ -5,7 +5,8 @@
 import type { Hono } from 'hono'
 import type { Authenticator } from '../auth/types.ts'
 import { authenticateChain } from '../auth/chain.ts'
-import type { GatewayOptions } from '../core/options.ts'
+import type { AuthObserver, GatewayOptions, RequestGate } from '../core/options.ts'
+import { clientCertificateOf, socketAddressOf } from '../auth/http.ts'
 import { createInternalAuth, type InternalAuth } from './internal-auth.ts'
 import { createGwForwarder, type GwRoute } from './publisher/forwarder.ts'
 
@@ -25,6 +26,10 @@ export class StreamBinding {
   status: StatusProvider | undefined
   /** The gateway's authenticators (for the status route); set by startStream. */
   authenticators: readonly Authenticator[] = []
+  /** The gateway's pre-authentication gates (IP allow list, rate limit, slow-down); set by startStream. */
+  gates: readonly RequestGate[] = []
+  /** The gateway's authentication observers (failed-auth slow-down); set by startStream. */
+  authObservers: readonly AuthObserver[] = []
 
   constructor () {
     this.internalAuth = createInternalAuth()
@@ -55,10 +60,22 @@ export class StreamBinding {
 
   #mountStatus (app: Hono): void {
     app.get(STREAM_STATUS_PATH, async (c) => {
+      // the same network protections as the SCIM routes: IP allow list, rate limit, slow-down
+      const remoteAddress = socketAddressOf(c.env)
+      for (const gate of this.gates) {
+        const stop = await gate(c.req.raw, { remoteAddress, route: undefined })
+        if (stop !== undefined) return stop
+      }
       const auth = await authenticateChain(this.authenticators.filter(a => a !== this.internalAuth.authenticator), {
         authorization: c.req.header('authorization'),
-        remoteAddress: undefined
+        remoteAddress,
+        clientCertificate: clientCertificateOf(c.env)
       })
+      for (const o of this.authObservers) {
+        o(auth.kind === 'ok'
+          ? { remoteAddress, ok: true, principal: auth.principal, req: c.req.raw }
+          : { remoteAddress, ok: false, reason: auth.kind === 'fail' ? auth.reason : 'no credentials', req: c.req.raw })
+      }
       if (auth.kind !== 'ok') {
         return c.json({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '401', detail: 'Authorization failed' }, 401)
       }

@@ -145,6 +145,8 @@ export async function startStream (gateway: ScimGateway, config: GatewayConfig, 
   if (binding !== undefined) {
     binding.status = status
     binding.authenticators = gateway.options.authenticators
+    binding.gates = gateway.options.gates
+    binding.authObservers = gateway.options.authObservers
   }
   if (connections.size > 0) slog.info(`stream module started: ${plan.subscribers.length} subscriber(s), ${plan.publishers.length} publisher(s); status at ${STREAM_STATUS_PATH}`)
   let stopped: Promise<void> | undefined
