@@ -45,8 +45,17 @@ const subscriberEntity = s.object({
   replaceDomains: s.array(s.object({ from: s.string({ minLength: 1 }), to: s.string() })).default([])
 })
 
+/** Limits of a GW responder for requests that arrive in chunks (larger than the NATS max_payload). */
+const gwChunking = s.object({
+  maxTransfers: s.integer({ min: 1, max: 1000 }).optional().describe('chunked requests open at once (default 8)'),
+  maxBytes: s.integer({ min: 1024 }).optional().describe('bytes held by open chunked requests in total (default 64 MiB)'),
+  maxRequestBytes: s.integer({ min: 1024 }).optional().describe('largest chunked request in bytes (default 32 MiB)'),
+  idleMs: s.integer({ min: 100, max: 3_600_000 }).optional().describe('a chunked request without a message this long is dropped (default 30000)')
+})
+
 const subscriber = s.object({
   enabled: s.boolean().default(false),
+  chunking: gwChunking.default({}),
   entity: s.record(subscriberEntity).default({})
 }).refine((v, report) => { if (v.enabled) requireNats('stream.subscriber')(v.entity, report) })
 

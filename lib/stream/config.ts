@@ -51,6 +51,8 @@ export interface StreamPlan {
   caFile: string | undefined
   subscribers: SubscriberPlan[]
   publishers: PublisherPlan[]
+  /** GW responders' limits for chunked requests (`subscriber.chunking`); unset keys keep the defaults. */
+  gwChunking: { maxTransfers?: number, maxBytes?: number, maxRequestBytes?: number, idleMs?: number }
 }
 
 /**
@@ -125,5 +127,11 @@ export function streamPlanFromConfig (config: GatewayConfig, configDir?: string)
     caPem = pems.join('\n')
   }
   if (problems.length > 0) throw new ConfigError(undefined, problems)
-  return { servers: [...st.baseUrls], caPem, caFile, subscribers, publishers }
+  const gwChunking: StreamPlan['gwChunking'] = {}
+  const c = st.subscriber.chunking
+  if (c.maxTransfers !== undefined) gwChunking.maxTransfers = c.maxTransfers
+  if (c.maxBytes !== undefined) gwChunking.maxBytes = c.maxBytes
+  if (c.maxRequestBytes !== undefined) gwChunking.maxRequestBytes = c.maxRequestBytes
+  if (c.idleMs !== undefined) gwChunking.idleMs = c.idleMs
+  return { servers: [...st.baseUrls], caPem, caFile, subscribers, publishers, gwChunking }
 }

@@ -125,7 +125,7 @@ export async function startStream (gateway: ScimGateway, config: GatewayConfig, 
       responders.push(entry)
       const auth = binding.internalAuth.authorizationFor(s.baseEntity)
       void connection.ready().then((nc) => {
-        entry.responder = startGwResponder({ nc, subject: s.nats.subject, baseEntity: s.baseEntity, fetch: gateway.app.fetch, authorization: auth, log: slog })
+        entry.responder = startGwResponder({ nc, subject: s.nats.subject, baseEntity: s.baseEntity, fetch: gateway.app.fetch, authorization: auth, log: slog, chunking: plan.gwChunking })
       }, () => {})
     }
   }
@@ -139,7 +139,7 @@ export async function startStream (gateway: ScimGateway, config: GatewayConfig, 
   const status = (): StreamStatus => ({
     connections: [...connections.values()].map(c => c.status()),
     subscribers: subscribers.map(s => s.status()),
-    responders: responders.map(r => ({ baseEntity: r.baseEntity, subject: r.subject, handled: r.responder?.handled ?? 0, state: r.responder !== undefined ? 'subscribed' : 'waiting for NATS' })),
+    responders: responders.map(r => ({ baseEntity: r.baseEntity, subject: r.subject, handled: r.responder?.handled ?? 0, transfers: r.responder?.transfers ?? 0, transferBytes: r.responder?.transferBytes ?? 0, state: r.responder !== undefined ? 'subscribed' : 'waiting for NATS' })),
     publishers
   })
   if (binding !== undefined) {

@@ -176,6 +176,25 @@ describe('stream GW chunked requests and replies', { timeout: 60_000 }, () => {
     }
   })
 
+  it('applies the responder limits from the config (scimgateway.stream.subscriber.chunking)', async () => {
+    const tightPublisher = await startStreamGateway(streamConfig(nats, { publisher: { tight: { tenant: 'acme', subject: 'GW.tight' } }, entities: [] }),
+      { plugin: { name: 'publisher' } satisfies ScimPlugin, stream: { gwTimeoutMs: 20_000 } })
+    const tight = await startStreamGateway(streamConfig(nats, { subscriber: { onprem: { tenant: 'acme', subject: 'GW.tight' } }, chunking: { maxRequestBytes: 100_000 } }))
+    try {
+      await waitFor('tight responder subscribed', () => tight.stream.status().responders.every(x => x.state === 'subscribed') &&
+        tightPublisher.stream.status().connections.every(c => c.state === 'connected'))
+      const ok = await call(tightPublisher.url, 'POST', '/tight/Users', { schemas: [USER], userName: 'fits', title: big(80_000) })
+      assert.equal(ok.status, 201, ok.text.slice(0, 300))
+      const over = await call(tightPublisher.url, 'POST', '/tight/Users', { schemas: [USER], userName: 'over', title: big(150_000) })
+      assert.equal(over.status, 413, over.text.slice(0, 300))
+      assert.match(String(over.body?.detail), /exceeds the responder's limit of 100000 bytes/)
+      assert.equal((await call(tight.url, 'GET', `/onprem/Users?filter=${encodeURIComponent('userName eq "over"')}`)).body?.totalResults, 0)
+    } finally {
+      await tight.stop()
+      await tightPublisher.stop()
+    }
+  })
+
   it('turns an old responder\'s answer to a chunked request into a 413', async () => {
     const small = await call(publisher.url, 'DELETE', '/old/Users/1')
     assert.equal(small.status, 204, 'small requests still work with an old responder')

@@ -31,7 +31,7 @@ export interface EntitySpec {
 }
 
 /** Builds and validates a plugin config with a stream section. */
-export function streamConfig (nats: TestNats, spec: { subscriber?: Record<string, EntitySpec>, publisher?: Record<string, EntitySpec>, publisherTimeout?: number, entities?: string[] }): GatewayConfig {
+export function streamConfig (nats: TestNats, spec: { subscriber?: Record<string, EntitySpec>, publisher?: Record<string, EntitySpec>, publisherTimeout?: number, chunking?: Record<string, number>, entities?: string[] }): GatewayConfig {
   const natsOf = (e: EntitySpec, fallback: UserType): Record<string, string> => {
     const c = e.creds ?? nats.creds(e.tenant, e.type ?? fallback)
     return { tenant: e.tenant, subject: e.subject, jwt: c.jwt, secret: c.seed }
@@ -46,6 +46,7 @@ export function streamConfig (nats: TestNats, spec: { subscriber?: Record<string
         certificate: { ca: nats.caFile },
         subscriber: {
           enabled: spec.subscriber !== undefined,
+          ...(spec.chunking !== undefined ? { chunking: spec.chunking } : {}),
           entity: Object.fromEntries(Object.entries(spec.subscriber ?? {}).map(([k, e]) => [k, { nats: natsOf(e, typeOf(e.subject)), ...e.options }]))
         },
         publisher: {

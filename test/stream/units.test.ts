@@ -121,3 +121,25 @@ describe('GW publisher timeout config', () => {
     assert.deepEqual(r.errors.map(e => e.path).sort(), ['scimgateway.stream.publisher.entity.a.timeout', 'scimgateway.stream.publisher.entity.b.timeout', 'scimgateway.stream.publisher.timeout'])
   })
 })
+
+describe('GW responder chunking config', () => {
+  const subscriberConfig = (chunking: unknown): unknown => ({
+    scimgateway: { stream: { baseUrls: ['tls://127.0.0.1:4222'], subscriber: { enabled: true, chunking, entity: { a: { nats: { tenant: 't', subject: 'GW.a', jwt: 'j', secret: 's' } } } } } }
+  })
+
+  it('passes the configured limits to the plan and leaves unset ones to the defaults', () => {
+    const r = validate(gatewayConfigSchema, subscriberConfig({ maxTransfers: 2, idleMs: 5000 }))
+    assert.ok(r.ok, JSON.stringify(r.errors))
+    assert.deepEqual(streamPlanFromConfig(r.value).gwChunking, { maxTransfers: 2, idleMs: 5000 })
+    const none = validate(gatewayConfigSchema, subscriberConfig(undefined))
+    assert.ok(none.ok, JSON.stringify(none.errors))
+    assert.deepEqual(streamPlanFromConfig(none.value).gwChunking, {})
+  })
+
+  it('reports every invalid limit with its path', () => {
+    const r = validate(gatewayConfigSchema, subscriberConfig({ maxTransfers: 0, maxBytes: 'lots', maxRequestBytes: 10, idleMs: 1.5, extra: 1 }))
+    assert.equal(r.ok, false)
+    const paths = r.errors.map(e => e.path).sort()
+    for (const k of ['idleMs', 'maxBytes', 'maxRequestBytes', 'maxTransfers']) assert.ok(paths.includes(`scimgateway.stream.subscriber.chunking.${k}`), `${k}: ${paths.join(', ')}`)
+  })
+})
