@@ -29,7 +29,7 @@ describe('gatewayConfigSchema', () => {
     assert.deepEqual(c.scimgateway.ipAllowList, [])
     assert.deepEqual(c.scimgateway.certificate, {})
     assert.deepEqual(c.scimgateway.stream, {
-      baseUrls: [], certificate: {}, subscriber: { enabled: false, entity: {} }, publisher: { enabled: false, entity: {} }
+      baseUrls: [], certificate: {}, subscriber: { enabled: false, chunking: {}, entity: {} }, publisher: { enabled: false, entity: {} }
     })
     assert.deepEqual(c.endpoint, {})
   })
