@@ -4,6 +4,7 @@
 // time) and dropped after a 401 from Graph. Error messages carry the endpoint's `error` and
 // `error_description` (AADSTS codes) but never the secret or a token.
 import type { EntraAuthConfig } from './config.ts'
+import { causeOf } from '../net.ts'
 
 /** Produces the Authorization header of Graph requests. */
 export interface EntraAuth {
@@ -93,13 +94,4 @@ export function createEntraAuth (auth: EntraAuthConfig, deps: EntraAuthDeps): En
 function firstLine (s: string): string {
   const line = s.split(/\r?\n/)[0] ?? ''
   return line.length > 300 ? `${line.slice(0, 300)}…` : line
-}
-
-function causeOf (e: Error): string {
-  const c = (e as { cause?: unknown }).cause
-  if (c instanceof Error) {
-    const code = (c as { code?: unknown }).code
-    return typeof code === 'string' ? `${code} ${c.message}` : c.message
-  }
-  return e.message
 }

@@ -4,7 +4,7 @@
 // host (the token is never sent anywhere else). Messages name the URL with its state tokens
 // ($deltatoken, $skiptoken) shortened, never a bearer token.
 import type { Logger } from '../../../logging/types.ts'
-import { retryAfterMs } from '../hr/http.ts'
+import { abortableSleep, causeOf, retryAfterMs } from '../net.ts'
 import { EntraAuthError, type EntraAuth } from './auth.ts'
 
 /** An HTTP failure of Graph. `status` is absent for connection errors and timeouts. */
@@ -189,29 +189,4 @@ function graphError (text: string): { code?: string, message?: string } {
   } catch {
     return text.trim() !== '' ? { message: text.trim().slice(0, 300) } : {}
   }
-}
-
-async function abortableSleep (ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw signal.reason
-  if (ms <= 0) return
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal.reason)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-function causeOf (e: Error): string {
-  const c = (e as { cause?: unknown }).cause
-  if (c instanceof Error) {
-    const code = (c as { code?: unknown }).code
-    return typeof code === 'string' ? `${code} ${c.message}` : c.message
-  }
-  return e.message
 }

@@ -3,6 +3,7 @@
 // A connection error, a timeout, a 5xx (or 429/503 once its retries are used up) or an unreadable
 // body moves on to the next base URL; other 4xx answers are the caller's mistake and fail at once.
 // The base URL that answered last is tried first next time ("remember the last good one").
+import { abortableSleep, causeOf, retryAfterMs } from '../net.ts'
 import type { Logger } from '../../../logging/types.ts'
 import { HrAuthError, type HrAuth } from './auth.ts'
 
@@ -169,42 +170,4 @@ export function sameOriginBase (target: string, baseUrls: readonly string[]): st
   return baseUrls.find(b => new URL(b).origin === origin)
 }
 
-/** Milliseconds to wait for a Retry-After value (seconds or HTTP date); back-off when absent. */
-export function retryAfterMs (header: string | null, now: Date, attempt: number, maxMs: number): number {
-  let ms: number | undefined
-  if (header !== null && header.trim() !== '') {
-    const h = header.trim()
-    if (/^\d+(\.\d+)?$/.test(h)) ms = Number(h) * 1000
-    else {
-      const t = Date.parse(h)
-      if (!Number.isNaN(t)) ms = Math.max(0, t - now.getTime())
-    }
-  }
-  ms ??= Math.min(30_000, 500 * 2 ** attempt)
-  return Math.min(Math.max(0, Math.round(ms)), maxMs)
-}
-
-async function abortableSleep (ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw signal.reason
-  if (ms <= 0) return
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(t)
-      reject(signal.reason)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-function causeOf (e: Error): string {
-  const c = (e as { cause?: unknown }).cause
-  if (c instanceof Error) {
-    const code = (c as { code?: unknown }).code
-    return typeof code === 'string' ? `${code} ${c.message}` : c.message
-  }
-  return e.message
-}
+export { retryAfterMs }
