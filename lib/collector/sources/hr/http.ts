@@ -169,5 +169,3 @@ export function sameOriginBase (target: string, baseUrls: readonly string[]): st
   }
   return baseUrls.find(b => new URL(b).origin === origin)
 }
-
-export { retryAfterMs }
