@@ -1,6 +1,6 @@
-// The SCIM Stream service: config → logging (+ error mail, rotated-log retention) → NATS (builtin or external) → one
-// runtime per tenant (stream ensured, publisher connected, state opened, collector scheduled) →
-// hot reload of the config file → clean stop.
+// The SCIM Stream service: config → logging (+ error mail, rotated-log retention) → NATS (builtin
+// or external) → one runtime per tenant (stream ensured, publisher connected, state opened,
+// collector scheduled) → hot reload of the config file → clean stop.
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { updateYamlValue, isConfigError } from '../config/index.ts'

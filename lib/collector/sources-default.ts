@@ -61,7 +61,7 @@ export function entraConfigProblems (at: string, section: unknown): ConfigProble
   }
 }
 
-/** True when an entra section has any auth key (an empty or absent `auth` = not collected). */
+/** True when an entra section has at least one auth key (an empty or absent `auth` = not collected). */
 function hasAuth (section: unknown): boolean {
   const auth = (section as { auth?: unknown } | null | undefined)?.auth
   return auth !== undefined && auth !== null && (typeof auth !== 'object' || Object.keys(auth).length > 0)

@@ -15,25 +15,11 @@ import { startGwResponder, type GwResponder } from '../../lib/stream/publisher/r
 import { createGwForwarder } from '../../lib/stream/publisher/forwarder.ts'
 import { ScimError } from '../../lib/scim/errors.ts'
 import type { StreamConnection } from '../../lib/stream/connection.ts'
-import { streamConfig, startStreamGateway, waitFor, AUTH_HEADER, type StreamGateway } from './support.ts'
+import { streamConfig, startStreamGateway, waitFor, call, AUTH_HEADER, type Called, type StreamGateway } from './support.ts'
 
 const MAX_PAYLOAD = 64 * 1024
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error'
-
-interface Called { status: number, headers: Headers, body: Record<string, unknown> | undefined, text: string }
-
-async function call (url: string, method: string, path: string, body?: unknown): Promise<Called> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: AUTH_HEADER, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {})
-  })
-  const text = await res.text()
-  let parsed: Record<string, unknown> | undefined
-  try { parsed = text === '' ? undefined : JSON.parse(text) as Record<string, unknown> } catch { parsed = undefined }
-  return { status: res.status, headers: res.headers, body: parsed, text }
-}
 
 const big = (n: number, c = 'x'): string => c.repeat(n)
 

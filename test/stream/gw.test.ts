@@ -5,21 +5,9 @@ import assert from 'node:assert/strict'
 import { startTestNats, type TestNats } from '../support/nats.ts'
 import type { ScimPlugin } from '../../lib/plugins/types.ts'
 import { createLokiPlugin } from '../../lib/plugins/plugin-loki.ts'
-import { streamConfig, startStreamGateway, waitFor, AUTH_HEADER, type StreamGateway } from './support.ts'
+import { streamConfig, startStreamGateway, waitFor, call, AUTH_HEADER, type StreamGateway } from './support.ts'
 
 const NO_PLUGIN: ScimPlugin = { name: 'publisher' }
-
-async function call (url: string, method: string, path: string, body?: unknown): Promise<{ status: number, headers: Headers, body: Record<string, unknown> | undefined, text: string }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: AUTH_HEADER, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {})
-  })
-  const text = await res.text()
-  let parsed: Record<string, unknown> | undefined
-  try { parsed = text === '' ? undefined : JSON.parse(text) as Record<string, unknown> } catch { parsed = undefined }
-  return { status: res.status, headers: res.headers, body: parsed, text }
-}
 
 describe('stream GW request/reply', { timeout: 120_000 }, () => {
   let nats: TestNats

@@ -170,3 +170,18 @@ export async function getUser (url: string, userName: string, entity: string): P
   const body = await res.json() as { Resources?: Array<Record<string, unknown>> }
   return body.Resources?.[0]
 }
+
+/** An HTTP call with the test gateways' Basic credentials; the body parsed when it is JSON. */
+export interface Called { status: number, headers: Headers, body: Record<string, unknown> | undefined, text: string }
+
+export async function call (url: string, method: string, path: string, body?: unknown): Promise<Called> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: AUTH_HEADER, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {})
+  })
+  const text = await res.text()
+  let parsed: Record<string, unknown> | undefined
+  try { parsed = text === '' ? undefined : JSON.parse(text) as Record<string, unknown> } catch { parsed = undefined }
+  return { status: res.status, headers: res.headers, body: parsed, text }
+}

@@ -178,27 +178,13 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
   app.get('/v1.0/users/delta', (c) => {
     const q = c.req.query()
     const origin = new URL(c.req.url).origin
-    let state: DeltaState
-    if (q.$skiptoken !== undefined) {
-      const s = decode(q.$skiptoken)
-      if (s === undefined) return c.json(graphError('badRequest', 'Invalid skip token.'), 400)
-      state = s
-    } else if (q.$deltatoken === 'latest') {
-      const select = (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
+    const opened = openDeltaRound(q, version, validFrom, expiredMode)
+    if (opened.kind === 'error') return c.json(opened.body, opened.status)
+    if (opened.kind === 'latest') {
+      const select = opened.select
       return c.json({ '@odata.context': `${origin}/v1.0/$metadata#users(${select.join(',')})`, value: [], '@odata.deltaLink': `${origin}/v1.0/users/delta?$deltatoken=${encode({ since: version, upTo: version, offset: 0, select })}` })
-    } else if (q.$deltatoken !== undefined) {
-      const s = decode(q.$deltatoken)
-      if (s === undefined) return c.json(graphError('badRequest', 'Invalid delta token.'), 400)
-      if (s.since < validFrom) {
-        return expiredMode === 410
-          ? c.json(graphError('resyncRequired', 'The delta token is no longer valid: a full synchronization is required.'), 410)
-          : c.json(graphError('syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.'), 400)
-      }
-      state = { ...s, offset: 0, upTo: version }
-    } else {
-      const select = (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
-      state = { since: 0, upTo: version, offset: 0, select }
     }
+    const state = opened.state
     // The entries of this round: every current user (full) or the users changed in (since, upTo].
     let ids: string[]
     if (state.since === 0) ids = [...users.keys()].sort()
@@ -221,27 +207,13 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     const q = c.req.query()
     const origin = new URL(c.req.url).origin
     const link = (s: DeltaState): string => `${origin}/v1.0/groups/delta?$deltatoken=${encode(s)}`
-    let state: DeltaState
-    if (q.$skiptoken !== undefined) {
-      const s = decode(q.$skiptoken)
-      if (s === undefined) return c.json(graphError('badRequest', 'Invalid skip token.'), 400)
-      state = s
-    } else if (q.$deltatoken === 'latest') {
-      const select = (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
+    const opened = openDeltaRound(q, version, groupsValidFrom, groupsExpiredMode)
+    if (opened.kind === 'error') return c.json(opened.body, opened.status)
+    if (opened.kind === 'latest') {
+      const select = opened.select
       return c.json({ '@odata.context': `${origin}/v1.0/$metadata#groups(${select.join(',')})`, value: [], '@odata.deltaLink': link({ since: version, upTo: version, offset: 0, select }) })
-    } else if (q.$deltatoken !== undefined) {
-      const s = decode(q.$deltatoken)
-      if (s === undefined) return c.json(graphError('badRequest', 'Invalid delta token.'), 400)
-      if (s.since < groupsValidFrom) {
-        return groupsExpiredMode === 410
-          ? c.json(graphError('resyncRequired', 'The delta token is no longer valid: a full synchronization is required.'), 410)
-          : c.json(graphError('syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.'), 400)
-      }
-      state = { ...s, offset: 0, upTo: version }
-    } else {
-      const select = (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
-      state = { since: 0, upTo: version, offset: 0, select }
     }
+    const state = opened.state
     const withName = state.select.length === 0 || state.select.includes('displayName')
     const withMembers = state.select.length === 0 || state.select.includes('members')
     const memberRef = (id: string): Record<string, unknown> => ({ '@odata.type': groups.has(id) || removedGroups.has(id) ? '#microsoft.graph.group' : '#microsoft.graph.user', id })
@@ -512,6 +484,36 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       })
     }
   }
+}
+
+/**
+ * The round a delta request continues or starts: from a $skiptoken (next page), a $deltatoken (changes
+ * since; an expired one answers 410 resyncRequired or 400 syncStateNotFound as Graph does), or none
+ * (a full round). `$deltatoken=latest` asks for a link from now on, without data (`latest` = $select).
+ */
+type DeltaRound =
+  | { kind: 'round', state: DeltaState }
+  | { kind: 'latest', select: string[] }
+  | { kind: 'error', status: 400 | 410, body: ReturnType<typeof graphError> }
+
+function openDeltaRound (q: Record<string, string>, version: number, validFrom: number, expiredMode: 410 | 400): DeltaRound {
+  const selectOf = (): string[] => (q.$select ?? '').split(',').map(x => x.trim()).filter(x => x !== '')
+  if (q.$skiptoken !== undefined) {
+    const s = decode(q.$skiptoken)
+    return s === undefined ? { kind: 'error', status: 400, body: graphError('badRequest', 'Invalid skip token.') } : { kind: 'round', state: s }
+  }
+  if (q.$deltatoken === 'latest') return { kind: 'latest', select: selectOf() }
+  if (q.$deltatoken !== undefined) {
+    const s = decode(q.$deltatoken)
+    if (s === undefined) return { kind: 'error', status: 400, body: graphError('badRequest', 'Invalid delta token.') }
+    if (s.since < validFrom) {
+      return expiredMode === 410
+        ? { kind: 'error', status: 410, body: graphError('resyncRequired', 'The delta token is no longer valid: a full synchronization is required.') }
+        : { kind: 'error', status: 400, body: graphError('syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.') }
+    }
+    return { kind: 'round', state: { ...s, offset: 0, upTo: version } }
+  }
+  return { kind: 'round', state: { since: 0, upTo: version, offset: 0, select: selectOf() } }
 }
 
 interface DeltaState {

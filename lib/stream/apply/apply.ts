@@ -156,9 +156,10 @@ async function updateUser (
 
 /**
  * The serializer of this application. Without one in deps, the service's own: two concurrent
- * unserialised creates of one missing group (or one GetUniqueValue) would collide. This WeakMap is the one piece of module state here, on purpose: a safe default beats a
- * silent lost update when a caller forgets to pass a serializer; it is keyed by (and lives as long
- * as) the service instance, so nothing leaks between gateways or tests.
+ * unserialised creates of one missing group (or one GetUniqueValue) would collide. This WeakMap is
+ * the one piece of module state here, on purpose: a safe default beats a silent lost update when a
+ * caller forgets to pass a serializer; it is keyed by (and lives as long as) the service instance,
+ * so nothing leaks between gateways or tests.
  */
 function serializerOf (deps: ApplyDeps): Serializer {
   if (deps.serialize !== undefined) return deps.serialize
