@@ -56,7 +56,9 @@ describe('diff', () => {
     const first = diffView(undefined, prepareUser(user), membershipOf(user))!
     const leave = leaveChannel(first.nextState)!
     assert.equal(leave.activityOperation, 'modifyUser')
-    assert.deepEqual(JSON.parse(leave.operationsJson), [{ op: 'remove', path: 'groups[value eq "g1"]' }])
+    assert.deepEqual(JSON.parse(leave.operationsJson), [{ op: 'remove', path: 'groups', value: [{ value: 'g1', display: 'G1', id: 'g1' }] }])
+    // the last group went: the body says so (deployed subscribers' deleteUserOnLastGroupRoleRemoval)
+    assert.deepEqual((JSON.parse(leave.userJson) as JsonObject).groups, [])
     assert.equal(leave.nextState, undefined)
     assert.equal(leaveChannel(undefined), undefined)
     const del = deleteUser(first.nextState!)
@@ -70,7 +72,8 @@ describe('diff', () => {
     const first = diffView(undefined, prepareUser(abc), membershipOf(abc))!
     const c = diffView(first.nextState, prepareUser(ac), membershipOf(ac))!
     const ops = JSON.parse(c.operationsJson) as StreamOperation[]
-    assert.deepEqual(ops, [{ op: 'remove', path: 'groups[value eq "id-B"]' }])
+    assert.deepEqual(ops, [{ op: 'remove', path: 'groups', value: [{ value: 'id-B', display: 'B', id: 'id-B' }] }])
+    assert.deepEqual((JSON.parse(c.userJson) as JsonObject).groups, [grp('A'), grp('C')])
     // The gateway subscriber's own reading of these operations (lib/stream/apply/groups.ts): of the
     // user's endpoint groups A, B, C and Manual (joined outside the stream), only B is left.
     const endpoint = ['A', 'B', 'C', 'Manual'].map(d => ({ id: `e-${d}`, displayName: d, ...(d === 'Manual' ? {} : { externalId: `id-${d}` }) }))
@@ -84,7 +87,8 @@ describe('diff', () => {
     const first = diffView(undefined, prepareUser(a), membershipOf(a))!
     const c = diffView(first.nextState, prepareUser(none), membershipOf(none))!
     const ops = JSON.parse(c.operationsJson) as StreamOperation[]
-    assert.deepEqual(ops, [{ op: 'remove', path: 'groups[value eq "id-A"]' }])
+    assert.deepEqual(ops, [{ op: 'remove', path: 'groups', value: [{ value: 'id-A', display: 'A', id: 'id-A' }] }])
+    assert.deepEqual((JSON.parse(c.userJson) as JsonObject).groups, [], 'the body carries groups: [] when the last one went')
     const endpoint = [{ id: 'e-A', displayName: 'A', externalId: 'id-A' }, { id: 'e-M', displayName: 'Manual' }]
     assert.deepEqual(groupsToLeave(ops, endpoint, [], true).map(g => g.displayName), ['A'])
   })
@@ -96,8 +100,8 @@ describe('diff', () => {
     const c = diffView(first.nextState, prepareUser(after), membershipOf(after))!
     const ops = JSON.parse(c.operationsJson) as StreamOperation[]
     assert.deepEqual(ops, [
-      { op: 'remove', path: 'groups[value eq "id-A"]' },
-      { op: 'remove', path: 'roles[value eq "r1" and type eq "CRM"]' },
+      { op: 'remove', path: 'groups', value: [{ value: 'id-A', display: 'A', id: 'id-A' }] },
+      { op: 'remove', path: 'roles', value: [{ type: 'CRM', display: 'Admin', value: 'r1' }] },
       { op: 'add', path: 'groups', value: [{ value: 'id-A', display: 'A renamed' }] }
     ])
     const endpoint = [
@@ -114,10 +118,23 @@ describe('diff', () => {
     const both = { ...structuredClone(user), groups: [grp('A'), grp('B')], roles: [{ type: 'CRM', display: 'Admin', value: 'r1' }] }
     const first = diffView(undefined, prepareUser(both), membershipOf(both))!
     assert.deepEqual(JSON.parse(leaveChannel(first.nextState)!.operationsJson), [
-      { op: 'remove', path: 'groups[value eq "id-A"]' },
-      { op: 'remove', path: 'groups[value eq "id-B"]' },
-      { op: 'remove', path: 'roles[value eq "r1" and type eq "CRM"]' }
+      { op: 'remove', path: 'groups', value: [{ value: 'id-A', display: 'A', id: 'id-A' }, { value: 'id-B', display: 'B', id: 'id-B' }] },
+      { op: 'remove', path: 'roles', value: [{ type: 'CRM', display: 'Admin', value: 'r1' }] }
     ])
+    const body = JSON.parse(leaveChannel(first.nextState)!.userJson) as JsonObject
+    assert.deepEqual([body.groups, body.roles], [[], []])
+  })
+
+  it('dynamicIds stay out of user and Operations', () => {
+    const withIds = { ...structuredClone(user), dynamicIds: ['d1'] }
+    const first = diffView(undefined, prepareUser(withIds), membershipOf(withIds))!
+    assert.equal('dynamicIds' in (JSON.parse(first.userJson) as JsonObject), false)
+    assert.equal(first.operationsJson.includes('dynamicIds'), false)
+    // a record written before (with the key) gives no `remove dynamicIds`
+    const old = { base: JSON.stringify({ ...JSON.parse(first.nextState!.base) as JsonObject, dynamicIds: ['d1'] }), gr: first.nextState!.gr }
+    const c = diffView(old, prepareUser({ ...withIds, title: 'x' }), membershipOf(withIds))!
+    assert.equal(c.operationsJson.includes('dynamicIds'), false)
+    assert.equal(c.userJson.includes('dynamicIds'), false)
   })
 
   it('the same membership in another key order is recorded, not published', () => {

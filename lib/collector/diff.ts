@@ -17,13 +17,18 @@
 // - the user stops qualifying for the channel → modifyUser removing, element by element, every
 //   group/role the channel had given (so `deleteUserOnLastGroupRoleRemoval` works at the subscriber
 //   and memberships from elsewhere stay), state forgotten;
+// - when the last group/role goes, the message's user carries `groups: []` / `roles: []` (deployed
+//   subscribers decide deleteUserOnLastGroupRoleRemoval from the body);
+// - service-internal keys (`dynamicIds`, contract INTERNAL_USER_KEYS) never reach `user` or
+//   `Operations`: deployed subscribers write every attribute they get onto the endpoint;
 // - the person disappears from a complete collection → deleteUser.
 import { diffResources } from '../scim/index.ts'
 import { membershipChangeOps, removeAllMembershipOps } from './membership-ops.ts'
 import { isJsonObject, type JsonObject, type JsonValue, type ScimResource } from '../scim/types.ts'
+import { INTERNAL_USER_KEYS, type UserActivityOperation } from '../stream/contract/message.ts'
 
-/** What a message says about a user on one channel. */
-export type ActivityOperation = 'createUser' | 'modifyUser' | 'deleteUser'
+/** What a message says about a user on one channel (the contract's user operations). */
+export type ActivityOperation = UserActivityOperation
 
 /** A channel view as text: the user without groups/roles, and the channel's groups/roles fragment. */
 export interface ViewParts { readonly base: string, readonly gr: string }
@@ -53,6 +58,7 @@ export interface UserChange {
 
 const SKIPPED = new Set(['schemas', 'id', 'meta'])
 const MEMBERSHIP = new Set(['groups', 'roles'])
+const INTERNAL = new Set(INTERNAL_USER_KEYS.map(k => k.toLowerCase()))
 
 /**
  * Serialises the user's base (everything but groups/roles) once.
@@ -63,7 +69,7 @@ export function prepareUser (user: JsonObject): PreparedUser {
   const attrs: JsonObject = {}
   for (const k in user) {
     const v = user[k]
-    if (v === undefined || MEMBERSHIP.has(k.toLowerCase())) continue
+    if (v === undefined || MEMBERSHIP.has(k.toLowerCase()) || INTERNAL.has(k.toLowerCase())) continue
     attrs[k] = v
   }
   return { base: JSON.stringify(attrs), attrs, ops: undefined }
@@ -132,11 +138,14 @@ export function diffView (previous: ViewParts | undefined, user: PreparedUser, m
     return createChange(user, membership, next, userJson) // a damaged record (torn write): publish afresh
   }
   const ops: unknown[] = []
+  // a record from before internal keys were kept out must not turn into a `remove dynamicIds`
+  for (const k in before) if (INTERNAL.has(k.toLowerCase())) delete before[k]
   if (previous.base !== next.base) ops.push(...diffResources(before, JSON.parse(next.base) as ScimResource))
-  if (previous.gr !== gr) ops.push(...membershipChangeOps(beforeMembership, parseFragment(gr)))
+  const afterMembership = previous.gr !== gr ? parseFragment(gr) : beforeMembership
+  if (previous.gr !== gr) ops.push(...membershipChangeOps(beforeMembership, afterMembership))
   // Same content, other serialisation (key order): nothing to tell subscribers, only the record.
   if (ops.length === 0) return { activityOperation: 'modifyUser', operationsJson: '[]', userJson, nextState: next, recordOnly: true }
-  return { activityOperation: 'modifyUser', operationsJson: JSON.stringify(ops), userJson, nextState: next }
+  return { activityOperation: 'modifyUser', operationsJson: JSON.stringify(ops), userJson: withEmptied(userJson, beforeMembership, afterMembership), nextState: next }
 }
 
 /**
@@ -146,8 +155,27 @@ export function diffView (previous: ViewParts | undefined, user: PreparedUser, m
  */
 export function leaveChannel (previous: ViewParts | undefined): UserChange | undefined {
   if (previous === undefined) return undefined
-  const ops = removeAllMembershipOps(parseFragment(previous.gr))
-  return { activityOperation: 'modifyUser', operationsJson: JSON.stringify(ops), userJson: previous.base, nextState: undefined }
+  const before = parseFragment(previous.gr)
+  const ops = removeAllMembershipOps(before)
+  return { activityOperation: 'modifyUser', operationsJson: JSON.stringify(ops), userJson: withEmptied(previous.base, before, {}), nextState: undefined }
+}
+
+/** `userJson` plus `"groups":[]` / `"roles":[]` for each of them that `before` had and `after` has not. */
+function withEmptied (userJson: string, before: JsonObject, after: JsonObject): string {
+  let extra = ''
+  for (const attr of ['groups', 'roles']) {
+    if (hasElements(before, attr) && !hasElements(after, attr)) extra += `${extra === '' ? '' : ','}"${attr}":[]`
+  }
+  if (extra === '') return userJson
+  return userJson === '{}' ? `{${extra}}` : `${userJson.slice(0, -1)},${extra}}`
+}
+
+function hasElements (o: JsonObject, attr: string): boolean {
+  for (const k in o) {
+    const v = o[k]
+    if (k.toLowerCase() === attr && Array.isArray(v) && v.length > 0) return true
+  }
+  return false
 }
 
 /** The groups/roles fragment (`"groups":[…],"roles":[…]` or '') as an object. */

@@ -1,8 +1,9 @@
-// The `Operations` for a channel's groups and roles. Every removal names the element it removes
-// (`remove groups[value eq "B"]`, `remove roles[value eq "r1" and type eq "CRM"]`), never the whole
-// attribute: a subscriber takes a whole-attribute `remove groups` as "leave every group this message
-// does not list", which would also drop memberships the user has from other channels or from the
-// endpoint itself. Generic diffResources emits exactly that when the last element goes, a whole
+// The `Operations` for a channel's groups and roles. Every removal names the elements it removes, in
+// the shape deployed subscribers apply (lib/stream/contract/removal.ts): one
+// `{"op":"remove","path":"groups","value":[{value,display,id}, …]}` for the groups, one
+// `{"op":"remove","path":"roles","value":[{type,display,value}]}` per role — never a whole-attribute
+// remove without value: a subscriber takes that as "leave every group this message does not list",
+// which would also drop memberships the user has from other channels or from the endpoint itself. Generic diffResources emits exactly that when the last element goes, a whole
 // `replace` when elements lack unique values, and `replace groups[…].display`, which subscribers
 // treat as a replacement of the whole list; so membership is diffed here, element by element.
 //
@@ -11,6 +12,7 @@
 // e.g. renamed display) is removed and added again, so the subscriber leaves the old group and joins
 // the new one.
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
+import { groupRemovalOp, roleRemovalOp, type GroupElement } from '../stream/contract/removal.ts'
 
 const MEMBERSHIP = ['groups', 'roles'] as const
 type MembershipAttr = typeof MEMBERSHIP[number]
@@ -20,7 +22,7 @@ type MembershipAttr = typeof MEMBERSHIP[number]
  * per-element removes first, then one `add` per attribute with the new elements.
  * @example
  * membershipChangeOps({ groups: [{ value: 'A' }, { value: 'B' }] }, { groups: [{ value: 'A' }] })
- * // → [{ op: 'remove', path: 'groups[value eq "B"]' }]
+ * // → [{ op: 'remove', path: 'groups', value: [{ value: 'B', display: 'B', id: 'B' }] }]
  */
 export function membershipChangeOps (before: JsonObject, after: JsonObject): JsonObject[] {
   const removes: JsonObject[] = []
@@ -29,10 +31,14 @@ export function membershipChangeOps (before: JsonObject, after: JsonObject): Jso
     const b = indexed(attr, listOf(before, attr))
     const a = indexed(attr, listOf(after, attr))
     const added: JsonValue[] = []
+    const goneGroups: GroupElement[] = []
     for (const [id, el] of b) {
       const now = a.get(id)
-      if (now === undefined || !sameJson(now, el)) removes.push(removeOp(attr, el))
+      if (now !== undefined && sameJson(now, el)) continue
+      if (attr === 'groups') goneGroups.push(groupElement(el))
+      else removes.push(roleRemovalOp(roleElement(el)))
     }
+    if (goneGroups.length > 0) removes.push(groupRemovalOp(goneGroups))
     for (const [id, el] of a) {
       const was = b.get(id)
       if (was === undefined || !sameJson(was, el)) added.push(el)
@@ -47,16 +53,18 @@ export function removeAllMembershipOps (before: JsonObject): JsonObject[] {
   return membershipChangeOps(before, {})
 }
 
-/** The `remove` naming one element: `groups[value eq "x"]`, `roles[value eq "x" and type eq "app"]`, or by display. */
-function removeOp (attr: MembershipAttr, el: JsonObject): JsonObject {
-  const value = field(el, 'value')
-  const type = attr === 'roles' ? field(el, 'type') : undefined
+/** A group as its removal names it: value (else display) and display (else value). */
+function groupElement (el: JsonObject): GroupElement {
+  const value = field(el, 'value') ?? field(el, 'display') ?? ''
+  return { value, display: field(el, 'display') ?? value }
+}
+
+/** A role as its removal names it (`{type, display, value}`; value falls back to display). */
+function roleElement (el: JsonObject): { type?: string, display?: string, value: string } {
+  const value = field(el, 'value') ?? field(el, 'display') ?? ''
+  const type = field(el, 'type')
   const display = field(el, 'display')
-  let filter: string
-  if (value !== undefined) filter = `value eq ${JSON.stringify(value)}`
-  else filter = `display eq ${JSON.stringify(display ?? '')}`
-  if (type !== undefined) filter += ` and type eq ${JSON.stringify(type)}`
-  return { op: 'remove', path: `${attr}[${filter}]` }
+  return { ...(type !== undefined ? { type } : {}), ...(display !== undefined ? { display } : {}), value }
 }
 
 /** Elements by identity (lower-cased); elements that can be named neither by value nor by display are left out. */

@@ -1,21 +1,15 @@
-// The ENTRA/HR message of the stream contract (docs STREAM-CONTRACT.md): body fields, subject and
-// the unique message id that travels as `Msg-Id` and `Nats-Msg-Id`.
+// The ENTRA/HR message the service publishes, built on the stream contract's body type
+// (lib/stream/contract, docs STREAM-CONTRACT.md): body fields, subject and the unique message id
+// that travels as `Msg-Id` and `Nats-Msg-Id`.
 import { randomUUID } from 'node:crypto'
 import type { PatchOperation } from '../plugins/types.ts'
 import type { JsonObject } from '../scim/types.ts'
-import type { ActivityOperation } from './diff.ts'
+import { subjectOf as contractSubjectOf, type StreamMessageBody, type StreamOperation, type UserActivityOperation } from '../stream/contract/index.ts'
 import type { CollectorType } from './config.ts'
 
-/** The JSON body of an ENTRA/HR message. */
-export interface StreamMessage extends JsonObject {
-  activityOperation: ActivityOperation
-  activityDateTime: string
-  initiatedById: string
-  initiatedByUpn: string
-  targetId: string
-  targetUpn: string
-  Operations: PatchOperation[] & JsonObject[]
-  user: JsonObject
+/** The body of a user message as the service publishes it: every field of the contract set. */
+export type StreamMessage = StreamMessageBody & Required<Pick<StreamMessageBody, 'activityDateTime' | 'initiatedById' | 'initiatedByUpn' | 'targetId' | 'targetUpn' | 'user'>> & {
+  activityOperation: UserActivityOperation
 }
 
 /** Who the messages say initiated a change (the collector, not a person). */
@@ -26,7 +20,7 @@ export interface Initiator { id: string, upn: string }
  * @example buildMessage('createUser', ops, user, 'emp-1', { id: 'scim-stream', upn: 'scim-stream@acme' }, new Date())
  */
 export function buildMessage (
-  op: ActivityOperation, operations: readonly PatchOperation[], user: JsonObject, key: string, by: Initiator, at: Date
+  op: UserActivityOperation, operations: readonly PatchOperation[], user: JsonObject, key: string, by: Initiator, at: Date
 ): StreamMessage {
   const upn = typeof user.userName === 'string' ? user.userName : key
   const id = typeof user.id === 'string' ? user.id : key
@@ -37,7 +31,7 @@ export function buildMessage (
     initiatedByUpn: by.upn,
     targetId: id,
     targetUpn: upn,
-    Operations: operations as PatchOperation[] & JsonObject[],
+    Operations: operations.map(o => ({ ...o, path: o.path ?? '' })) as StreamOperation[],
     user
   }
 }
@@ -47,7 +41,7 @@ export function buildMessage (
  * serialisation of the user). Field order as {@link buildMessage}.
  */
 export function messageJson (
-  op: ActivityOperation, operationsJson: string, userJson: string, target: { id: string, upn: string }, by: Initiator, at: Date
+  op: UserActivityOperation, operationsJson: string, userJson: string, target: { id: string, upn: string }, by: Initiator, at: Date
 ): string {
   return `{"activityOperation":"${op}","activityDateTime":"${at.toISOString()}","initiatedById":${JSON.stringify(by.id)},` +
     `"initiatedByUpn":${JSON.stringify(by.upn)},"targetId":${JSON.stringify(target.id)},"targetUpn":${JSON.stringify(target.upn)},` +
@@ -56,7 +50,7 @@ export function messageJson (
 
 /** `ENTRA.<channel>` / `HR.<channel>`. */
 export function subjectOf (type: CollectorType, channel: string): string {
-  return `${type.toUpperCase()}.${channel}`
+  return contractSubjectOf(type, channel)
 }
 
 /** A new unique message id (one per change; reused for that change's retries). */

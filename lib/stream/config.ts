@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { GatewayConfig } from '../config/gateway-schema.ts'
 import { ConfigError, type ConfigProblem } from '../config/errors.ts'
-import { subjectKind } from './naming.ts'
+import { subjectKind } from './contract/naming.ts'
 
 /** NATS credentials of one entity: user JWT + user nkey seed (`SU…`). */
 export interface NatsUser {

@@ -1,5 +1,5 @@
 // Operator side of a subscribing entity's dead letters: list the ones its durable consumer gave up
-// on, and replay one or all to the original subject. Built on lib/collector/nats/dlq.ts (the same
+// on, and replay one or all to the original subject. Built on the contract's JetStream DLQ convention (contract/dead-letters.ts, the same
 // header convention). Needs a connection that may read the `<tenant>_DLQ` stream and publish to
 // ENTRA/HR — the tenant's *publisher* credentials; a subscriber's least-privilege user may not.
 //
@@ -8,7 +8,7 @@
 // still be inside the stream's de-duplication window (2 min by default) and JetStream would drop
 // the replay as a duplicate. Replaying the same dead letter twice within the window is de-duplicated.
 import type { NatsConnection } from '@nats-io/transport-node'
-import { listDeadLetters, replayDeadLetter, type DeadLetter } from '../collector/nats/index.ts'
+import { listDeadLetters, replayDeadLetter, type DeadLetter } from './contract/dead-letters.ts'
 
 /**
  * Dead letters of one durable consumer, oldest first.

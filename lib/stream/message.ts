@@ -2,42 +2,17 @@
 // its types and the one validation at the boundary. Everything after `parseStreamMessage` works on a
 // typed, checked message; everything it rejects is a PermanentMessageError whose reason goes to the
 // dead-letter subject (retrying an invalid message can never succeed).
-import type { PatchOperation } from '../plugins/types.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
+import { ACTIVITY_OPERATIONS, isUserOperation, type ActivityOperation, type StreamMessageBody, type StreamOperation } from './contract/message.ts'
 
-/** What a message asks for. */
-export type ActivityOperation = 'createUser' | 'modifyUser' | 'deleteUser' | 'createGroup' | 'modifyGroup' | 'deleteGroup'
+export { ACTIVITY_OPERATIONS, isUserOperation, type ActivityOperation, type StreamOperation } from './contract/message.ts'
 
-/** The operations the contract defines, in one list (lookups are case-sensitive, as published). */
-export const ACTIVITY_OPERATIONS: readonly ActivityOperation[] = ['createUser', 'modifyUser', 'deleteUser', 'createGroup', 'modifyGroup', 'deleteGroup']
-
-/** A PatchOp operation of a message: `op` lower-case, `path` always a string. */
-export interface StreamOperation extends PatchOperation {
-  path: string
-}
-
-/** A validated ENTRA/HR message plus the transport facts it arrived with. */
-export interface StreamMessage {
+/** A validated ENTRA/HR message (the contract's body) plus the transport facts it arrived with. */
+export interface StreamMessage extends StreamMessageBody {
   /** The `Msg-Id` header (unique per change; the same on redelivery). */
   msgId: string
   /** The NATS subject, e.g. `ENTRA.AD.USER` or `HR.Employees`. */
   subject: string
-  activityOperation: ActivityOperation
-  activityDateTime?: string
-  initiatedById?: string
-  initiatedByUpn?: string
-  targetId?: string
-  targetUpn?: string
-  /** What changed; `[]` when the body had none. */
-  Operations: StreamOperation[]
-  /**
-   * The SCIM user after the change (user operations; `userName` is a non-empty string). May hold
-   * `id` (the source's), `password`, `onCreate{…}` and template-function strings.
-   */
-  user?: JsonObject
-  /** The group of createGroup/modifyGroup/deleteGroup (`displayName` is a non-empty string). */
-  group?: JsonObject
-  baseEntity?: string
 }
 
 /** The NATS headers the parser needs. */
@@ -63,11 +38,6 @@ export class PermanentMessageError extends Error {
 /** True for a PermanentMessageError (also across module copies, by name). */
 export function isPermanentMessageError (e: unknown): e is PermanentMessageError {
   return e instanceof PermanentMessageError || (e instanceof Error && e.name === 'PermanentMessageError' && typeof (e as { reason?: unknown }).reason === 'string')
-}
-
-/** True for the user operations (createUser, modifyUser, deleteUser). */
-export function isUserOperation (op: ActivityOperation): op is 'createUser' | 'modifyUser' | 'deleteUser' {
-  return op === 'createUser' || op === 'modifyUser' || op === 'deleteUser'
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })

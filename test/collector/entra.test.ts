@@ -147,7 +147,8 @@ log:
     const r = removed[0] as Received
     assert.equal(r.body.activityOperation, 'modifyUser')
     assert.equal(r.body.targetUpn, 'bob@contoso.test')
-    assert.deepEqual(r.body.Operations, [{ op: 'remove', path: 'groups[value eq "g-app-b"]' }])
+    assert.deepEqual(r.body.Operations, [{ op: 'remove', path: 'groups', value: [{ value: 'g-app-b', display: 'App_B', id: 'g-app-b' }] }])
+    assert.deepEqual((r.body.user as { groups?: unknown }).groups, [{ value: 'g-app-a', display: 'App_A' }], 'user.groups lists what is left')
   })
 
   it('an app role granted in Entra (no property change) → one modifyUser adding the role', async () => {

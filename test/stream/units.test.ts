@@ -5,7 +5,7 @@ import { KeyedQueue } from '../../lib/stream/subscriber/keyed-queue.ts'
 import { OrderGate } from '../../lib/stream/subscriber/order-gate.ts'
 import { decodeReply, decodeRequest, encodeEnvelope, EnvelopeError } from '../../lib/stream/publisher/envelope.ts'
 import { localPath } from '../../lib/stream/publisher/responder.ts'
-import { gwQueueGroup, subjectKind } from '../../lib/stream/naming.ts'
+import { gwQueueGroup, subjectKind } from '../../lib/stream/contract/naming.ts'
 import { streamPlanFromConfig } from '../../lib/stream/config.ts'
 import { gatewayConfigSchema, validate } from '../../lib/config/index.ts'
 

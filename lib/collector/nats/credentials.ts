@@ -68,6 +68,8 @@ export interface TenantCreds {
   jwt: string
   limits: TenantLimits
   inboxes: InboxMode
+  /** false: subscribers may not publish `DLQ.…` (a deployed server's layout). Absent = true. */
+  subscriberDeadLetters?: boolean
   signingSeeds: Record<UserType, string>
 }
 
@@ -82,6 +84,8 @@ export interface UserCreds {
 export interface TenantOptions {
   /** 'shared' (default, `_INBOX.>`, what deployed clients use) or 'per-role'. */
   inboxes?: InboxMode
+  /** Subscriber users may publish dead letters to `DLQ.<prefix>.>` (default true). */
+  subscriberDeadLetters?: boolean
 }
 
 const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/
@@ -129,6 +133,7 @@ export async function createTenant (
     jwt: '',
     limits: { ...DEFAULT_TENANT_LIMITS, ...limits },
     inboxes: opts.inboxes ?? 'shared',
+    ...(opts.subscriberDeadLetters === false ? { subscriberDeadLetters: false } : {}),
     signingSeeds
   }
   tenant.jwt = await signTenantJwt(operator, tenant)
@@ -144,7 +149,7 @@ export async function signTenantJwt (operator: OperatorCreds, tenant: TenantCred
     kind: 'user_scope',
     key: fromSeed(enc(tenant.signingSeeds[type])).getPublicKey(),
     role: SIGNING_KEY_ROLE[type],
-    template: permissionTemplate(tenant.name, type, tenant.inboxes)
+    template: permissionTemplate(tenant.name, type, tenant.inboxes, { subscriberDeadLetters: tenant.subscriberDeadLetters !== false })
   }))
   const account: Partial<Account> = { limits: accountLimits(tenant.limits), signing_keys: signingKeys }
   return await encodeAccount(tenant.name, tenant.publicKey, account, { signer: enc(operator.signingSeed) })

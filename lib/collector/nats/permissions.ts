@@ -18,6 +18,9 @@
 // tenants where ENTRA and HR data must be strictly isolated.
 import type { UserPermissionsLimits } from '@nats-io/jwt'
 
+// dead-letter names are part of the stream contract (shared with the gateway subscriber)
+export { deadLetterStreamName, deadLetterSubject } from '../../stream/contract/naming.ts'
+
 /** The kinds of users a tenant issues. */
 export type UserType = 'publisher' | 'entra' | 'hr' | 'gw' | 'gwpublisher'
 
@@ -41,19 +44,6 @@ const GW_RESPONSE_TTL_NS = 5 * 60 * 1_000_000_000
 /** Replies a GW subscriber may send per request (room for a chunked reply). */
 const GW_RESPONSE_MAX_MSGS = 100
 
-/** Name of the dead-letter stream of a tenant. */
-export function deadLetterStreamName (tenant: string): string {
-  return `${tenant}_DLQ`
-}
-
-/**
- * The subject a subscriber publishes a permanently failed message to: `DLQ.` + original subject,
- * e.g. `ENTRA.AD.USER` → `DLQ.ENTRA.AD.USER`. Captured by the `<tenant>_DLQ` stream.
- */
-export function deadLetterSubject (subject: string): string {
-  return `DLQ.${subject}`
-}
-
 /** The inbox prefix a user of this type must connect with (`_INBOX` unless inboxes are per role). */
 export function inboxPrefixFor (type: UserType, mode: InboxMode): string {
   return mode === 'shared' ? '_INBOX' : `_INBOX_${SIGNING_KEY_ROLE[type].toUpperCase()}`
@@ -63,7 +53,7 @@ export function inboxPrefixFor (type: UserType, mode: InboxMode): string {
  * The permission/limit template of the scoped signing key for `type` in `tenant`.
  * @example permissionTemplate('acme', 'entra', 'shared').pub.allow // includes 'DLQ.ENTRA.>'
  */
-export function permissionTemplate (tenant: string, type: UserType, inboxes: InboxMode): Partial<UserPermissionsLimits> {
+export function permissionTemplate (tenant: string, type: UserType, inboxes: InboxMode, opts: { subscriberDeadLetters?: boolean } = {}): Partial<UserPermissionsLimits> {
   const inbox = `${inboxPrefixFor(type, inboxes)}.>`
   const base = {
     subs: -1, data: -1, payload: -1,
@@ -81,7 +71,7 @@ export function permissionTemplate (tenant: string, type: UserType, inboxes: Inb
       }
     case 'entra':
     case 'hr':
-      return { ...base, ...subscriberPermissions(tenant, type === 'entra' ? 'ENTRA' : 'HR', inbox) }
+      return { ...base, ...subscriberPermissions(tenant, type === 'entra' ? 'ENTRA' : 'HR', inbox, opts.subscriberDeadLetters !== false) }
     case 'gw':
       // Queue subscriber on GW.>; may only answer requests it received (allow_responses).
       return {
@@ -104,7 +94,7 @@ export function permissionTemplate (tenant: string, type: UserType, inboxes: Inb
  * the filtered create API (`CONSUMER.CREATE.<stream>.<name>.<filter>`) lets the server check that
  * the filter in the body equals the one the permission allows.
  */
-function subscriberPermissions (tenant: string, prefix: 'ENTRA' | 'HR', inbox: string): Partial<UserPermissionsLimits> {
+function subscriberPermissions (tenant: string, prefix: 'ENTRA' | 'HR', inbox: string, deadLetters: boolean): Partial<UserPermissionsLimits> {
   return {
     pub: {
       allow: [
@@ -114,7 +104,7 @@ function subscriberPermissions (tenant: string, prefix: 'ENTRA' | 'HR', inbox: s
         `$JS.API.CONSUMER.INFO.${tenant}.*`,
         `$JS.API.CONSUMER.MSG.NEXT.${tenant}.*`,
         `$JS.ACK.${tenant}.>`,
-        `DLQ.${prefix}.>`
+        ...(deadLetters ? [`DLQ.${prefix}.>`] : [])
       ],
       deny: []
     },

@@ -56,6 +56,7 @@ export function parseCredentials (json: string): CredentialStore {
       jwt: str(t.jwt, `${p}.jwt`),
       limits,
       inboxes,
+      ...(t.subscriberDeadLetters === false ? { subscriberDeadLetters: false } : {}),
       signingSeeds
     }
   }

@@ -5,7 +5,7 @@
 import { jetstreamManager, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy } from '@nats-io/jetstream'
 import type { JetStreamManager, StreamConfig, StreamInfo } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
-import { deadLetterStreamName } from './permissions.ts'
+import { deadLetterStreamName, TENANT_STREAM_SUBJECTS as CONTRACT_SUBJECTS } from '../../stream/contract/naming.ts'
 
 /** Options of {@link ensureTenantStream}. */
 export interface TenantStreamOptions {
@@ -19,10 +19,15 @@ export interface TenantStreamOptions {
   storage?: 'file' | 'memory'
   /** Byte cap per stream (default -1: bounded by the account's disk limit). */
   maxBytes?: number
+  /**
+   * Create `<tenant>_DLQ` (default true). false = the layout of a deployed SCIM Stream server, which
+   * has no DLQ stream: subscribers then keep dead letters locally.
+   */
+  deadLetterStream?: boolean
 }
 
 /** Subjects captured by the tenant stream. */
-export const TENANT_STREAM_SUBJECTS: readonly string[] = ['ENTRA.>', 'HR.>']
+export const TENANT_STREAM_SUBJECTS: readonly string[] = CONTRACT_SUBJECTS
 /** Subjects captured by the dead-letter stream. */
 export const DLQ_STREAM_SUBJECTS: readonly string[] = ['DLQ.>']
 
@@ -35,7 +40,7 @@ const STREAM_NOT_FOUND = 10059
  */
 export async function ensureTenantStream (
   nc: NatsConnection, tenant: string, opts: TenantStreamOptions = {}
-): Promise<{ stream: StreamInfo, dlq: StreamInfo }> {
+): Promise<{ stream: StreamInfo, dlq: StreamInfo | undefined }> {
   const jsm = await jetstreamManager(nc)
   const storage = opts.storage === 'memory' ? StorageType.Memory : StorageType.File
   const common = {
@@ -53,6 +58,7 @@ export async function ensureTenantStream (
     subjects: [...TENANT_STREAM_SUBJECTS],
     max_age: (opts.maxAgeDays ?? 14) * DAY_NS
   })
+  if (opts.deadLetterStream === false) return { stream, dlq: undefined }
   const dlq = await upsert(jsm, {
     ...common,
     name: deadLetterStreamName(tenant),

@@ -5,7 +5,7 @@
 // replies larger than the server's max_payload travel in chunks (chunking.ts, transfers.ts).
 import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node'
 import type { Logger } from '../../logging/types.ts'
-import { gwQueueGroup } from '../naming.ts'
+import { gwQueueGroup } from '../contract/naming.ts'
 import { EnvelopeError, GW_PROTOCOL_VERSION, decodeRequest, encodeEnvelope, type GwReply, type GwRequest } from './envelope.ts'
 import { decodeControl, encodeControl } from './chunking.ts'
 import { DEFAULT_TRANSFER_LIMITS, createTransferStore, type TransferLimits } from './transfers.ts'
