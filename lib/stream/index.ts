@@ -5,6 +5,7 @@
 // - startStream(gateway, config, log): connect (in the background), start the JetStream subscribers
 //   and GW responders, enable the publisher; stop() drains everything.
 // Nothing starts on import.
+import { join } from 'node:path'
 import type { GatewayConfig } from '../config/gateway-schema.ts'
 import type { GatewayOptions } from '../core/options.ts'
 import type { ScimGateway } from '../core/gateway.ts'
@@ -36,6 +37,16 @@ export interface StreamModuleOptions {
   configDir?: string
   /** Reconnect back-off (ms). */
   backoff?: { initialMs?: number, maxMs?: number }
+  /**
+   * Directory of the subscribers' durable state (per-user order journal, local dead letters);
+   * default `<log directory>/stream` (`scimgateway.log.logDirectory`, else `<configDir>/../logs`).
+   */
+  stateDir?: string
+}
+
+/** Where the stream module of a gateway keeps its state (see StreamModuleOptions.stateDir). */
+export function streamStateDir (config: GatewayConfig, opts: Pick<StreamModuleOptions, 'stateDir' | 'configDir'> = {}): string {
+  return opts.stateDir ?? join(config.scimgateway.log.logDirectory ?? join(opts.configDir ?? 'config', '..', 'logs'), 'stream')
 }
 
 /** The running module. */
@@ -68,7 +79,8 @@ export function withStreamOptions (config: GatewayConfig, options: Partial<Gatew
   // the executing gateway still applies its own, exact limits (Bulk vs other routes)
   const limits = [options.maxPayloadBytes, options.bulk?.maxPayloadSize].filter((n): n is number => typeof n === 'number' && n > 0)
   const add = binding.options(opts.gwTimeoutMs, limits.length > 0 ? Math.max(...limits) : undefined)
-  const entities = [...(options.entities ?? [])]
+  // `entity.undefined` means "no baseEntity": never a route segment of its own
+  const entities = (options.entities ?? []).filter(e => e !== 'undefined')
   // a publisher gateway may run without an endpoint: its publishing baseEntities are still routes
   if (st.publisher.enabled) for (const e of Object.keys(st.publisher.entity)) if (e !== 'undefined' && !entities.includes(e)) entities.push(e)
   return {
@@ -93,6 +105,7 @@ export async function startStream (gateway: ScimGateway, config: GatewayConfig, 
   const slog = log.child({ module: 'stream' })
   const binding = StreamBinding.of(gateway.options)
   const pluginName = gateway.plugin.name
+  const stateDir = streamStateDir(config, opts)
   const connections = new Map<string, StreamConnection>()
   const connectionFor = (baseEntity: string, user: NatsUser, role: string): StreamConnection => {
     const key = `${user.jwt}\n${user.seed}`
@@ -117,7 +130,7 @@ export async function startStream (gateway: ScimGateway, config: GatewayConfig, 
     const connection = connectionFor(s.baseEntity, s.nats, s.kind === 'gw' ? 'gw' : 'sub')
     if (s.kind === 'jetstream') {
       subscribers.push(startSubscriber({
-        plan: s, pluginName, consumerName: durableName(pluginName, s.baseEntity), connection,
+        plan: s, pluginName, consumerName: durableName(pluginName, s.baseEntity), connection, stateDir,
         service: gateway.service, log: slog, ...(opts.subscriber !== undefined ? { settings: opts.subscriber } : {})
       }))
     } else if (binding !== undefined) {

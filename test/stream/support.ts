@@ -2,6 +2,9 @@
 // free port) with its stream module, built from a validated config that points at the suite's
 // nats-server; an observing plugin wrapper (write order per user, injectable transient outage);
 // contract messages; polling with a deadline.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { headers } from '@nats-io/transport-node'
 import { jetstream } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
@@ -68,6 +71,8 @@ export interface StreamGateway {
   gateway: ScimGateway
   stream: StreamModule
   url: string
+  /** Directory of the module's state (journal, local dead letters). */
+  stateDir: string
   stop (): Promise<void>
 }
 
@@ -75,15 +80,19 @@ export interface StreamGateway {
 export async function startStreamGateway (config: GatewayConfig, opts: { plugin?: ScimPlugin, log?: Logger, stream?: StreamModuleOptions } = {}): Promise<StreamGateway> {
   const plugin = opts.plugin ?? createLokiPlugin({ persistence: 'memory', demoData: false })
   const log = opts.log ?? silentLogger
-  const options = withStreamOptions(config, { ...gatewayOptionsFromConfig(config), port: 0, localhostOnly: true }, opts.stream)
+  // the module's state (order journal, local dead letters) in a temp dir unless the test names one
+  const ownState = opts.stream?.stateDir === undefined ? await mkdtemp(join(tmpdir(), 'scim-stream-state-')) : undefined
+  const streamOpts: StreamModuleOptions = { ...opts.stream, stateDir: opts.stream?.stateDir ?? ownState }
+  const options = withStreamOptions(config, { ...gatewayOptionsFromConfig(config), port: 0, localhostOnly: true }, streamOpts)
   const gateway = new ScimGateway({ plugin, options, log })
   await gateway.start()
-  const stream = await startStream(gateway, config, log, opts.stream)
+  const stream = await startStream(gateway, config, log, streamOpts)
   return {
-    gateway, stream, url: gateway.url,
+    gateway, stream, url: gateway.url, stateDir: streamOpts.stateDir as string,
     async stop () {
       await stream.stop()
       await gateway.stop()
+      if (ownState !== undefined) await rm(ownState, { recursive: true, force: true })
     }
   }
 }

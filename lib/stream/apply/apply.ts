@@ -257,7 +257,15 @@ async function lookupUserName (user: JsonObject): Promise<string> {
 
 async function findUser (service: ScimService, rc: RequestContext, userName: string): Promise<(ScimResource & { id: string }) | undefined> {
   const filter = parseFilter(`userName eq ${JSON.stringify(userName)}`)
-  const res = await service.list('Users', { filter, startIndex: 1, count: 2, attributes: [], excludedAttributes: [] }, rc)
+  let res
+  try {
+    res = await service.list('Users', { filter, startIndex: 1, count: 2, attributes: [], excludedAttributes: [] }, rc)
+  } catch (e) {
+    // endpoints that answer a lookup of an unknown user with 404: not found (a deleteUser for it
+    // is then done already — idempotent — and create/modify create it)
+    if (isNotFound(e)) return undefined
+    throw e
+  }
   if (res.Resources.length > 1) throw new ConflictError(`userName ${JSON.stringify(userName)} is not unique at the endpoint`)
   const u = res.Resources[0]
   return u !== undefined && typeof u.id === 'string' ? u as ScimResource & { id: string } : undefined

@@ -9,6 +9,10 @@
 // the message's stream sequence - 1, or every ack-pending message is one this gateway holds.
 // A single gateway never sees gaps and never waits; two gateways split the load in alternating
 // batches, each applied concurrently across users (see docs/stream.md).
+//
+// Parked messages are released in *stream* order, not arrival order: after a restart the messages a
+// crashed run held are redelivered after later ones already arrived; released in arrival order, a
+// user's older message would be queued behind its newer one.
 
 /** The consumer state the gate needs (from consumer info). */
 export interface ConsumerFloor {
@@ -55,7 +59,10 @@ export class OrderGate {
     if (dseq > this.#mark) this.#seen.add(dseq)
     this.#advance()
     if (!this.#barrier && this.#parked.length === 0 && dseq <= this.#mark) { release(); return }
-    this.#parked.push({ dseq, sseq, release })
+    // keep #parked sorted by stream sequence (arrivals are mostly in order: search from the end)
+    let i = this.#parked.length
+    while (i > 0 && (this.#parked[i - 1] as Parked).sseq > sseq) i--
+    this.#parked.splice(i, 0, { dseq, sseq, release })
   }
 
   /**

@@ -5,10 +5,14 @@
 // - transient failure → the message stays held (kept alive with +WPI) and is retried with a growing
 //   delay while the user's later messages wait behind it and other users go on; the attempt count
 //   includes earlier deliveries, and reaching `maxDeliver` attempts → dead letter (never forever);
-// - permanent failure → dead letter with the reason, then term (never dropped silently);
-// - per-user order: KeyedQueue inside the gateway, OrderGate across gateways sharing the consumer;
+// - permanent failure → dead letter with the reason (JetStream DLQ, else a local file), then term
+//   (never dropped silently, never blocking the user's later messages);
+// - per-user order: KeyedQueue inside the gateway, OrderGate across gateways sharing the consumer,
+//   OrderJournal across crashes (a delivery not above its user's applied mark is skipped + acked);
+// - after a crash, what the previous run held is given back at once (NAK), not after ack_wait;
 // - stop(): stops pulling, gives queued/parked messages back at once (nak), lets running ones finish.
-import { jetstream } from '@nats-io/jetstream'
+import { join } from 'node:path'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { ScimService } from '../../core/service.ts'
@@ -19,7 +23,11 @@ import { parseStreamMessage, isPermanentMessageError, type StreamMessage } from 
 import type { StreamConnection } from '../connection.ts'
 import type { SubscriberPlan } from '../config.ts'
 import { ensureConsumer } from './consumer-setup.ts'
-import { publishDeadLetter } from './dead-letter.ts'
+import { createDeadLetterSink, type DeadLetterSink } from './dead-letter.ts'
+import { localDeadLetterFile } from '../local-dead-letters.ts'
+import { MSG_ID_HEADER } from '../contract/headers.ts'
+import { orderKeyOf } from '../contract/naming.ts'
+import { OrderJournal } from './order-journal.ts'
 import { KeyedQueue } from './keyed-queue.ts'
 import { OrderGate } from './order-gate.ts'
 
@@ -57,6 +65,14 @@ export interface SubscriberStatus {
   state: 'waiting for NATS' | 'starting' | 'running' | 'error' | 'stopped'
   applied: number
   deadLettered: number
+  /** Of deadLettered: kept in the local file (no usable JetStream DLQ). */
+  deadLetteredLocal: number
+  /** The local dead-letter file. */
+  deadLetterFile: string
+  /** Deliveries skipped because a later message of their user was applied already (redeliveries). */
+  skippedStale: number
+  /** Messages a crashed previous run held, given back at start instead of waiting ack_wait. */
+  recovered: number
   retries: number
   held: number
   parked: number
@@ -71,6 +87,8 @@ export interface SubscriberOptions {
   connection: StreamConnection
   service: ScimService
   log: Logger
+  /** Directory of the per-consumer order journal and local dead letters. */
+  stateDir: string
   settings?: Partial<SubscriberSettings>
 }
 
@@ -82,6 +100,8 @@ export interface Subscriber {
 
 interface Held {
   m: JsMsg
+  /** Order key (`u:<userName>`, `g:<displayName>`, or `#seq:<n>` for an unparseable message). */
+  key: string
   /** The parsed message, or why it cannot be parsed (dead-lettered in its turn). */
   parsed: StreamMessage | { invalid: string }
   done: boolean
@@ -96,10 +116,16 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
   const s: SubscriberSettings = { ...DEFAULT_SUBSCRIBER_SETTINGS, ...opts.settings, retry: { ...DEFAULT_SUBSCRIBER_SETTINGS.retry, ...opts.settings?.retry } }
   const { plan } = opts
   const log = opts.log.child({ baseEntity: plan.baseEntity, consumer: opts.consumerName })
+  const deadLetterFile = localDeadLetterFile(opts.stateDir, opts.consumerName)
   const st: SubscriberStatus = {
     baseEntity: plan.baseEntity, stream: plan.nats.tenant, consumer: opts.consumerName, filterSubject: plan.nats.subject,
-    state: 'waiting for NATS', applied: 0, deadLettered: 0, retries: 0, held: 0, parked: 0, lastError: undefined
+    state: 'waiting for NATS', applied: 0, deadLettered: 0, deadLetteredLocal: 0, deadLetterFile, skippedStale: 0, recovered: 0,
+    retries: 0, held: 0, parked: 0, lastError: undefined
   }
+  // `entity.undefined` is the default store: what a request without a baseEntity sees
+  const baseEntity = plan.baseEntity === 'undefined' ? undefined : plan.baseEntity
+  const sink: DeadLetterSink = createDeadLetterSink({ tenant: plan.nats.tenant, consumer: opts.consumerName, file: deadLetterFile })
+  let journal: OrderJournal | undefined
   const abort = new AbortController()
   const held = new Set<Held>()
   let space: (() => void) | undefined
@@ -114,6 +140,8 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
     if (h.done) return
     h.done = true
     held.delete(h)
+    // the mark is on disk before the ack leaves: a redelivery of an applied message is recognised
+    if (how !== 'nak' && !h.key.startsWith('#')) journal?.applied(h.key, h.m.seq)
     if (how === 'ack') h.m.ack()
     else if (how === 'term') h.m.term()
     else h.m.nak()
@@ -126,18 +154,18 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
   })
 
   async function deadLetter (h: Held, reason: string): Promise<void> {
-    const c = nc
     for (let i = 0; ; i++) {
       try {
-        if (c === undefined) throw new Error('not connected')
-        await publishDeadLetter(c, h.m, opts.consumerName, reason)
+        const { target, why } = await sink.store(nc, h.m, reason)
         st.deadLettered++
-        log.warn(`message ${h.m.seq} (${h.m.headers?.get('Msg-Id') ?? 'no Msg-Id'}) dead-lettered: ${reason}`)
+        if (target === 'local') st.deadLetteredLocal++
+        const where = target === 'local' ? `kept in ${deadLetterFile}${why !== undefined ? ` (${why})` : ''}` : 'published to the JetStream DLQ'
+        log.error(`message ${h.m.seq} (Msg-Id ${h.m.headers?.get(MSG_ID_HEADER) ?? 'none'}) dead-lettered, ${where}: ${reason}`)
         finish(h, 'term')
         return
       } catch (err) {
-        // not storing the dead letter would lose the message: keep it until the DLQ takes it
-        st.lastError = `dead-lettering failed: ${errText(err)}`
+        // neither the DLQ nor the local file took it: keep the message rather than lose it
+        st.lastError = `dead-lettering failed (local file ${deadLetterFile}): ${errText(err)}`
         log.error(st.lastError)
         if (abort.signal.aborted) { finish(h, 'nak'); return }
         await sleep(Math.min(s.retry.maxMs, s.retry.initialMs * 2 ** Math.min(i, 16)))
@@ -150,10 +178,17 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
     if (abort.signal.aborted) { finish(h, 'nak'); return }
     h.running = true
     if ('invalid' in h.parsed) { await deadLetter(h, h.parsed.invalid); return }
+    const mark = journal?.lastApplied(h.key)
+    if (mark !== undefined && mark >= h.m.seq) {
+      // applied before (ack lost in a crash) or superseded by a later message of the user: never again
+      st.skippedStale++
+      finish(h, 'ack')
+      return
+    }
     const msg = h.parsed
     let childLog: Logger | undefined
     const rc: RequestContext = {
-      baseEntity: plan.baseEntity,
+      baseEntity,
       requestId: msg.msgId,
       // made on first use: most applications log nothing
       get log () { return (childLog ??= log.child({ msgId: msg.msgId, seq: h.m.seq })) },
@@ -185,9 +220,8 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
   /** Parses once on arrival; the key is the user (or group) the message is about. */
   function parse (m: JsMsg): { parsed: Held['parsed'], key: string } {
     try {
-      const msg = parseStreamMessage(m.data, { msgId: m.headers?.get('Msg-Id'), subject: m.subject })
-      const name = msg.user?.userName ?? msg.group?.displayName
-      return { parsed: msg, key: typeof name === 'string' ? `${msg.group !== undefined ? 'g:' : 'u:'}${name.toLowerCase()}` : `#seq:${m.seq}` }
+      const msg = parseStreamMessage(m.data, { msgId: m.headers?.get(MSG_ID_HEADER), subject: m.subject })
+      return { parsed: msg, key: orderKeyOf(msg) ?? `#seq:${m.seq}` }
     } catch (err) {
       // an unparseable message has no user: its own key, dead-lettered in its turn
       return { parsed: { invalid: isPermanentMessageError(err) ? err.reason : `invalid message: ${errText(err)}` }, key: `#seq:${m.seq}` }
@@ -210,6 +244,11 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
           maxDeliver: s.maxDeliver, ackWaitMs: s.ackWaitMs, maxAckPending: Math.max(s.maxInFlight * 4, 1024)
         }, log)
         gate ??= new OrderGate(ci.delivered.consumer_seq, ci.num_ack_pending > 0)
+        if (journal === undefined) {
+          const info = await (await jetstreamManager(nc)).streams.info(plan.nats.tenant)
+          journal = OrderJournal.open(join(opts.stateDir, `${opts.consumerName}.order`), { stream: info.config.name, created: info.created })
+          giveBack(nc, journal)
+        }
         const consumer = await js.consumers.get(plan.nats.tenant, opts.consumerName)
         messages = await consumer.consume({ max_messages: s.batch, expires: 30_000 })
         if (abort.signal.aborted) { messages.stop(); break }
@@ -221,8 +260,9 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
         try {
           for await (const m of messages) {
             const { parsed, key } = parse(m)
-            const h: Held = { m, parsed, done: false, running: false }
+            const h: Held = { m, key, parsed, done: false, running: false }
             held.add(h)
+            if (!key.startsWith('#')) journal?.received(m.seq, key, replyOf(m))
             gate.receive(m.info.deliverySequence, m.seq, () => { queue.push(key, h) })
             if (held.size >= s.maxInFlight) await new Promise<void>((resolve) => { space = resolve })
           }
@@ -238,6 +278,24 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
       }
       if (!abort.signal.aborted) await sleep(Math.min(30_000, 500 * 2 ** Math.min(round, 6)))
     }
+  }
+
+  /**
+   * After a crash (no clean-stop mark), NAKs what the previous run of this gateway held, so the
+   * server redelivers it now instead of after ack_wait. Only while those deliveries can still be
+   * ours: once ack_wait passed since the previous run's last write, the server may have handed them
+   * to another gateway, which a NAK would disturb.
+   */
+  function giveBack (c: NatsConnection, j: OrderJournal): void {
+    const before = j.heldBefore()
+    if (before.length === 0) return
+    if (Date.now() - j.lastWriteMs >= s.ackWaitMs) {
+      log.info(`previous run ended without a clean stop ${Math.round((Date.now() - j.lastWriteMs) / 1000)} s ago; its ${before.length} held message(s) are redelivered by the server`)
+      return
+    }
+    for (const b of before) c.publish(b.reply, '-NAK')
+    st.recovered += before.length
+    log.warn(`previous run ended without a clean stop: gave its ${before.length} held message(s) back for redelivery now (not after ack_wait)`)
   }
 
   let settling = false
@@ -265,11 +323,20 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
       // queued and parked messages go back now; running ones finish (or nak at their next retry)
       for (const h of held) if (!h.running) finish(h, 'nak')
       await Promise.race([queue.idle(), new Promise(resolve => setTimeout(resolve, 10_000).unref())])
+      const clean = held.size === 0 || [...held].every(h => !h.running)
       for (const h of held) finish(h, 'nak')
       await running.catch(() => {})
+      try { journal?.close(clean) } catch (err) { log.error(`order journal: ${errText(err)}`) }
+      journal = undefined
       st.state = 'stopped'
     }
   }
+}
+
+/** The ack reply subject of a delivery (JsMsgImpl has it; the JsMsg type does not say so). */
+function replyOf (m: JsMsg): string {
+  const r = (m as unknown as { reply?: unknown }).reply
+  return typeof r === 'string' ? r : ''
 }
 
 function errText (err: unknown): string {

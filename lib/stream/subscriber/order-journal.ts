@@ -1,0 +1,168 @@
+// Durable per-user order state of one subscribing entity (docs/stream.md "Crash safety"): for every
+// user (order key) the stream sequence of the last message applied, written before the message is
+// acknowledged. A delivery whose sequence is not above its user's mark is a redelivery of a message
+// already applied (its ack was lost: gateway killed between apply and ack, nats-server killed
+// before it stored the ack) or one that a later message of the user already superseded: it is
+// skipped and acknowledged, so a message of a user is never applied after a later one.
+//
+// It also records, per delivery, the ack reply subject: after a crash, the next run gives the
+// messages its previous run held back to the server at once (a NAK on their reply subjects)
+// instead of waiting the consumer's ack_wait (docs/stream.md "Recovery after a restart").
+//
+// File: one line per record, append-only, compacted when it grows:
+//   {"v":1,"stream":"<name>","created":"<stream created>"}  header (another stream → state reset)
+//   a <seq> <key>        applied (or dead-lettered) up to <seq> for <key>
+//   r <seq> <key> <reply> received, not yet known applied
+//   c                    clean stop (everything held was given back)
+// Writes are synchronous (the OS has the bytes before the ack is sent; a gateway process killed
+// with -9 loses nothing). A power loss may lose the last writes: then at worst a message applied
+// just before is applied once more (idempotent), never out of order with a later one.
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+/** Identity of the stream the sequences belong to (a re-created stream restarts at 1). */
+export interface StreamIdentity { stream: string, created: string }
+
+/** A delivery the previous run received and did not finish. */
+export interface HeldBefore { seq: number, reply: string }
+
+const COMPACT_MIN_LINES = 20_000
+
+/**
+ * @example
+ * const j = OrderJournal.open('/var/lib/gw/stream/durable_loki_acme.order', { stream: 'acme', created })
+ * if ((j.lastApplied('u:bjensen') ?? 0) >= m.seq) skip(); else { apply(); j.applied('u:bjensen', m.seq); m.ack() }
+ */
+export class OrderJournal {
+  readonly file: string
+  readonly #marks = new Map<string, number>()
+  readonly #held: HeldBefore[]
+  readonly #lastRunClean: boolean
+  /** When the previous run last wrote the file (ms since epoch; 0 = no file). */
+  readonly lastWriteMs: number
+  #fd: number
+  #lines = 0
+  #buffer = ''
+
+  private constructor (file: string, identity: StreamIdentity, text: string | undefined, lastWriteMs: number) {
+    this.file = file
+    this.lastWriteMs = lastWriteMs
+    const held = new Map<number, { key: string, reply: string }>()
+    let clean = true
+    const lines = text === undefined ? [] : text.split('\n')
+    const header = parseHeader(lines[0])
+    if (header !== undefined && header.stream === identity.stream && header.created === identity.created) {
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i] as string
+        if (line === '') continue
+        const kind = line[0]
+        if (kind === 'c') { clean = true; held.clear(); continue }
+        const sp1 = line.indexOf(' ', 2)
+        if (sp1 < 0) continue // a torn last line
+        const seq = Number(line.slice(2, sp1))
+        if (!Number.isSafeInteger(seq)) continue
+        if (kind === 'a') {
+          const key = line.slice(sp1 + 1)
+          if ((this.#marks.get(key) ?? 0) < seq) this.#marks.set(key, seq)
+        } else if (kind === 'r') {
+          const sp2 = line.indexOf(' ', sp1 + 1)
+          if (sp2 < 0) continue
+          clean = false
+          held.set(seq, { key: line.slice(sp1 + 1, sp2), reply: line.slice(sp2 + 1) })
+        }
+      }
+    }
+    this.#lastRunClean = clean
+    this.#held = [...held].filter(([seq, h]) => (this.#marks.get(h.key) ?? 0) < seq).map(([seq, h]) => ({ seq, reply: h.reply })).sort((a, b) => a.seq - b.seq)
+    mkdirSync(dirname(file), { recursive: true })
+    this.#fd = this.#rewrite(identity)
+  }
+
+  /**
+   * Reads (or creates) the journal of a consumer; state of another stream identity is discarded.
+   * @throws when the file cannot be written
+   */
+  static open (file: string, identity: StreamIdentity): OrderJournal {
+    let text: string | undefined
+    let mtime = 0
+    try {
+      mtime = statSync(file).mtimeMs
+      text = readFileSync(file, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+    return new OrderJournal(file, identity, text, mtime)
+  }
+
+  /** Deliveries the previous run held when it ended without a clean stop (oldest first). */
+  heldBefore (): readonly HeldBefore[] { return this.#lastRunClean ? [] : this.#held }
+
+  /** Users (order keys) with a mark. */
+  get size (): number { return this.#marks.size }
+
+  /** The stream sequence of the last message applied for `key`. */
+  lastApplied (key: string): number | undefined { return this.#marks.get(key) }
+
+  /** Notes a delivery (written with the next applied record). */
+  received (seq: number, key: string, reply: string): void {
+    if (reply === '' || /\s/.test(reply) || /\n/.test(key)) return
+    this.#buffer += `r ${seq} ${key} ${reply}\n`
+    this.#lines++
+  }
+
+  /** Records that `key` is applied up to `seq`; on disk (OS) when this returns. */
+  applied (key: string, seq: number): void {
+    if ((this.#marks.get(key) ?? 0) >= seq || /\n/.test(key)) { this.flush(); return }
+    this.#marks.set(key, seq)
+    this.#buffer += `a ${seq} ${key}\n`
+    this.#lines++
+    this.flush()
+  }
+
+  /** Writes buffered receipts. */
+  flush (): void {
+    if (this.#buffer === '') return
+    const b = this.#buffer
+    this.#buffer = ''
+    writeSync(this.#fd, b)
+    if (this.#lines > Math.max(COMPACT_MIN_LINES, this.#marks.size * 4)) this.#compact()
+  }
+
+  /** Marks a clean stop (nothing held any more) and closes the file. */
+  close (clean: boolean): void {
+    if (clean) this.#buffer += 'c\n'
+    try { this.flush() } finally { closeSync(this.#fd) }
+  }
+
+  #identity: StreamIdentity | undefined
+
+  /** Rewrites the file as header + one mark per key (+ receipts still unresolved); returns its fd. */
+  #rewrite (identity: StreamIdentity): number {
+    this.#identity = identity
+    const tmp = `${this.file}.tmp`
+    let text = `${JSON.stringify({ v: 1, stream: identity.stream, created: identity.created })}\n`
+    for (const [key, seq] of this.#marks) text += `a ${seq} ${key}\n`
+    const fd = openSync(tmp, 'w')
+    try { writeSync(fd, text) } finally { closeSync(fd) }
+    renameSync(tmp, this.file)
+    this.#lines = this.#marks.size
+    return openSync(this.file, 'a')
+  }
+
+  #compact (): void {
+    closeSync(this.#fd)
+    // receipts are only read after a crash; a compaction drops them (those messages then wait for
+    // ack_wait, as without this journal)
+    this.#fd = this.#rewrite(this.#identity as StreamIdentity)
+  }
+}
+
+function parseHeader (line: string | undefined): StreamIdentity | undefined {
+  if (line === undefined || line === '') return undefined
+  try {
+    const h = JSON.parse(line) as { v?: unknown, stream?: unknown, created?: unknown }
+    return h.v === 1 && typeof h.stream === 'string' && typeof h.created === 'string' ? { stream: h.stream, created: h.created } : undefined
+  } catch {
+    return undefined
+  }
+}
