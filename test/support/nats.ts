@@ -20,6 +20,16 @@ import type { BuiltinNats, ConnectAsOptions, TenantOptions, TenantStreamOptions,
 import { silentLogger } from '../../lib/logging/types.ts'
 import type { Logger } from '../../lib/logging/types.ts'
 
+/**
+ * The layout of a deployed SCIM Stream server (STREAM-CONTRACT.md "NATS layout"): only the tenant
+ * stream (no `<tenant>_DLQ`), subscriber users without any DLQ permission. Spread into the options:
+ * `startTestNats({ tenants: ['acme'], ...DEPLOYED_LAYOUT })`.
+ */
+export const DEPLOYED_LAYOUT: Pick<TestNatsOptions, 'tenantOptions' | 'streams'> = Object.freeze({
+  tenantOptions: { subscriberDeadLetters: false },
+  streams: { deadLetterStream: false }
+})
+
 /** Options of {@link startTestNats}. */
 export interface TestNatsOptions {
   /** Tenants to create (default ['tenant-a', 'tenant-b']). */
