@@ -170,3 +170,31 @@ describe('stream: a deployed-world layout (no DLQ stream, least-privilege subscr
     await waitFor('lena deleted', async () => (await userOf(gw, 'lena', 'x')) === undefined)
   })
 })
+
+describe('stream GW: entity "undefined" on publisher and responder is the default store', { timeout: 120_000 }, () => {
+  let nats: TestNats
+  let publisher: StreamGateway
+  let responder: StreamGateway
+  before(async () => {
+    nats = await startTestNats({ tenants: ['acme'], ...DEPLOYED_LAYOUT })
+    publisher = await startStreamGateway(streamConfig(nats, { publisher: { undefined: { tenant: 'acme', subject: 'GW.dflt' } }, entities: [] }), { plugin: { name: 'publisher' } })
+    responder = await startStreamGateway(streamConfig(nats, { subscriber: { undefined: { tenant: 'acme', subject: 'GW.dflt' } } }))
+    await waitFor('responder subscribed', () => responder.stream.status().responders.every(r => r.state === 'subscribed') &&
+      publisher.stream.status().connections.every(c => c.state === 'connected'))
+  })
+  after(async () => {
+    await responder?.stop()
+    await publisher?.stop()
+    await nats.stop()
+  })
+
+  it('POST /Users without baseEntity at the publisher lands in GET /Users of the responder', async () => {
+    const created = await call(publisher.url, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'gwdefault' })
+    assert.equal(created.status, 201, created.text)
+    assert.ok(String(created.headers.get('location')).startsWith(`${publisher.url}/Users/`), String(created.headers.get('location')))
+    assert.equal((await userOf(responder, 'gwdefault'))?.userName, 'gwdefault', 'in the default store of the responder')
+    const viaGw = await call(publisher.url, 'GET', `/Users?filter=${encodeURIComponent('userName eq "gwdefault"')}`)
+    assert.equal((viaGw.body?.Resources as unknown[]).length, 1)
+    assert.equal((await call(publisher.url, 'GET', '/undefined/Users')).status, 404)
+  })
+})

@@ -6,8 +6,11 @@
 // skipped and acknowledged, so a message of a user is never applied after a later one.
 //
 // It also records, per delivery, the ack reply subject: after a crash, the next run gives the
-// messages its previous run held back to the server at once (a NAK on their reply subjects)
-// instead of waiting the consumer's ack_wait (docs/stream.md "Recovery after a restart").
+// messages its previous run received back to the server at once (a NAK on their reply subjects)
+// instead of waiting the consumer's ack_wait (docs/stream.md "Recovery after a restart"). Every
+// receipt since the last compaction is given back, also of messages applied: their ack may have
+// been lost with the process; the server ignores a NAK of what is acknowledged, and a redelivered
+// applied message is skipped by its mark.
 //
 // File: one line per record, append-only, compacted when it grows:
 //   {"v":1,"stream":"<name>","created":"<stream created>"}  header (another stream → state reset)
@@ -43,6 +46,10 @@ export class OrderJournal {
   #fd: number
   #lines = 0
   #buffer = ''
+  #flushScheduled = false
+  #closed = false
+  /** Receipts of the messages held now (kept across a compaction). */
+  #heldNow: () => Iterable<{ seq: number, key: string, reply: string }> = () => []
 
   private constructor (file: string, identity: StreamIdentity, text: string | undefined, lastWriteMs: number) {
     this.file = file
@@ -73,7 +80,7 @@ export class OrderJournal {
       }
     }
     this.#lastRunClean = clean
-    this.#held = [...held].filter(([seq, h]) => (this.#marks.get(h.key) ?? 0) < seq).map(([seq, h]) => ({ seq, reply: h.reply })).sort((a, b) => a.seq - b.seq)
+    this.#held = [...held].map(([seq, h]) => ({ seq, reply: h.reply })).sort((a, b) => a.seq - b.seq)
     mkdirSync(dirname(file), { recursive: true })
     this.#fd = this.#rewrite(identity)
   }
@@ -103,11 +110,15 @@ export class OrderJournal {
   /** The stream sequence of the last message applied for `key`. */
   lastApplied (key: string): number | undefined { return this.#marks.get(key) }
 
-  /** Notes a delivery (written with the next applied record). */
+  /** Notes a delivery (written with the next applied record, or right after the current burst). */
   received (seq: number, key: string, reply: string): void {
     if (reply === '' || /\s/.test(reply) || /\n/.test(key)) return
     this.#buffer += `r ${seq} ${key} ${reply}\n`
     this.#lines++
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true
+      setImmediate(() => { this.#flushScheduled = false; if (!this.#closed) this.flush() })
+    }
   }
 
   /** Records that `key` is applied up to `seq`; on disk (OS) when this returns. */
@@ -128,10 +139,16 @@ export class OrderJournal {
     if (this.#lines > Math.max(COMPACT_MIN_LINES, this.#marks.size * 4)) this.#compact()
   }
 
+  /** What is held now (re-written as receipts when the file is compacted). */
+  trackHeld (heldNow: () => Iterable<{ seq: number, key: string, reply: string }>): void {
+    this.#heldNow = heldNow
+  }
+
   /** Marks a clean stop (nothing held any more) and closes the file. */
   close (clean: boolean): void {
+    if (this.#closed) return
     if (clean) this.#buffer += 'c\n'
-    try { this.flush() } finally { closeSync(this.#fd) }
+    try { this.flush() } finally { this.#closed = true; closeSync(this.#fd) }
   }
 
   #identity: StreamIdentity | undefined
@@ -142,6 +159,7 @@ export class OrderJournal {
     const tmp = `${this.file}.tmp`
     let text = `${JSON.stringify({ v: 1, stream: identity.stream, created: identity.created })}\n`
     for (const [key, seq] of this.#marks) text += `a ${seq} ${key}\n`
+    for (const h of this.#heldNow()) if (h.reply !== '') text += `r ${h.seq} ${h.key} ${h.reply}\n`
     const fd = openSync(tmp, 'w')
     try { writeSync(fd, text) } finally { closeSync(fd) }
     renameSync(tmp, this.file)
@@ -151,8 +169,7 @@ export class OrderJournal {
 
   #compact (): void {
     closeSync(this.#fd)
-    // receipts are only read after a crash; a compaction drops them (those messages then wait for
-    // ack_wait, as without this journal)
+    // receipts are only read after a crash: those of messages still held are kept, the rest dropped
     this.#fd = this.#rewrite(this.#identity as StreamIdentity)
   }
 }

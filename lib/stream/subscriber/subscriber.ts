@@ -247,6 +247,7 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
         if (journal === undefined) {
           const info = await (await jetstreamManager(nc)).streams.info(plan.nats.tenant)
           journal = OrderJournal.open(join(opts.stateDir, `${opts.consumerName}.order`), { stream: info.config.name, created: info.created })
+          journal.trackHeld(() => [...held].filter(h => !h.key.startsWith('#')).map(h => ({ seq: h.m.seq, key: h.key, reply: replyOf(h.m) })))
           giveBack(nc, journal)
         }
         const consumer = await js.consumers.get(plan.nats.tenant, opts.consumerName)
@@ -295,7 +296,7 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
     }
     for (const b of before) c.publish(b.reply, '-NAK')
     st.recovered += before.length
-    log.warn(`previous run ended without a clean stop: gave its ${before.length} held message(s) back for redelivery now (not after ack_wait)`)
+    log.warn(`previous run ended without a clean stop: NAKed the ${before.length} message(s) it had received, for redelivery now instead of after ack_wait (acknowledged ones are ignored by the server)`)
   }
 
   let settling = false
