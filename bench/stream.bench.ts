@@ -58,22 +58,38 @@ async function groupedBacklog (nats: TestNats, pub: NatsConnection): Promise<voi
   }
   await publishAll(pub, 'ENTRA.grouped', bodies)
   const o = observedLoki()
-  const gw = await startStreamGateway(streamConfig(nats, { subscriber: { grouped: { tenant: 'bench', subject: 'ENTRA.grouped' } } }), { plugin: o.plugin, stream: { subscriber: SETTINGS } })
+  // entity "undefined": the default store, read back below through GET /Users without a baseEntity
+  const gw = await startStreamGateway(streamConfig(nats, { subscriber: { undefined: { tenant: 'bench', subject: 'ENTRA.grouped' } } }), { plugin: o.plugin, stream: { subscriber: SETTINGS } })
   const t = performance.now()
+  const cpu0 = process.cpuUsage()
   while ((gw.stream.status().subscribers[0]?.applied ?? 0) < bodies.length) {
     await new Promise(resolve => setTimeout(resolve, 100))
     if (performance.now() - t > 600_000) throw new Error('grouped backlog not applied within 10 min')
   }
   const secs = (performance.now() - t) / 1000
-  const res = await fetch(`${gw.url}/grouped/Groups?filter=${encodeURIComponent('displayName eq "Employees"')}`, { headers: { authorization: AUTH_HEADER } })
+  const cpu = process.cpuUsage(cpu0)
+  const cpuSecs = (cpu.user + cpu.system) / 1e6
+  console.log(`  gateway process CPU while applying: ${cpuSecs.toFixed(2)} s = ${Math.round(bodies.length / cpuSecs)} msgs per CPU-second`)
+  const res = await fetch(`${gw.url}/Groups?filter=${encodeURIComponent('displayName eq "Employees"')}`, { headers: { authorization: AUTH_HEADER } })
   const members = ((await res.json()) as { Resources: Array<{ members?: unknown[] }> }).Resources[0]?.members?.length ?? 0
   let ordered = 0
   for (let u = 0; u < USERS; u++) {
     const titles = o.titlesOf(`guser${u}`)
     if (titles.length === PER && titles.every((x, i) => x === String(i))) ordered++
   }
+  // the users as a client sees them: GET /Users without a baseEntity, paged
+  let listed = 0
+  let last = 0
+  for (let start = 1; ; start += 1000) {
+    const page = await fetch(`${gw.url}/Users?startIndex=${start}&count=1000&attributes=userName,title`, { headers: { authorization: AUTH_HEADER } })
+    const body = (await page.json()) as { Resources: Array<{ title?: string }>, totalResults: number }
+    listed += body.Resources.length
+    last += body.Resources.filter(u => u.title === String(PER - 1)).length
+    if (body.Resources.length === 0 || start + 1000 > body.totalResults) break
+  }
   console.log(`backlog with groups: ${bodies.length} msgs applied in ${secs.toFixed(2)} s = ${Math.round(bodies.length / secs)} msgs/s ` +
-    `("Employees" has ${members} members; per-user order kept for ${ordered}/${USERS} users; dead letters ${gw.stream.status().subscribers[0]?.deadLettered ?? '?'})`)
+    `(GET /Users without baseEntity: ${listed}/${USERS} users, ${last} at their last message; "Employees" has ${members} members; ` +
+    `per-user order kept for ${ordered}/${USERS} users; dead letters ${gw.stream.status().subscribers[0]?.deadLettered ?? '?'})`)
   await gw.stop()
 }
 

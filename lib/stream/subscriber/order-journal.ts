@@ -123,14 +123,19 @@ export class OrderJournal {
 
   /** Records that `key` is applied up to `seq`; on disk (OS) when this returns. */
   applied (key: string, seq: number): void {
-    if ((this.#marks.get(key) ?? 0) >= seq || /\n/.test(key)) { this.flush(); return }
-    this.#marks.set(key, seq)
-    this.#buffer += `a ${seq} ${key}\n`
-    this.#lines++
+    this.mark(key, seq)
     this.flush()
   }
 
-  /** Writes buffered receipts. */
+  /** Records the mark in memory and the buffer; durable after the next {@link flush}. */
+  mark (key: string, seq: number): void {
+    if ((this.#marks.get(key) ?? 0) >= seq || /\n/.test(key)) return
+    this.#marks.set(key, seq)
+    this.#buffer += `a ${seq} ${key}\n`
+    this.#lines++
+  }
+
+  /** Writes buffered records (one write for all of them). */
   flush (): void {
     if (this.#buffer === '') return
     const b = this.#buffer

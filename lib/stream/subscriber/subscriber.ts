@@ -140,12 +140,30 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
     if (h.done) return
     h.done = true
     held.delete(h)
-    // the mark is on disk before the ack leaves: a redelivery of an applied message is recognised
-    if (how !== 'nak' && !h.key.startsWith('#')) journal?.applied(h.key, h.m.seq)
-    if (how === 'ack') h.m.ack()
-    else if (how === 'term') h.m.term()
-    else h.m.nak()
+    if (how === 'nak') h.m.nak()
+    else if (journal === undefined) { if (how === 'ack') h.m.ack(); else h.m.term() } else {
+      // the mark is on disk before the ack leaves (a redelivery of an applied message is then
+      // recognised); marks finished in one turn of the event loop share one write
+      if (!h.key.startsWith('#')) journal.mark(h.key, h.m.seq)
+      outgoing.push({ m: h.m, how })
+      if (outgoing.length === 1) setImmediate(sendOutgoing)
+    }
     if (space !== undefined && held.size < s.maxInFlight) { const f = space; space = undefined; f() }
+  }
+
+  let outgoing: Array<{ m: JsMsg, how: 'ack' | 'term' }> = []
+  const sendOutgoing = (): void => {
+    const list = outgoing
+    outgoing = []
+    try {
+      journal?.flush()
+    } catch (err) {
+      // not durable: give the messages back rather than ack what a crash could reorder
+      log.error(`order journal write failed: ${errText(err)}`)
+      for (const o of list) o.m.nak()
+      return
+    }
+    for (const o of list) { if (o.how === 'ack') o.m.ack(); else o.m.term() }
   }
 
   const sleep = async (ms: number): Promise<void> => await new Promise<void>((resolve) => {
@@ -326,6 +344,7 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
       await Promise.race([queue.idle(), new Promise(resolve => setTimeout(resolve, 10_000).unref())])
       const clean = held.size === 0 || [...held].every(h => !h.running)
       for (const h of held) finish(h, 'nak')
+      sendOutgoing()
       await running.catch(() => {})
       try { journal?.close(clean) } catch (err) { log.error(`order journal: ${errText(err)}`) }
       journal = undefined
