@@ -7,23 +7,26 @@
 //      "Employees" (one group growing to 4,000 members) and one of 20 departments — creates join
 //      large groups (member-delta PATCHes), modifies repeat the memberships;
 //   2. latency publish → applied at 200 msg/s for 10 s (p50/p99);
-//   3. GW request/reply overhead: GET /Users/<id> through a publisher gateway vs directly (p50/p99).
+//   3. GW request/reply overhead: GET /Users/<id> through a publisher gateway vs directly (p50/p99);
+//   4. kill -9 runs of the gateway and of nats-server (stream-crash.ts): lost, order violations.
 // npm run bench:stream
 // Only phase 1b (e.g. under --cpu-prof): STREAM_BENCH_PHASES=1b node --cpu-prof --import tsx bench/stream.bench.ts
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { headers } from '@nats-io/transport-node'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { startTestNats, type TestNats } from '../test/support/nats.ts'
 import { streamConfig, startStreamGateway, observedLoki, userMessage, AUTH_HEADER } from '../test/stream/support.ts'
 import { durableName, type SubscriberSettings } from '../lib/stream/index.ts'
+import { crashRuns } from './stream-crash.ts'
 
 const USERS = 5000
 /** Subscriber tuning under test (defaults unless STREAM_BENCH_SETTINGS holds JSON). */
 const SETTINGS = JSON.parse(process.env.STREAM_BENCH_SETTINGS ?? '{}') as Partial<SubscriberSettings>
 const PER_USER = 10
-/** `1b` = only the backlog with groups; default: every phase. */
+/** `1b` = only the backlog with groups, `4` = only the kill -9 runs; default: every phase. */
 const ONLY_GROUPS = process.env.STREAM_BENCH_PHASES === '1b'
+const ONLY_CRASH = process.env.STREAM_BENCH_PHASES === '4'
 
 function pct (xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -94,7 +97,8 @@ async function groupedBacklog (nats: TestNats, pub: NatsConnection): Promise<voi
 }
 
 async function main (): Promise<void> {
-  console.log(`stream bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`)
+  console.log(`stream bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map(x => x.toFixed(1)).join(' ')}`)
+  if (ONLY_CRASH) { await crashRuns(); return }
   const nats = await startTestNats({ tenants: ['bench'] })
   try {
     const pub = await nats.connect('bench', 'publisher')
@@ -198,6 +202,8 @@ async function main (): Promise<void> {
   } finally {
     await nats.stop()
   }
+  // 4. kill -9 runs ------------------------------------------------------------------------------
+  await crashRuns()
 }
 
 await main()
