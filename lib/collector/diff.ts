@@ -27,9 +27,6 @@ import { membershipChangeOps, removeAllMembershipOps } from './membership-ops.ts
 import { isJsonObject, type JsonObject, type JsonValue, type ScimResource } from '../scim/types.ts'
 import { INTERNAL_USER_KEYS, type UserActivityOperation } from '../stream/contract/message.ts'
 
-/** What a message says about a user on one channel (the contract's user operations). */
-export type ActivityOperation = UserActivityOperation
-
 /** A channel view as text: the user without groups/roles, and the channel's groups/roles fragment. */
 export interface ViewParts { readonly base: string, readonly gr: string }
 
@@ -45,7 +42,7 @@ export interface PreparedUser {
 
 /** A change to publish. */
 export interface UserChange {
-  activityOperation: ActivityOperation
+  activityOperation: UserActivityOperation
   /** `Operations` as JSON text. */
   operationsJson: string
   /** The user the message carries, as JSON text. */

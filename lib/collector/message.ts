@@ -8,7 +8,7 @@ import { subjectOf as contractSubjectOf, type StreamMessageBody, type StreamOper
 import type { CollectorType } from './config.ts'
 
 /** The body of a user message as the service publishes it: every field of the contract set. */
-export type StreamMessage = StreamMessageBody & Required<Pick<StreamMessageBody, 'activityDateTime' | 'initiatedById' | 'initiatedByUpn' | 'targetId' | 'targetUpn' | 'user'>> & {
+export type PublishedUserMessage = StreamMessageBody & Required<Pick<StreamMessageBody, 'activityDateTime' | 'initiatedById' | 'initiatedByUpn' | 'targetId' | 'targetUpn' | 'user'>> & {
   activityOperation: UserActivityOperation
 }
 
@@ -21,7 +21,7 @@ export interface Initiator { id: string, upn: string }
  */
 export function buildMessage (
   op: UserActivityOperation, operations: readonly PatchOperation[], user: JsonObject, key: string, by: Initiator, at: Date
-): StreamMessage {
+): PublishedUserMessage {
   const upn = typeof user.userName === 'string' ? user.userName : key
   const id = typeof user.id === 'string' ? user.id : key
   return {

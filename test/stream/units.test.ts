@@ -72,6 +72,17 @@ describe('OrderGate', () => {
     gate.settle({ ackFloorStreamSeq: 40, numAckPending: 2 }, 2)
     assert.deepEqual(out, [11, 12])
   })
+  it('releases parked messages in stream order: a crashed run\'s redelivered messages before later ones', () => {
+    const gate = new OrderGate(20, true)
+    const out: number[] = []
+    // later messages arrive first, then the dead run's held ones (redelivered, higher dseq)
+    gate.receive(21, 60, () => out.push(60))
+    gate.receive(22, 61, () => out.push(61))
+    gate.receive(23, 41, () => out.push(41))
+    gate.receive(24, 42, () => out.push(42))
+    gate.settle({ ackFloorStreamSeq: 40, numAckPending: 4 }, 4)
+    assert.deepEqual(out, [41, 42, 60, 61])
+  })
 })
 
 describe('GW envelope', () => {
