@@ -198,3 +198,22 @@ describe('stream GW: entity "undefined" on publisher and responder is the defaul
     assert.equal((await call(publisher.url, 'GET', '/undefined/Users')).status, 404)
   })
 })
+
+describe('stream: a tenant without a DLQ stream whose subscriber may publish DLQ.> (no responders)', { timeout: 60_000 }, () => {
+  let nats: TestNats
+  before(async () => { nats = await startTestNats({ tenants: ['acme'], streams: { deadLetterStream: false } }) })
+  after(async () => { await nats.stop() })
+
+  it('keeps the dead letter locally and says why', async () => {
+    const pub = await nats.connect('acme', 'publisher')
+    const logs = capture()
+    const gw = await startStreamGateway(streamConfig(nats, { subscriber: { undefined: { tenant: 'acme', subject: 'ENTRA.nr' } } }), { log: logs.log, stream: FAST })
+    try {
+      await publishMessage(pub, 'ENTRA.nr', { activityOperation: 'bogus', user: { userName: 'z' } })
+      await publishMessage(pub, 'ENTRA.nr', userMessage('createUser', 'after'))
+      await waitFor('after created', async () => (await userOf(gw, 'after')) !== undefined)
+      await waitFor('dead-lettered', () => gw.stream.status().subscribers[0]?.deadLetteredLocal === 1)
+      assert.match(logs.errors.join('\n'), /kept in .*acme_DLQ not usable: no stream captures DLQ\.> \(no responders\).*unknown activityOperation/)
+    } finally { await gw.stop() }
+  })
+})
