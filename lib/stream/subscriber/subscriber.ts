@@ -266,7 +266,7 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
           const info = await (await jetstreamManager(nc)).streams.info(plan.nats.tenant)
           journal = OrderJournal.open(join(opts.stateDir, `${opts.consumerName}.order`), { stream: info.config.name, created: info.created })
           journal.trackHeld(() => [...held].filter(h => !h.key.startsWith('#')).map(h => ({ seq: h.m.seq, key: h.key, reply: replyOf(h.m) })))
-          giveBack(nc, journal)
+          giveBack(nc, journal, ci.ack_floor.stream_seq)
         }
         const consumer = await js.consumers.get(plan.nats.tenant, opts.consumerName)
         messages = await consumer.consume({ max_messages: s.batch, expires: 30_000 })
@@ -305,8 +305,9 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
    * ours: once ack_wait passed since the previous run's last write, the server may have handed them
    * to another gateway, which a NAK would disturb.
    */
-  function giveBack (c: NatsConnection, j: OrderJournal): void {
-    const before = j.heldBefore()
+  function giveBack (c: NatsConnection, j: OrderJournal, ackFloor: number): void {
+    // at or below the consumer's ack floor everything is acknowledged: nothing to give back there
+    const before = j.heldBefore().filter(b => b.seq > ackFloor)
     if (before.length === 0) return
     if (Date.now() - j.lastWriteMs >= s.ackWaitMs) {
       log.info(`previous run ended without a clean stop ${Math.round((Date.now() - j.lastWriteMs) / 1000)} s ago; its ${before.length} held message(s) are redelivered by the server`)
