@@ -41,7 +41,8 @@ export function compileMapTo (text: string, spellings?: Map<string, string>): Se
     obj[k] = created
     return created
   }
-  const t = text.trim()
+  // SCIM Stream's documentation also writes `…:enterprise:2.0:User.manager.value`: the same attribute.
+  const t = text.trim().replace(/^(urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User)\./i, '$1:')
   if (/^onCreate\./i.test(t)) {
     const inner = compileMapTo(t.slice('onCreate.'.length), spellings)
     const oc = canon('onCreate')
