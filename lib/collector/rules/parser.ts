@@ -113,7 +113,7 @@ class Parser {
     } catch (err) {
       throw new RuleSyntaxError(`invalid regular expression "${s.v}": ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`, s.pos)
     }
-    return { kind: 'compare', path, op, pattern: s.v, regex, exclude, pos: p.pos }
+    return { kind: 'compare', path, op, pattern: s.v, regex, exclude, ...(exclude && opText !== '-exclude' ? { qualifies: true } : {}), pos: p.pos }
   }
 }
 
