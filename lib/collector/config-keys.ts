@@ -105,6 +105,34 @@ export function liftGeneralHr (config: JsonValue, problems: ConfigProblem[]): st
   return notes
 }
 
+/**
+ * The configuration reference names a dynamic's id `dynamicId` (its example writes `dynamic_id`):
+ * read as `dynamic_id` (in place). Returns one note per tenant translated.
+ */
+export function renameDynamicId (config: JsonValue, problems: ConfigProblem[]): string[] {
+  const notes: string[] = []
+  if (!isJsonObject(config)) return notes
+  for (const type of ['entra', 'hr'] as const) {
+    const section = config[type]
+    if (!isJsonObject((section ?? null) as JsonValue)) continue
+    for (const [name, t] of Object.entries(section as JsonObject)) {
+      const dyn = isJsonObject((t ?? null) as JsonValue) ? (t as JsonObject).dynamics : undefined
+      if (!Array.isArray(dyn)) continue
+      let n = 0
+      dyn.forEach((d, i) => {
+        if (!isJsonObject((d ?? null) as JsonValue) || !('dynamicId' in (d as JsonObject))) return
+        const o = d as JsonObject
+        if (o.dynamic_id !== undefined) { problems.push({ path: `${type}.${name}.dynamics[${i}].dynamicId`, message: 'also given as dynamic_id; keep one' }); return }
+        o.dynamic_id = o.dynamicId ?? null
+        delete o.dynamicId
+        n++
+      })
+      if (n > 0) notes.push(`${type}.${name}.dynamics: documented dynamicId read as dynamic_id ×${n}`)
+    }
+  }
+  return notes
+}
+
 function walk (v: JsonValue | undefined, tree: KeyTree, at: string, problems: ConfigProblem[]): void {
   if (!isJsonObject((v ?? null) as JsonValue)) return
   const known = Object.keys(tree)

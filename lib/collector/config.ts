@@ -18,7 +18,7 @@ import type { DynamicDef } from './dynamics/index.ts'
 import { entraConfigProblems, hrConfigProblems } from './sources-default.ts'
 import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
-import { liftGeneralHr, unknownTenantKeys } from './config-keys.ts'
+import { liftGeneralHr, renameDynamicId, unknownTenantKeys } from './config-keys.ts'
 import { compileTenantMapper, prepareTenantMapper } from './tenant-mapper.ts'
 
 const TENANT_NAME = /^[A-Za-z0-9_-]+$/
@@ -174,7 +174,7 @@ export async function loadStreamConfig (file: string, opts: LoadStreamConfigOpti
   const problems: ConfigProblem[] = []
   const overrides = await readOverrides(env, loaded.configDir, problems)
   const value = applyOverrides(raw ?? {}, overrides, SHAPE, problems)
-  const notes = liftGeneralHr(value, problems)
+  const notes = [...liftGeneralHr(value, problems), ...renameDynamicId(value, problems)]
   problems.push(...unknownTenantKeys(value))
   const result = validate(configSchema, value, { coerce: true })
   problems.push(...result.errors)

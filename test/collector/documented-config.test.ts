@@ -207,6 +207,18 @@ describe('documented configuration shapes (Entra and SuccessFactors fixtures)', 
     })
   })
 
+  it('the reference spelling dynamicId is read as dynamic_id, and said', async () => {
+    const body = (await text('successfactors.yaml')).replace('    dynamics: null\n', `    dynamics:
+      - dynamicId: consultants
+        rules: [ { filter: (user.title -match "Consultant") } ]
+        assignments: { user.userType: Consultant }
+`)
+    const { loaded, pending, log } = await load('dyn.yaml', body)
+    assert.equal(pending, undefined, pending)
+    assert.equal((loaded?.config.hr.successfactors?.dynamics[0] as JsonObject).dynamic_id, 'consultants')
+    assert.ok(log.lines.some(l => l.message === 'hr.successfactors.dynamics: documented dynamicId read as dynamic_id ×1'))
+  })
+
   it('an unknown documented-entry shape or a typo inside map_to sub-attributes is reported', () => {
     const p = prepareTenantMapper('hr', {
       user: [
