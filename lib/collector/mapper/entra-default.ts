@@ -45,10 +45,14 @@ export const ENTRA_DEFAULT_MAPPER: ReadonlyArray<readonly [string, string]> = Ob
 export const FIXED_MAP_TO: readonly string[] = ['displayName', 'groups', 'roles']
 
 /**
- * What the fixed entries read. The collector names a user's groups `memberOf` (Graph's
+ * What some default entries read. The collector names a user's groups `memberOf` (Graph's
  * relationship); the documented `groups` is read when a source provides it under that name.
  */
-const INTERNAL_SOURCE: Readonly<Record<string, string>> = { groups: 'Coalesce([groups], [memberOf])' }
+const INTERNAL_SOURCE: Readonly<Record<string, string>> = {
+  groups: 'Coalesce([groups], [memberOf])',
+  // physicalDeliveryOfficeName is the directory's name; Microsoft Graph calls it officeLocation
+  'addresses[type eq "work"].formatted': 'Coalesce([physicalDeliveryOfficeName], [officeLocation])'
+}
 
 /** Tenant sources that mean the same as a fixed entry (no warning when a tenant repeats it). */
 const SAME_AS_FIXED: Readonly<Record<string, readonly string[]>> = {
