@@ -18,6 +18,8 @@ import type { DynamicDef } from './dynamics/index.ts'
 import { entraConfigProblems, hrConfigProblems } from './sources-default.ts'
 import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
+import { liftGeneralHr, renameDynamicId, unknownTenantKeys } from './config-keys.ts'
+import { compileTenantMapper, prepareTenantMapper } from './tenant-mapper.ts'
 
 const TENANT_NAME = /^[A-Za-z0-9_-]+$/
 
@@ -42,9 +44,12 @@ const stream = s.object({
   rules: s.array(s.object({ filter: s.string({ minLength: 1 }), comment: s.string().optional() }), { minItems: 1 })
 })
 
+// Entries in either shape (documented `- <source>: { map_to }` or `{ source, map_to }`), checked and
+// translated by tenant-mapper.ts, which also reports unknown keys of the section.
 const mapperSchema = s.object({
-  user: s.array(s.object({ source: s.string({ minLength: 1 }), map_to: s.string({ minLength: 1 }) })).default([])
-})
+  user: s.array(s.json()).default([]),
+  rules: s.array(s.json()).default([])
+}, { unknownKeys: 'keep' })
 
 const tenant = s.object({
   auth: s.jsonObject().default({}),
@@ -169,12 +174,36 @@ export async function loadStreamConfig (file: string, opts: LoadStreamConfigOpti
   const problems: ConfigProblem[] = []
   const overrides = await readOverrides(env, loaded.configDir, problems)
   const value = applyOverrides(raw ?? {}, overrides, SHAPE, problems)
+  const notes = [...liftGeneralHr(value, problems), ...renameDynamicId(value, problems)]
+  problems.push(...unknownTenantKeys(value))
   const result = validate(configSchema, value, { coerce: true })
   problems.push(...result.errors)
-  if (result.ok) problems.push(...checkSemantics(result.value))
-  else problems.push(...checkValidTenants(value))
+  if (result.ok) {
+    const prepared = prepareMappers(result.value)
+    problems.push(...prepared.problems)
+    notes.push(...prepared.notes)
+    if (problems.length === 0) {
+      // said at start and on every reload: what of the documented shape was translated, what was ignored
+      for (const n of notes) opts.log?.info(n)
+      for (const w of prepared.warnings) opts.log?.warn(w)
+    }
+    problems.push(...checkSemantics(result.value))
+  } else problems.push(...checkValidTenants(value))
   if (!result.ok || problems.length > 0) throw new ConfigError(loaded.file, problems)
   return { config: deepFreeze(result.value), file: loaded.file, configDir: loaded.configDir }
+}
+
+/** Replaces every tenant's mapper section by its prepared form (tenant-mapper.ts), in place. */
+function prepareMappers (config: StreamConfig): { problems: ConfigProblem[], notes: string[], warnings: string[] } {
+  const out = { problems: [] as ConfigProblem[], notes: [] as string[], warnings: [] as string[] }
+  for (const { name, type, tenant } of tenantsOf(config)) {
+    const p = prepareTenantMapper(type, tenant.mapper, `${type}.${name}.mapper`)
+    out.problems.push(...p.problems)
+    out.notes.push(...p.notes)
+    out.warnings.push(...p.warnings)
+    ;(tenant as { mapper: unknown }).mapper = p.mapper
+  }
+  return out
 }
 
 /** Compiles what the config holds as text (mapper, rules) and reports every problem with its path. */
@@ -197,7 +226,7 @@ export function checkSemantics (config: StreamConfig): ConfigProblem[] {
 /** The compile problems of one tenant section. */
 function checkTenant (at: string, t: TenantConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = []
-  collect(problems, () => compileMapper(t.mapper.user, { configPath: `${at}.mapper.user` }))
+  collect(problems, () => compileTenantMapper(at.startsWith('entra.') ? 'entra' : 'hr', t.mapper, `${at}.mapper`))
   collect(problems, () => compileStreamRules(t.streams, { configPath: `${at}.streams` }))
   collect(problems, () => compileDynamics(t.dynamics as unknown as DynamicDef[], { configPath: `${at}.dynamics` }))
   return problems
@@ -218,7 +247,11 @@ function checkValidTenants (raw: JsonValue): ConfigProblem[] {
       const streams = validate(s.array(stream), rawTenant.streams ?? [], { coerce: true })
       if (streams.ok) collect(problems, () => compileStreamRules(streams.value, { configPath: `${at}.streams` }))
       const mapper = validate(mapperSchema, rawTenant.mapper ?? {}, { coerce: true })
-      if (mapper.ok) collect(problems, () => compileMapper(mapper.value.user, { configPath: `${at}.mapper.user` }))
+      if (mapper.ok) {
+        const p = prepareTenantMapper(type, rawTenant.mapper, `${at}.mapper`)
+        problems.push(...p.problems)
+        if (p.problems.length === 0) collect(problems, () => compileMapper(p.mapper.user, { configPath: `${at}.mapper.user` }))
+      }
       const dynamics = validate(s.array(s.jsonObject()), rawTenant.dynamics ?? [], { coerce: true })
       if (dynamics.ok) collect(problems, () => compileDynamics(dynamics.value as unknown as DynamicDef[], { configPath: `${at}.dynamics` }))
     }

@@ -9,6 +9,7 @@ import { applyDynamics, type CompiledDynamics } from './dynamics/index.ts'
 import type { CompiledStreams } from './rules/index.ts'
 import { deleteUser, diffView, leaveChannel, membershipOf, prepareUser, type UserChange, type ViewParts } from './diff.ts'
 import { messageJson, newMessageId, subjectOf, type Initiator } from './message.ts'
+import { initiatorOf, ruleMessage } from './initiator.ts'
 import type { Publisher } from './publisher.ts'
 import type { TenantState } from './state.ts'
 import type { CollectorType } from './config.ts'
@@ -79,13 +80,13 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
   const seen = new Set<string>()
 
   // Returns a promise only when the publisher is full (the common case allocates none).
-  const publish = (channel: string, key: string, target: { id: string, upn: string }, change: UserChange): Promise<void> | undefined => {
+  const publish = (channel: string, key: string, target: { id: string, upn: string }, change: UserChange, by: Initiator = deps.initiator): Promise<void> | undefined => {
     if (change.recordOnly === true) {
       state.set(channel, key, change.nextState)
       return undefined
     }
     const msgId = newMessageId()
-    const body = messageJson(change.activityOperation, change.operationsJson, change.userJson, target, deps.initiator, clock())
+    const body = messageJson(change.activityOperation, change.operationsJson, change.userJson, target, by, clock())
     const subject = subjectOf(program.type, channel)
     const wait = publisher.submit(subject, Buffer.from(body, 'utf8'), msgId, () => {
       state.set(channel, key, change.nextState)
@@ -123,7 +124,8 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
       if (decision.active !== undefined) mapped.active = decision.active
       const { user } = applyDynamics(mapped, program.dynamics)
       const target = { id: typeof user.id === 'string' ? user.id : key, upn: typeof user.userName === 'string' ? user.userName : key }
-      const views = program.streams.evaluate({ user })
+      const by = initiatorOf(person, deps.initiator)
+      const views = program.streams.evaluate(ruleMessage(user, by, person))
       const prepared = prepareUser(user)
       const matched = new Set<string>()
       for (const v of views) {
@@ -133,14 +135,14 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
         if (decision.active === false && state.get(v.channel, key) === undefined) { stats.skipped++; continue }
         const change = diffView(prev, prepared, membershipOf(v.user))
         if (change === undefined) { stats.unchanged++; continue }
-        const w = publish(v.channel, key, target, change)
+        const w = publish(v.channel, key, target, change, by)
         if (w !== undefined) await w
       }
       for (const ch of channels) {
         if (matched.has(ch)) continue
         const change = leaveChannel(previous(ch, key))
         if (change === undefined) continue
-        const w = publish(ch, key, target, change)
+        const w = publish(ch, key, target, change, by)
         if (w !== undefined) await w
       }
     }

@@ -3,7 +3,7 @@
 // in place on hot reload (program recompiled, schedule replaced) without dropping the connection.
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../logging/types.ts'
-import { compileMapper } from './mapper/index.ts'
+import { compileTenantMapper } from './tenant-mapper.ts'
 import { compileDynamics, type DynamicDef } from './dynamics/index.ts'
 import { compileStreamRules } from './rules/index.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
@@ -160,7 +160,7 @@ function compile (name: string, type: CollectorType, cfg: TenantConfig, collecto
   return {
     tenant: name,
     type,
-    mapper: compileMapper(cfg.mapper.user, { configPath: `${at}.mapper.user` }),
+    mapper: compileTenantMapper(type, cfg.mapper, `${at}.mapper`),
     dynamics: compileDynamics(cfg.dynamics as unknown as DynamicDef[], { configPath: `${at}.dynamics` }),
     streams: compileStreamRules(cfg.streams, { configPath: `${at}.streams` }),
     ...(collector.lifecycle !== undefined ? { lifecycle: collector.lifecycle } : {}),

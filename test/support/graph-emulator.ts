@@ -18,10 +18,12 @@
 //   GET  /v1.0/groups/delta?$select=displayName,members   (| $skiptoken | $deltatoken | $deltatoken=latest)
 //   GET  /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user | members/microsoft.graph.user   GET /v1.0/groups/{id}/appRoleAssignments
 //   GET  /v1.0/servicePrincipals/{id} | servicePrincipals(appId='{appId}')   GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo
+//   GET  /v1.0/auditLogs/directoryAudits?$filter=activityDateTime ge …   (graph-audit.ts)
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Hono, type Context } from 'hono'
 import { getRequestListener } from '@hono/node-server'
+import { auditLog, type AuditRecord } from './graph-audit.ts'
 
 /** A user as stored (any Graph user properties; `id` required). */
 export type GraphUser = Record<string, unknown> & { id: string }
@@ -91,6 +93,8 @@ export interface GraphEmulator {
   revokeTokens (): void
   setDelay (ms: number): void
   resetCounters (): void
+  /** Records a directory audit entry (auditLogs/directoryAudits, see graph-audit.ts). */
+  audit (r: AuditRecord): void
   stop (): Promise<void>
 }
 
@@ -326,6 +330,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     }
     return c.json(project(full as GraphUser, (c.req.query('$select') ?? '').split(',').filter(x => x !== '')))
   }
+  const audits = auditLog(app, users, linkPageSize)
   app.get('/v1.0/servicePrincipals/:id', (c) => servicePrincipal(c, principals.get(c.req.param('id')), c.req.param('id')))
   // The alternate key: /servicePrincipals(appId='{appId}').
   app.get('/v1.0/:key', (c) => {
@@ -470,6 +475,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       }
     },
     revokeTokens () { tokens.clear() },
+    audit (r) { audits.add(r) },
     setDelay (ms) { delayMs = ms },
     resetCounters () {
       requests = 0

@@ -10,10 +10,10 @@
 // Calls of pure functions whose arguments are all constants are folded at compile time, so
 // `Left("abc", "x")` is a config error, not 100,000 runtime errors.
 import type { JsonObject } from '../../scim/types.ts'
-import { MapperSyntaxError, type Expr } from './ast.ts'
+import { MapperSyntaxError, type Expr, type SourcePath } from './ast.ts'
 import { newCaches, type FnContext } from './function-types.ts'
 import { lookupFunction, subscriberKnows } from './functions.ts'
-import { readSourcePath } from './source-path.ts'
+import { parseSourcePath, readSourcePath } from './source-path.ts'
 import { EvalError, IgnoreFlow, isNull, scalar, toStr, type Value } from './values.ts'
 
 /** A compiled expression. */
@@ -27,12 +27,12 @@ type Run = (src: JsonObject, ctx: FnContext) => Value
  * Compiles a parsed expression. `text` is the expression as written (templates are emitted from it).
  * @throws MapperSyntaxError for unknown functions, wrong argument counts, misuse in templates
  */
-export function compileExpression (expr: Expr, text: string): Compiled {
+export function compileExpression (expr: Expr, text: string, opts: { scimRefs?: boolean } = {}): Compiled {
   if (containsSubscriberCall(expr)) {
     checkTemplate(expr)
     return { kind: 'template', text: text.trim() }
   }
-  const c = compileNode(expr)
+  const c = compileNode(expr, opts.scimRefs === true)
   return { kind: 'eval', run: c.run }
 }
 
@@ -57,25 +57,33 @@ function checkTemplate (e: Expr): void {
 interface Node { run: Run, constant: boolean }
 
 
-function compileNode (e: Expr): Node {
+function compileNode (e: Expr, scimRefs: boolean): Node {
   switch (e.kind) {
     case 'literal': { const v = e.value; return { run: () => v, constant: true } }
     case 'constant': { const v = e.value; return { run: () => v, constant: true } }
     case 'ref': {
       const path = e.path
+      if (scimRefs) {
+        // the SCIM user being built first (`[name.givenName]`, `[urn:…:User:employeeNumber]`), then the source
+        const userPath = scimPath(path)
+        return {
+          run: (src, ctx) => (ctx.user !== undefined ? readSourcePath(ctx.user, userPath, ctx.now) : undefined) ?? readSourcePath(src, path, ctx.now, ctx.memo) ?? null,
+          constant: false
+        }
+      }
       return { run: (src, ctx) => readSourcePath(src, path, ctx.now, ctx.memo) ?? null, constant: false }
     }
     case 'compare': {
-      const l = compileNode(e.left).run
-      const r = compileNode(e.right).run
+      const l = compileNode(e.left, scimRefs).run
+      const r = compileNode(e.right, scimRefs).run
       const ne = e.op === '<>'
       return { run: (src, ctx) => equal(l(src, ctx), r(src, ctx)) !== ne, constant: false }
     }
-    case 'call': return compileCall(e)
+    case 'call': return compileCall(e, scimRefs)
   }
 }
 
-function compileCall (e: Extract<Expr, { kind: 'call' }>): Node {
+function compileCall (e: Extract<Expr, { kind: 'call' }>, scimRefs: boolean): Node {
   const f = lookupFunction(e.name)
   if (f.kind === 'unknown') throw new MapperSyntaxError(`unknown function "${e.name}"`, e.pos)
   if (f.kind === 'notApplicable') throw new MapperSyntaxError(`${e.name} is about Entra app role assignments and does not apply to SCIM Stream`, e.pos)
@@ -86,7 +94,7 @@ function compileCall (e: Extract<Expr, { kind: 'call' }>): Node {
     const want = def.min === def.max ? `${def.min}` : def.max === Infinity ? `at least ${def.min}` : `${def.min} to ${def.max}`
     throw new MapperSyntaxError(`${def.name} takes ${want} argument${def.max === 1 && def.min === 1 ? '' : 's'}, got ${n}`, e.pos)
   }
-  const args = e.args.map(a => a === undefined ? undefined : compileNode(a))
+  const args = e.args.map(a => a === undefined ? undefined : compileNode(a, scimRefs))
   const runs: Array<Run | undefined> = args.map(a => a?.run)
   const call = def.call
   const run: Run = (src, ctx) => {
@@ -111,6 +119,18 @@ function compileCall (e: Extract<Expr, { kind: 'call' }>): Node {
     throw err
   }
   return { run: () => folded, constant: true }
+}
+
+/**
+ * A reference as a path into the SCIM user: a schema URN (which has dots itself: `…:2.0:User`) is
+ * one key, the attribute path starts after its last colon.
+ */
+function scimPath (path: SourcePath): SourcePath {
+  const text = path.text
+  if (!/^urn:/i.test(text)) return path
+  const colon = text.lastIndexOf(':')
+  const rest = parseSourcePath(text.slice(colon + 1))
+  return { text, steps: [{ kind: 'key', name: text.slice(0, colon) }, ...rest.steps] }
 }
 
 /** `=` of the expression language: numbers numerically, booleans case-insensitively, else as text. */

@@ -13,10 +13,15 @@ import { parseExpression } from './expr-parser.ts'
 import { newCaches, type FnContext } from './function-types.ts'
 import { compileMapTo, CORE_USER_SCHEMA, type Setter } from './map-to.ts'
 import { parseSourcePath } from './source-path.ts'
+import { isExpression } from './documented.ts'
 import { cloneJson, IgnoreFlow, toJson } from './values.ts'
 
-/** One `mapper.user` entry as configured. */
-export interface MapperEntry { source: string, map_to: string }
+/**
+ * One `mapper.user` entry in our shape (see entries.ts for the documented shape and its translation).
+ * `scim_refs`: `[attr]` references read the SCIM user being built first, then the source (such entries
+ * run after the others). `at`: config path used in problems (default `<configPath>[index]`).
+ */
+export interface MapperEntry { source: string, map_to: string, scim_refs?: boolean, at?: string }
 
 /** A value that could not be mapped for one entry. */
 export interface MapperError {
@@ -49,9 +54,8 @@ export interface CompiledMapper {
   map: (source: JsonObject) => { user: ScimResource, errors: MapperError[] }
 }
 
-interface Entry { index: number, mapTo: string, value: Compiled, set: Setter }
+interface Entry { index: number, at: string, mapTo: string, value: Compiled, set: Setter }
 
-const EXPRESSION_START = /^\s*(?:[A-Za-z_]\w*\s*\(|["[&0-9]|-\d|(?:true|false|null)\s*$)/i
 
 /**
  * Compiles `mapper.user`.
@@ -64,23 +68,27 @@ const EXPRESSION_START = /^\s*(?:[A-Za-z_]\w*\s*\(|["[&0-9]|-\d|(?:true|false|nu
  * ])
  * const { user, errors } = mapper.map(person)
  */
-export function compileMapper (entries: readonly MapperEntry[], opts: CompileMapperOptions = {}): CompiledMapper {
+export function compileMapper (entries: ReadonlyArray<MapperEntry | JsonValue>, opts: CompileMapperOptions = {}): CompiledMapper {
   const base = opts.configPath ?? 'mapper.user'
   const problems: ConfigProblem[] = []
   const compiled: Entry[] = []
   const spellings = new Map<string, string>()
   if (!Array.isArray(entries)) throw new ConfigError(undefined, [{ path: base, message: 'must be a list of { source, map_to }' }])
+  const later: Entry[] = []
   entries.forEach((raw: unknown, index) => {
-    const at = `${base}[${index}]`
-    if (!isJsonObject(raw)) { problems.push({ path: at, message: 'must be an object { source, map_to }' }); return }
-    const source = raw.source
-    const mapTo = raw.map_to
+    const fallback = `${base}[${index}]`
+    if (!isJsonObject((raw ?? null) as JsonValue)) { problems.push({ path: fallback, message: 'must be an object { source, map_to }' }); return }
+    const e = raw as JsonObject
+    const at = typeof e.at === 'string' ? e.at : fallback
+    const source = e.source
+    const mapTo = e.map_to
+    const scimRefs = e.scim_refs === true
     let value: Compiled | undefined
     let set: Setter | undefined
     if (typeof source !== 'string' || source.trim() === '') problems.push({ path: `${at}.source`, message: 'must be a non-empty string' })
     else {
       try {
-        value = compileSource(source)
+        value = compileSource(source, { scimRefs })
       } catch (err) {
         if (!(err instanceof MapperSyntaxError)) throw err
         problems.push({ path: `${at}.source`, message: err.message })
@@ -94,8 +102,10 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
         problems.push({ path: `${at}.map_to`, message: (err as Error).message })
       }
     }
-    if (value !== undefined && set !== undefined && typeof mapTo === 'string') compiled.push({ index, mapTo, value, set })
+    if (value !== undefined && set !== undefined && typeof mapTo === 'string') (scimRefs ? later : compiled).push({ index, at, mapTo, value, set })
   })
+  // Entries reading the SCIM user run after those that build it (Join([name.givenName], …)).
+  compiled.push(...later)
   if (problems.length > 0) throw new ConfigError(undefined, problems)
   const clock = opts.now ?? (() => new Date())
   const isUnique = opts.isUnique
@@ -105,7 +115,7 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
     map (source: JsonObject) {
       const user: ScimResource = { schemas: [CORE_USER_SCHEMA] }
       const errors: MapperError[] = []
-      const ctx: FnContext = { now: clock(), mapTo: '', isUnique, memo: new Map(), caches }
+      const ctx: FnContext = { now: clock(), mapTo: '', isUnique, memo: new Map(), caches, user }
       for (const e of compiled) {
         try {
           let v: JsonValue | undefined
@@ -118,7 +128,7 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
           e.set(user, typeof v === 'object' ? cloneJson(v) : v)
         } catch (err) {
           if (err instanceof IgnoreFlow) continue
-          errors.push({ index: e.index, path: `${base}[${e.index}]`, mapTo: e.mapTo, message: (err as Error).message })
+          errors.push({ index: e.index, path: e.at, mapTo: e.mapTo, message: (err as Error).message })
         }
       }
       return { user, errors }
@@ -126,13 +136,13 @@ export function compileMapper (entries: readonly MapperEntry[], opts: CompileMap
   }
 }
 
-/** Parses and compiles one `source`: an attribute path or an expression. */
-export function compileSource (source: string): Compiled {
+/** Parses and compiles one `source`: an attribute path or an expression (`scimRefs`: see MapperEntry). */
+export function compileSource (source: string, opts: { scimRefs?: boolean } = {}): Compiled {
   let expr: Expr
-  if (EXPRESSION_START.test(source)) expr = parseExpression(source)
+  if (isExpression(source)) expr = parseExpression(source)
   else {
     const start = source.length - source.trimStart().length
     expr = { kind: 'ref', path: parseSourcePath(source.trim(), start), pos: start }
   }
-  return compileExpression(expr, source)
+  return compileExpression(expr, source, opts)
 }

@@ -1,5 +1,5 @@
 // The shape of a mapper function: how many arguments it takes and how it computes its value.
-import type { JsonValue } from '../../scim/types.ts'
+import type { JsonObject, JsonValue } from '../../scim/types.ts'
 import type { FormatCache } from './datetime.ts'
 import type { Value } from './values.ts'
 
@@ -15,6 +15,8 @@ export interface FnContext {
   mapTo: string
   /** Uniqueness check for SelectUniqueValue (see CompileMapperOptions.isUnique). */
   isUnique: ((mapTo: string, value: string) => boolean) | undefined
+  /** The SCIM user being built (read by `scim_refs` references). */
+  user?: JsonObject
 }
 
 /** Caches owned by one compiled mapper (no module-level mutable state). */

@@ -41,7 +41,8 @@ export function compileMapTo (text: string, spellings?: Map<string, string>): Se
     obj[k] = created
     return created
   }
-  const t = text.trim()
+  // SCIM Stream's documentation also writes `…:enterprise:2.0:User.manager.value`: the same attribute.
+  const t = text.trim().replace(/^(urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User)\./i, '$1:')
   if (/^onCreate\./i.test(t)) {
     const inner = compileMapTo(t.slice('onCreate.'.length), spellings)
     const oc = canon('onCreate')
@@ -81,7 +82,13 @@ export function compileMapTo (text: string, spellings?: Map<string, string>): Se
       el = Object.assign({}, template) // not a spread: keys are added next
       list.push(el)
     }
-    if (subAttr !== undefined) setCI(el, subAttr, value)
+    if (subAttr !== undefined && Array.isArray(value) && value.every(v => v === null || typeof v !== 'object')) {
+      // A multi-valued source (Graph otherMails, businessPhones): one element per value, typed alike.
+      const vals = value.filter(v => v !== null)
+      if (vals.length === 0) { if (Object.keys(el).length === Object.keys(template).length) list.splice(list.indexOf(el), 1); return }
+      setCI(el, subAttr, vals[0] as JsonValue)
+      for (const v of vals.slice(1)) list.push(Object.assign({}, template, { [subAttr]: v }))
+    } else if (subAttr !== undefined) setCI(el, subAttr, value)
     else if (isJsonObject(value)) Object.assign(el, value)
     else throw new Error(`${attr}[…] without a sub-attribute needs an object value`)
   }

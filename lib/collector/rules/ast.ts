@@ -14,7 +14,12 @@ export interface RulePath {
 
 /** A filter node. */
 export type RuleNode =
-  | { kind: 'compare', path: RulePath, op: RuleOp, pattern: string, regex: RegExp, exclude: boolean, pos: number }
+  /**
+   * `exclude`: the matched group/role elements are left out of the channel's user. `qualifies` (the
+   * documented modifier form `(path -match "re" -exclude)`): the comparison must also hold; the
+   * operator form `(path -exclude "re")` only leaves elements out.
+   */
+  | { kind: 'compare', path: RulePath, op: RuleOp, pattern: string, regex: RegExp, exclude: boolean, qualifies?: boolean, pos: number }
   | { kind: 'and', left: RuleNode, right: RuleNode }
   | { kind: 'or', left: RuleNode, right: RuleNode }
   | { kind: 'not', expr: RuleNode, pos: number }

@@ -54,14 +54,14 @@ export function evaluateNode (node: RuleNode, msg: RuleMessage): Selection | und
 export function matchedElements (node: CompareNode, msg: RuleMessage): { collection: Collection, indices: Set<number> } | undefined {
   const collection = collectionOf(node.path)
   if (collection === undefined) return undefined
-  return { collection, indices: matchIndices(node, msg.user, collection) }
+  return { collection, indices: matchIndices(node, msg, collection) }
 }
 
 function evaluateCompare (node: CompareNode, msg: RuleMessage): Selection | undefined {
   const negated = node.op === 'notmatch' || node.op === 'cnotmatch'
   const collection = collectionOf(node.path)
   if (collection !== undefined) {
-    const idx = matchIndices(node, msg.user, collection)
+    const idx = matchIndices(node, msg, collection)
     if (negated) return idx.size === 0 ? NONE : undefined
     if (idx.size === 0) return undefined
     return collection === 'groups' ? { all: false, groups: idx, roles: undefined } : { all: false, groups: undefined, roles: idx }
@@ -73,16 +73,34 @@ function evaluateCompare (node: CompareNode, msg: RuleMessage): Selection | unde
   return hit !== negated ? NONE : undefined
 }
 
-function matchIndices (node: CompareNode, user: JsonObject, collection: Collection): Set<number> {
+function matchIndices (node: CompareNode, msg: RuleMessage, collection: Collection): Set<number> {
   const out = new Set<number>()
+  const user = msg.user
   const k = user[collection] !== undefined ? collection : findKey(user, collection)
   const list = k === undefined ? undefined : user[k]
   if (!Array.isArray(list)) return out
+  const segs = collection === 'roles' ? withAppName(node.path.segments, msg) : node.path.segments
   for (let i = 0; i < list.length; i++) {
-    if (anyMatch(list[i], node.path.segments, 2, node.regex)) out.add(i)
+    if (anyMatch(list[i], segs, 2, node.regex)) out.add(i)
   }
   return out
 }
+
+/**
+ * `user.roles.<Enterprise application object id>.value`: a role's `type` is the application's name,
+ * so an object id is read as that name when the message knows it (`@roleApps`: object id → name,
+ * given by the Entra collector). Anything else is left as written (a name, or an id used as type).
+ */
+function withAppName (segs: readonly string[], msg: RuleMessage): readonly string[] {
+  const apps = msg[ROLE_APPS_KEY]
+  const seg = segs[2]
+  if (seg === undefined || segs.length < 4 || !isJsonObject((apps ?? null) as JsonValue)) return segs
+  const name = (apps as JsonObject)[seg] ?? (apps as JsonObject)[seg.toLowerCase()]
+  return typeof name === 'string' ? [segs[0] as string, segs[1] as string, name, ...segs.slice(3)] : segs
+}
+
+/** Message field with the Enterprise applications by object id (not published: the pipeline sets it for the rules only). */
+export const ROLE_APPS_KEY = '@roleApps'
 
 /**
  * `user.<attr>…`: the attribute at top level, else (as SCIM filters do) in the schema-extension

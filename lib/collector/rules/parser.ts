@@ -5,7 +5,7 @@
 //   unary      := 'not' unary | '(' ( comparison | or ) ')'
 //   comparison := path op string [ '-exclude' ] | path '-exclude' string
 //   op         := -match | -notmatch | -cmatch | -cnotmatch
-//   path       := segment { '.' segment },  segment := name | "quoted name"
+//   path       := segment { '.' segment },  segment := name | "quoted name" | name { ' ' word } (before a '.')
 //               | [ 'user.' ] urn ':' name { '.' name }   (full-URN path: urn:…:enterprise:2.0:User:department)
 // Keywords and operators are case-insensitive; precedence not > and > or. Strings are "double" or
 // 'single' quoted; only the quote character itself (\" or \') is an escape, every other backslash is
@@ -106,11 +106,14 @@ class Parser {
     if (exclude && (op === 'notmatch' || op === 'cnotmatch')) throw new RuleSyntaxError('"-exclude" goes with -match or -cmatch', mod.pos)
     let regex: RegExp
     try {
-      regex = new RegExp(s.v, op === 'cmatch' || op === 'cnotmatch' ? '' : 'i')
+      // `(?!Sync_.*)` as documented means "not starting with Sync_"; unanchored, a lookahead alone
+      // would hold at some later position of almost any text, so a leading lookahead is anchored.
+      const source = /^\(\?<?!/.test(s.v) ? `^(?:${s.v})` : s.v
+      regex = new RegExp(source, op === 'cmatch' || op === 'cnotmatch' ? '' : 'i')
     } catch (err) {
       throw new RuleSyntaxError(`invalid regular expression "${s.v}": ${(err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`, s.pos)
     }
-    return { kind: 'compare', path, op, pattern: s.v, regex, exclude, pos: p.pos }
+    return { kind: 'compare', path, op, pattern: s.v, regex, exclude, ...(exclude && opText !== '-exclude' ? { qualifies: true } : {}), pos: p.pos }
   }
 }
 
@@ -154,8 +157,14 @@ function tokenize (text: string): Tok[] {
         else {
           const m = /^[^\s()."'.]+/.exec(text.slice(i))
           if (m === null) throw new RuleSyntaxError(`unexpected "${d ?? ''}"`, i)
-          segments.push(m[0])
           i += m[0].length
+          // A name with spaces, unquoted, as documented (`user.roles.Entra Application Test.value`): the
+          // words go on while the path does (a "." follows them), never into an operator or keyword.
+          const spaced = segments.length > 0 ? SPACED_WORDS.exec(text.slice(i)) : null
+          if (spaced !== null && !/\s(and|or|not)(\s|$)/i.test(spaced[1] ?? '')) {
+            segments.push(m[0] + (spaced[1] ?? '').replace(/\s+/g, ' '))
+            i += (spaced[1] ?? '').length
+          } else segments.push(m[0])
         }
         if (text[i] === '.') { i++; continue }
         break
@@ -168,6 +177,9 @@ function tokenize (text: string): Tok[] {
   toks.push({ t: 'eof', pos: n })
   return toks
 }
+
+/** Space-separated words (none starting with "-" or a quote) that end where the path goes on with ".". */
+const SPACED_WORDS = /^((?:[ \t]+[^\s()."'\-][^\s()."']*)+)(?=\.)/
 
 /** A full-URN attribute path, with or without `user.` in front. */
 const URN_PATH = /^(user\.)?urn:/i

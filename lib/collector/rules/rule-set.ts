@@ -61,8 +61,14 @@ function splitRule (node: RuleNode, opts: RuleSetOptions): CompiledRule {
   }
   conjuncts(node)
   for (const c of conds) check(c, opts)
+  // The documented modifier form `(path -match "re" -exclude)` (provision members of a group without
+  // sending the group): the comparison must hold, selects nothing, and its matches are left out.
+  // `not not` = holds exactly when the comparison does, without selecting its elements.
+  for (const x of exclusions) {
+    if (x.qualifies === true) conds.push({ kind: 'not', pos: x.pos, expr: { kind: 'not', pos: x.pos, expr: { ...x, exclude: false, qualifies: false } } })
+  }
   const first = conds[0]
-  if (first === undefined) throw new RuleSyntaxError('a rule needs a condition besides -exclude', 0)
+  if (first === undefined) throw new RuleSyntaxError('a rule needs a condition besides (path -exclude "…")', 0)
   const condition = conds.slice(1).reduce<RuleNode>((l, r) => ({ kind: 'and', left: l, right: r }), first)
   return { condition, exclusions }
 }

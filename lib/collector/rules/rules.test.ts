@@ -60,3 +60,15 @@ test('a channel user keeps every other attribute as it is and reports the rules 
   assert.deepEqual(roles, [])
   assert.deepEqual(streams.channels, ['AD'])
 })
+
+// The documented forms (SCIM Stream's configuration reference), same table format.
+const documented = load('documented.yaml') as { cases: Case[] }
+for (const c of documented.cases) {
+  test(`streams (documented form): ${c.name}`, () => {
+    const streams = c.streams ?? [{ channel: 'C', rules: [{ filter: c.filter as string }] }]
+    const got = compileStreamRules(streams).evaluate(c.message)
+    const actual: Record<string, { groups: string[] | null, roles: string[] | null }> = {}
+    for (const r of got) actual[r.channel] = { groups: field(r.user, 'groups', 'display'), roles: field(r.user, 'roles', 'value') }
+    assert.deepEqual(actual, c.expect)
+  })
+}

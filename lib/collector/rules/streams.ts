@@ -7,9 +7,10 @@
 // - A channel sees only the groups/roles its holding rules select: a group is included when a
 //   holding rule's comparison on `user.groups…` matched it (likewise roles). A channel whose rules
 //   never mention groups sees no groups. The filter `(.*)` alone means every user with all groups/roles.
-// - `-exclude` (`(user.groups.display -match "^Sync_" -exclude)`, or `(… -exclude "^Sync_")`) does
-//   not decide qualification; every group/role any -exclude of the channel matches is left out of
-//   that channel's user, whichever rule selected it.
+// - `-exclude`: every group/role any -exclude of the channel matches is left out of that channel's
+//   user, whichever rule selected it. The documented modifier form (`(user.groups.value -match "id"
+//   -exclude)`: provision the members without the group) must also hold for the rule to hold; the
+//   operator form (`(user.groups.display -exclude "^Sync_")`) only leaves elements out.
 // - Attributes other than groups/roles are passed as they are; a user without `groups` keeps none.
 import { ConfigError, type ConfigProblem } from '../../config/errors.ts'
 import { findKey } from '../../scim/filter/index.ts'

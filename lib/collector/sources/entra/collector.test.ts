@@ -89,7 +89,7 @@ test('transitive membership includes nested groups; group_membership none and ap
   assert.equal(n.persons[0]?.memberOf, undefined)
   assert.equal(n.persons[0]?.appRoles, undefined)
   assert.deepEqual(Object.keys(n.persons[0] ?? {}).sort(), ['id', 'userPrincipalName'])
-  assert.deepEqual(e.log.map(p => p.split('?')[0]), ['/v1.0/users/delta'])
+  assert.deepEqual(e.log.map(p => p.split('?')[0]), ['/v1.0/users/delta', '/v1.0/auditLogs/directoryAudits'])
 })
 
 test('incremental: only changed users are re-read; the collection stays whole and complete; @removed users drop out', async () => {
@@ -119,7 +119,8 @@ test('incremental: only changed users are re-read; the collection stays whole an
   e.resetCounters()
   const same = await entra.collect()
   assert.deepEqual(same.persons, r.persons)
-  assert.deepEqual(e.log.map(p => p.split('?')[0]), ['/v1.0/users/delta', '/v1.0/groups/delta', `/v1.0/servicePrincipals/${APP}/appRoleAssignedTo`])
+  // + the audit log (initiatedBy) and the application's name for user.roles.<object id> rules
+  assert.deepEqual(e.log.map(p => p.split('?')[0]), ['/v1.0/users/delta', '/v1.0/auditLogs/directoryAudits', '/v1.0/groups/delta', `/v1.0/servicePrincipals/${APP}/appRoleAssignedTo`, `/v1.0/servicePrincipals/${APP}`])
 })
 
 test('an expired delta link (410 Gone or 400 syncStateNotFound) falls back to a full read', async () => {

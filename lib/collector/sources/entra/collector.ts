@@ -15,6 +15,8 @@
 // The persons yielded are always the whole current set (mirror.ts says why), so the pipeline's
 // "missing from a complete collection" rule turns removals into deleteUser and nobody else is
 // touched; an aborted or failed run stores nothing and yields an incomplete collection.
+import { initiatorTracker, roleApps } from './initiators.ts'
+import { ROLE_APPS_KEY } from '../../rules/index.ts'
 import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
 import { createEntraAuth, type EntraAuth } from './auth.ts'
@@ -112,6 +114,7 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
   const fingerprint = JSON.stringify(['v3', config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
   const firstQuery = `/v1.0/users/delta?$select=${general.select.join(',')}`
   let initialLoadPending = general.do_initial_load
+  const initiators = initiatorTracker(graph, log, now)
 
   const stream = (signal?: AbortSignal): EntraStream => {
     let complete = false
@@ -153,6 +156,8 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
           // Graph sends at least the changed properties of an updated user: merge onto the stored one.
           next.set(id, prev === undefined ? rec : { ...prev, ...rec })
         }
+        // who made this round's changes (directory audit log): stored with the users
+        await initiators.apply(next, [...round.changes.keys()].filter(id => round?.changes.get(id) !== null), sig)
         const read = membershipReader(graph, { groupMembership: general.group_membership, appRoles: general.app_roles })
         // Group memberships and app roles that changed without a property change of the user.
         let groups: GroupTracking | undefined
@@ -210,7 +215,8 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
           groupRoles = updated.groups
           deriveRoles(next, groupRoles)
           Object.assign(info, { applications: live.size, groupRoles: groupRoles.size, groupMembersRead: updated.membersRead })
-          for (const p of next.values()) yield forMapper(p)
+          const apps = await roleApps(read, live.keys(), sig)
+          for (const p of next.values()) yield forMapper(p, apps)
         }
         await store.save({ deltaLink: round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint, persons: next, ...(groupRoles !== undefined ? { groupRoles } : {}) })
         initialLoadPending = false
@@ -269,9 +275,10 @@ async function readRound (graph: GraphClient, start: string, signal: AbortSignal
   return { changes, deltaLink, malformed }
 }
 
-/** What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`, `@directRoles`). */
-function forMapper (p: JsonObject): JsonObject {
+/** What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`, `@directRoles`); with `@roleApps` for the rules. */
+function forMapper (p: JsonObject, apps?: JsonObject): JsonObject {
   const out = structuredClone(p)
+  if (apps !== undefined) out[ROLE_APPS_KEY] = apps // shared, read-only: application names by object id
   delete out[ASSIGNMENTS_KEY]
   delete out[DIRECT_ROLES_KEY]
   return out
