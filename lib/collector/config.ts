@@ -29,7 +29,8 @@ const general = s.object({
     if (problem !== undefined) report(problem)
   })).default(300),
   do_initial_load: s.boolean().default(false),
-  pre_activate_days: s.integer({ min: 0 }).default(0),
+  /** HR: read by the HR collector (also under general.hr); no default here so the two places can be compared. */
+  pre_activate_days: s.integer({ min: 0 }).optional(),
   /** Publish deleteUser for persons that disappear from a complete collection. */
   delete_missing: s.boolean().default(true),
   /** Publishes in flight per tenant. */
@@ -171,14 +172,14 @@ export async function loadStreamConfig (file: string, opts: LoadStreamConfigOpti
   const value = applyOverrides(raw ?? {}, overrides, SHAPE, problems)
   const result = validate(configSchema, value, { coerce: true })
   problems.push(...result.errors)
-  if (result.ok) problems.push(...checkSemantics(result.value))
+  if (result.ok) problems.push(...checkSemantics(result.value, loaded.configDir))
   else problems.push(...checkValidTenants(value))
   if (!result.ok || problems.length > 0) throw new ConfigError(loaded.file, problems)
   return { config: deepFreeze(result.value), file: loaded.file, configDir: loaded.configDir }
 }
 
 /** Compiles what the config holds as text (mapper, rules) and reports every problem with its path. */
-export function checkSemantics (config: StreamConfig): ConfigProblem[] {
+export function checkSemantics (config: StreamConfig, configDir?: string): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   const seen = new Map<string, string>()
   for (const type of ['entra', 'hr'] as const) {
@@ -188,7 +189,7 @@ export function checkSemantics (config: StreamConfig): ConfigProblem[] {
       if (other !== undefined) problems.push({ path: at, message: `tenant "${name}" is also defined under ${other}; tenant names are NATS accounts and must be unique` })
       seen.set(name, type)
       problems.push(...checkTenant(at, t))
-      problems.push(...(type === 'hr' ? hrConfigProblems(at, t) : entraConfigProblems(at, t)))
+      problems.push(...(type === 'hr' ? hrConfigProblems(at, t, configDir) : entraConfigProblems(at, t)))
     }
   }
   return problems

@@ -80,7 +80,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
     const nc = await link.connectPublisher(name)
     const state = await openTenantState(stateDir, name)
     const rt = createTenantRuntime({
-      name, type, cfg, nc, state, log: log.child({ tenant: name }), sources, stateDir,
+      name, type, cfg, nc, state, log: log.child({ tenant: name }), sources, stateDir, configDir: loaded.configDir,
       ...(opts.onRun !== undefined ? { onRun: opts.onRun } : {})
     })
     runtimes.set(name, rt)

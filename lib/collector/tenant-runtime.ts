@@ -26,6 +26,8 @@ export interface CollectorHandle {
 export interface SourceContext {
   /** The service's state directory (`state.dir`). */
   stateDir?: string
+  /** The config file's directory (key and certificate files of the collectors are under `<dir>/certs`). */
+  configDir?: string
 }
 
 /** Makes the collector of a tenant from its config. */
@@ -62,6 +64,7 @@ export interface TenantRuntimeDeps {
   sources: SourceFactory
   /** Handed to the source factory (collectors that keep state of their own). */
   stateDir?: string
+  configDir?: string
   onRun?: (tenant: string, stats: RunStats) => void
 }
 
@@ -72,7 +75,7 @@ export interface TenantRuntimeDeps {
 export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
   const { name, type, nc, state, log } = deps
   let cfg = deps.cfg
-  const ctx: SourceContext = deps.stateDir !== undefined ? { stateDir: deps.stateDir } : {}
+  const ctx: SourceContext = { ...(deps.stateDir !== undefined ? { stateDir: deps.stateDir } : {}), ...(deps.configDir !== undefined ? { configDir: deps.configDir } : {}) }
   let collector = deps.sources(name, type, cfg, log, ctx)
   let program = compile(name, type, cfg, collector)
   const publisher: Publisher = createPublisher({ nc, log, maxInflight: cfg.general.max_inflight })
