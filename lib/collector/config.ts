@@ -18,6 +18,7 @@ import type { DynamicDef } from './dynamics/index.ts'
 import { entraConfigProblems, hrConfigProblems } from './sources-default.ts'
 import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
+import { compileInitialLoadFilter } from './tenant-runtime.ts'
 
 const TENANT_NAME = /^[A-Za-z0-9_-]+$/
 
@@ -29,6 +30,8 @@ const general = s.object({
     if (problem !== undefined) report(problem)
   })).default(300),
   do_initial_load: s.boolean().default(false),
+  /** Entra (and HR): one stream-rule filter; the next start republishes the users it holds for, then it is set back to null. */
+  do_initial_load_filter: s.string().optional(),
   /** HR: read by the HR collector (also under general.hr); no default here so the two places can be compared. */
   pre_activate_days: s.integer({ min: 0 }).optional(),
   /** Publish deleteUser for persons that disappear from a complete collection. */
@@ -201,6 +204,8 @@ function checkTenant (at: string, t: TenantConfig): ConfigProblem[] {
   collect(problems, () => compileMapper(t.mapper.user, { configPath: `${at}.mapper.user` }))
   collect(problems, () => compileStreamRules(t.streams, { configPath: `${at}.streams` }))
   collect(problems, () => compileDynamics(t.dynamics as unknown as DynamicDef[], { configPath: `${at}.dynamics` }))
+  const filter = t.general.do_initial_load_filter
+  if (filter !== undefined && filter.trim() !== '') collect(problems, () => compileInitialLoadFilter(filter, `${at}.general.do_initial_load_filter`))
   return problems
 }
 

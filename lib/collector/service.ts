@@ -87,17 +87,23 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
     rt.start()
     if (!rt.collecting) return rt
     if (cfg.general.do_initial_load) initialLoad(rt, type)
+    else if (initialFilter(cfg) !== undefined) initialLoad(rt, type, initialFilter(cfg))
     else if (opts.runAtStart !== false) {
       void rt.runNow().catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: name }) })
     }
     return rt
   }
 
-  /** One full load, then `do_initial_load: false` written back into the file (comments kept). */
-  function initialLoad (rt: TenantRuntime, type: CollectorType): void {
-    void rt.runNow({ fullLoad: true }).then(async () => {
-      await updateYamlValue(file, [type, rt.name, 'general', 'do_initial_load'], false)
-      log.info('initial load done; do_initial_load set to false in the config file', { tenant: rt.name })
+  /**
+   * One full load, then `do_initial_load: false` written back into the file (comments kept). With
+   * `filter` (do_initial_load_filter): only the users it holds for are republished, then the filter
+   * is written back as null, as the product documents.
+   */
+  function initialLoad (rt: TenantRuntime, type: CollectorType, filter?: string): void {
+    const key = filter === undefined ? 'do_initial_load' : 'do_initial_load_filter'
+    void rt.runNow({ fullLoad: true, ...(filter !== undefined ? { fullLoadFilter: filter } : {}) }).then(async () => {
+      await updateYamlValue(file, [type, rt.name, 'general', key], filter === undefined ? false : null)
+      log.info(`initial load done; ${key} set to ${filter === undefined ? 'false' : 'null'} in the config file`, { tenant: rt.name })
     }).catch((err: Error) => { log.error(`initial load failed: ${err.message}`, { tenant: rt.name }) })
   }
 
@@ -132,6 +138,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
         } else {
           rt.reconfigure(t.tenant)
           if (t.tenant.general.do_initial_load && rt.collecting) initialLoad(rt, t.type) // set to true again while running
+          else if (initialFilter(t.tenant) !== undefined && rt.collecting) initialLoad(rt, t.type, initialFilter(t.tenant))
           if (maxAge(next, t.name) !== maxAge(config, t.name)) await link.ensureTenant(t.name, maxAge(next, t.name))
         }
       }
@@ -243,4 +250,10 @@ function makeLogging (config: StreamConfig, configDir: string, injected: Logger 
   })
   const notifier = createErrorNotifier({ mailer, to: onError.to, subject: onError.subject, sendInterval: onError.send_interval, enabled: true })
   return { log: withErrorNotifier(base, notifier), closeLog, notifier, mailer, retention }
+}
+
+/** The tenant's do_initial_load_filter when set (blank = none). */
+function initialFilter (cfg: TenantConfig): string | undefined {
+  const f = cfg.general.do_initial_load_filter
+  return f !== undefined && f.trim() !== '' ? f : undefined
 }
