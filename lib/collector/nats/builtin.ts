@@ -108,6 +108,8 @@ export async function startBuiltinNats (opts: BuiltinNatsOptions): Promise<Built
   const server = await startNatsServer({
     configFile, storeDir, log: opts.log, binary: opts.binary, restart: opts.restart
   })
+  // A port picked at start (-1) is pinned: restarts keep it and `scim-stream credentials` can print it.
+  if (opts.port !== undefined && opts.port <= 0) await writeConfig(server.port)
   const connectUser = async (tenant: string, type: UserType, name: string, c: ConnectAsOptions = {}): Promise<NatsConnection> => {
     const t = store.tenants[tenant]
     if (t === undefined) throw new Error(`unknown tenant "${tenant}"`)
