@@ -96,17 +96,28 @@ const configSchema = s.object({
       port: s.integer({ min: 1, max: 65535 }).default(587),
       username: s.string().optional(),
       password: s.string().optional(),
-      proxy: s.string().optional(),
+      proxy: s.string().refine((v, report) => {
+        // nodemailer tunnels SMTP through HTTP CONNECT proxies by itself (socks would need another module).
+        let u: URL | undefined
+        try { u = new URL(v) } catch {}
+        if (u === undefined || (u.protocol !== 'http:' && u.protocol !== 'https:')) report('must be an HTTP proxy URL like http://proxy-host:1234 (HTTP CONNECT; socks is not supported)')
+      }).optional(),
+      /** Proxy-Authorization of the CONNECT tunnel (documented keys; the password is a secret). */
+      proxy_username: s.string().optional(),
+      proxy_password: s.string().optional(),
       from: s.string().optional(),
       secure: s.boolean().optional(),
       reject_unauthorized: s.boolean().default(true)
+    }).refine((v, report) => {
+      if (v.proxy === undefined && (v.proxy_username !== undefined || v.proxy_password !== undefined)) report('proxy_username/proxy_password need proxy', ['proxy'])
     }).optional(),
     on_error: s.object({
       enabled: s.boolean().default(false),
       /** Minutes between mails. */
       send_interval: s.number({ min: 0 }).default(15),
       subject: s.string().default('SCIM Stream error'),
-      to: s.array(s.string({ minLength: 3 })).default([])
+      /** A list, or a comma-separated string as the product documents it. */
+      to: s.oneOf(s.array(s.string({ minLength: 3 })), s.string()).default([])
     }).default({})
   }).default({}),
   nats: s.object({

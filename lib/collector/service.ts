@@ -14,6 +14,7 @@ import { createTenantRuntime, type SourceFactory, type TenantRuntime } from './t
 import type { RunStats } from './pipeline.ts'
 import { defaultSources } from './sources-default.ts'
 import { startLogRetention, type LogRetention } from './log-retention.ts'
+import { mailerSettings, recipientsOf } from './email-settings.ts'
 
 /** Options of {@link startService}. */
 export interface ServiceOptions {
@@ -236,19 +237,10 @@ function makeLogging (config: StreamConfig, configDir: string, injected: Logger 
   const smtp = config.email.smtp
   const onError = config.email.on_error
   if (smtp === undefined || !onError.enabled) return { log: base, closeLog, notifier: undefined, mailer: undefined, retention }
-  const mailer = createMailer({
-    smtp: {
-      host: smtp.host, port: smtp.port,
-      ...(smtp.username !== undefined ? { username: smtp.username } : {}),
-      ...(smtp.password !== undefined ? { password: smtp.password } : {}),
-      ...(smtp.proxy !== undefined ? { proxy: smtp.proxy } : {}),
-      ...(smtp.secure !== undefined ? { secure: smtp.secure } : {}),
-      tls: { rejectUnauthorized: smtp.reject_unauthorized }
-    },
-    from: smtp.from ?? smtp.username ?? 'scim-stream@localhost',
-    log: base
-  })
-  const notifier = createErrorNotifier({ mailer, to: onError.to, subject: onError.subject, sendInterval: onError.send_interval, enabled: true })
+  const settings = mailerSettings(config.email)
+  if (settings === undefined) return { log: base, closeLog, notifier: undefined, mailer: undefined, retention }
+  const mailer = createMailer({ ...settings, log: base })
+  const notifier = createErrorNotifier({ mailer, to: recipientsOf(onError.to), subject: onError.subject, sendInterval: onError.send_interval, enabled: true })
   return { log: withErrorNotifier(base, notifier), closeLog, notifier, mailer, retention }
 }
 
