@@ -43,7 +43,7 @@ export async function credentialsCommand (configFile: string, flags: Flags, io: 
     scimgateway: {
       stream: {
         baseUrls: [`nats://${host.includes(':') ? `[${host}]` : host}:${port}`],
-        certificate: { ca: join(configPath(configDir, srv.cert_dir ?? 'certs'), 'ca.pem') },
+        certificate: { ca: configPath(configPath(configDir, srv.cert_dir ?? 'certs'), srv.certificate?.cafile ?? 'ca.pem') },
         subscriber: { enabled: true, entity: { [one(flags, 'entity') ?? 'undefined']: { nats } } }
       }
     }

@@ -19,6 +19,7 @@ import { entraConfigProblems, hrConfigProblems } from './sources-default.ts'
 import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
 import { compileInitialLoadFilter } from './tenant-runtime.ts'
+import { CertificateFileError, loadConfiguredTls } from './nats/tls-configured.ts'
 
 const TENANT_NAME = /^[A-Za-z0-9_-]+$/
 
@@ -133,6 +134,12 @@ const configSchema = s.object({
       dir: s.string({ minLength: 1 }).optional(),
       /** TLS files directory (default <config dir>/certs). */
       cert_dir: s.string({ minLength: 1 }).optional(),
+      /** Own certificate files in cert_dir (documented; generated ones when absent). */
+      certificate: s.object({
+        certfile: s.string({ minLength: 1 }).default('cert.pem'),
+        keyfile: s.string({ minLength: 1 }).default('key.pem'),
+        cafile: s.string({ minLength: 1 }).default('ca.pem')
+      }).optional(),
       encryption_at_rest_key: s.string({ minLength: 1 }).optional(),
       trace: s.boolean().default(false),
       max_memory_store: s.byteSize().optional(),
@@ -204,6 +211,16 @@ export function checkSemantics (config: StreamConfig, configDir?: string): Confi
       seen.set(name, type)
       problems.push(...checkTenant(at, t))
       problems.push(...(type === 'hr' ? hrConfigProblems(at, t, configDir) : entraConfigProblems(at, t)))
+    }
+  }
+  const srv = config.nats.server
+  if (srv.certificate !== undefined && !srv.use_external_server && configDir !== undefined) {
+    // The files must be usable before the server starts (a bad one would only show as a TLS failure).
+    try {
+      loadConfiguredTls(configPath(configDir, srv.cert_dir ?? 'certs'), srv.certificate)
+    } catch (err) {
+      if (!(err instanceof CertificateFileError)) throw err
+      problems.push({ path: `nats.server.certificate.${err.key}`, message: err.message })
     }
   }
   return problems
