@@ -20,6 +20,7 @@ import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
 import { compileInitialLoadFilter } from './tenant-runtime.ts'
 import { CertificateFileError, loadConfiguredTls } from './nats/tls-configured.ts'
+import { checkConfiguredAuth } from './nats/imported-auth.ts'
 
 const TENANT_NAME = /^[A-Za-z0-9_-]+$/
 
@@ -140,6 +141,24 @@ const configSchema = s.object({
         keyfile: s.string({ minLength: 1 }).default('key.pem'),
         cafile: s.string({ minLength: 1 }).default('ca.pem')
       }).optional(),
+      /** Existing operator and tenant accounts (documented; generated ones when absent). */
+      auth: s.object({
+        operator: s.object({
+          jwt: s.string({ minLength: 1 }),
+          secret: s.string({ minLength: 1 }),
+          sys_account_jwt: s.string({ minLength: 1 }),
+          sys_account_secret: s.string({ minLength: 1 })
+        }).optional(),
+        account: s.record(s.object({
+          jwt: s.string({ minLength: 1 }),
+          secret: s.string({ minLength: 1 }),
+          signing: s.object({
+            pub_secret: s.string().optional(),
+            sub_entra_secret: s.string().optional(),
+            sub_hr_secret: s.string().optional()
+          }).optional()
+        })).optional()
+      }).optional(),
       encryption_at_rest_key: s.string({ minLength: 1 }).optional(),
       trace: s.boolean().default(false),
       max_memory_store: s.byteSize().optional(),
@@ -214,6 +233,10 @@ export function checkSemantics (config: StreamConfig, configDir?: string): Confi
     }
   }
   const srv = config.nats.server
+  if (srv.auth !== undefined && !srv.use_external_server) problems.push(...checkConfiguredAuth(srv.auth))
+  for (const k of ['auth', 'certificate'] as const) {
+    if (srv[k] !== undefined && srv.use_external_server) problems.push({ path: `nats.server.${k}`, message: 'applies to the builtin server only; with use_external_server the external server has its own (remove it, or set use_external_server: false)' })
+  }
   if (srv.certificate !== undefined && !srv.use_external_server && configDir !== undefined) {
     // The files must be usable before the server starts (a bad one would only show as a TLS failure).
     try {

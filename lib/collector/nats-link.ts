@@ -40,6 +40,7 @@ export async function openNatsLink (opts: NatsLinkOptions): Promise<NatsLink> {
     dir: configPath(opts.configDir, srv.dir ?? 'nats'),
     certDir: configPath(opts.configDir, srv.cert_dir ?? 'certs'),
     ...(srv.certificate !== undefined ? { certificate: srv.certificate } : {}),
+    ...(srv.auth !== undefined ? { auth: srv.auth } : {}),
     log: opts.log.child({ component: 'nats-server' }),
     host: srv.host,
     port: srv.port,

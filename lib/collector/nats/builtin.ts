@@ -15,6 +15,7 @@ import { loadCredentials, saveCredentials } from './store.ts'
 import type { CredentialStore } from './store.ts'
 import { ensureTlsFiles } from './tls.ts'
 import { loadConfiguredTls, type CertificateNames, type ServerTlsFiles } from './tls-configured.ts'
+import { storeFromConfiguredAuth, type ConfiguredNatsAuth } from './imported-auth.ts'
 import { writeServerConfig } from './server-config.ts'
 import type { ServerConfigOptions } from './server-config.ts'
 import { startNatsServer } from './server-process.ts'
@@ -39,6 +40,8 @@ export interface BuiltinNatsOptions {
   certDir?: string
   /** Operator-provided certificate files (`nats.server.certificate`), used instead of generated ones. */
   certificate?: CertificateNames
+  /** Operator-provided operator/accounts (`nats.server.auth`), used instead of generated ones. */
+  auth?: ConfiguredNatsAuth
   /** Tenants that must exist (created on first start). */
   tenants?: string[]
   /** Limits and inbox mode of tenants created here. */
@@ -83,8 +86,9 @@ export async function startBuiltinNats (opts: BuiltinNatsOptions): Promise<Built
   const dir = opts.dir
   await mkdir(dir, { recursive: true, mode: 0o700 })
   const credFile = join(dir, 'credentials.json')
-  const store: CredentialStore = await loadCredentials(credFile) ??
-    { version: 1, operator: await createOperator(), tenants: {} }
+  const loaded = await loadCredentials(credFile)
+  const configured = opts.auth !== undefined ? await storeFromConfiguredAuth(opts.auth, loaded) : loaded
+  const store: CredentialStore = configured ?? { version: 1, operator: await createOperator(), tenants: {} }
   for (const name of opts.tenants ?? []) {
     store.tenants[name] ??= await createTenant(store.operator, name, opts.tenantLimits, opts.tenantOptions)
   }

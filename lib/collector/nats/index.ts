@@ -16,6 +16,8 @@ export { serializeCredentials, parseCredentials, loadCredentials, saveCredential
 export type { CredentialStore } from './store.ts'
 export { ensureTlsFiles } from './tls.ts'
 export { loadConfiguredTls, CertificateFileError } from './tls-configured.ts'
+export { checkConfiguredAuth, storeFromConfiguredAuth, NatsAuthConfigError } from './imported-auth.ts'
+export type { ConfiguredNatsAuth } from './imported-auth.ts'
 export type { CertificateNames, ServerTlsFiles } from './tls-configured.ts'
 export type { TlsFiles, TlsOptions } from './tls.ts'
 export { renderServerConfig, writeServerConfig, SERVER_NAME } from './server-config.ts'

@@ -56,7 +56,8 @@ export function parseCredentials (json: string): CredentialStore {
       jwt: str(t.jwt, `${p}.jwt`),
       limits,
       inboxes,
-      signingSeeds
+      signingSeeds,
+      ...(Array.isArray(t.importedSigningKeys) ? { importedSigningKeys: t.importedSigningKeys.map((k, i) => str(k, `${p}.importedSigningKeys[${i}]`)) } : {})
     }
   }
   return { version: 1, operator, tenants }
