@@ -119,4 +119,11 @@ describe('nats.server.auth: the builtin server with the deployment\'s operator a
     const bad2 = await writeConfig(dir, config(4222, noOperator), 'bad2.yaml')
     await assert.rejects(loadStreamConfig(bad2, { encryptInPlace: false }), /nats\.server\.auth\.operator: is required with auth\.account/)
   })
+
+  it('encryption_at_rest_key is encrypted in the file and read back in clear', async () => {
+    const f = await writeConfig(dir, config(4222, '    encryption_at_rest_key: "js-key-123456"\n'), 'at-rest.yaml')
+    const { config: c } = await loadStreamConfig(f, { env: { SEED: 'nats-auth' } })
+    assert.equal(c.nats.server.encryption_at_rest_key, 'js-key-123456')
+    assert.ok(!(await readFile(f, 'utf8')).includes('js-key-123456'))
+  })
 })
