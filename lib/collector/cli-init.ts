@@ -84,11 +84,13 @@ function tenantBlock (name: string, kind: 'hr' | 'entra'): string {
       # basic: { username: user, password: secret }
 `
     : `    auth:
-      # App registration with the Graph application permissions User.Read.All, GroupMember.Read.All
-      # and Application.Read.All (admin consent). The secret is encrypted in place on the first start.
-      tenant_id: "00000000-0000-0000-0000-000000000000"
-      client_id: "00000000-0000-0000-0000-000000000000"
-      client_secret: change-me
+      # App registrations with the Graph application permissions User.Read.All, GroupMember.Read.All
+      # and Application.Read.All (admin consent); several are used round-robin (Graph throttles per
+      # application). Secrets are encrypted in place on the first start.
+      oauth:
+        clients:
+          - client_id: "00000000-0000-0000-0000-000000000000"
+            client_secret: change-me
       # login_url: https://login.microsoftonline.com
       # graph_url: https://graph.microsoft.com
 `
@@ -97,7 +99,13 @@ function tenantBlock (name: string, kind: 'hr' | 'entra'): string {
       # collect_query_result_path: d.results
       pre_activate_days: 7
 `
-    : `      # select: [id, userPrincipalName, givenName, surname, displayName, mail, jobTitle, department, accountEnabled, employeeId]
+    : `      do_initial_load_filter: null   # e.g. (user.groups.display -match "App1"): republish only those once
+      entra:
+        tenant_id: "00000000-0000-0000-0000-000000000000"
+        include_guest_users: false
+        skip_upn_startswith: []
+        use_original_group_id: false   # group value = displayName; true: the Entra group id
+      # select: [id, userPrincipalName, givenName, surname, displayName, mail, jobTitle, department, accountEnabled, employeeId]
       group_membership: direct      # direct | transitive | none
       app_roles: true
       # app_role_resources: []     # applications (service principal object ids or appIds) whose role
