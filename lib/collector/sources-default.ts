@@ -15,7 +15,7 @@ export const defaultSources: SourceFactory = (tenant, type, cfg, log, ctx): Coll
   if (type === 'entra') {
     if (!hasAuth(cfg)) {
       // A tenant set up only for its NATS account (subscribers first, collection later).
-      const why = `entra.${tenant}: no auth configured (tenant_id, client_id, client_secret); the tenant's account and stream exist but nothing is collected`
+      const why = `entra.${tenant}: no auth configured (auth.oauth.clients with general.entra.tenant_id); the tenant's account and stream exist but nothing is collected`
       return { unavailable: why, collect: () => ({ persons: failing(new Error(why)), complete: () => false }) }
     }
     const entra = createEntraCollector(cfg, { log, tenant, ...(ctx?.stateDir !== undefined ? { stateDir: ctx.stateDir } : {}) })

@@ -94,6 +94,11 @@ export class EntraConfigError extends Error {
   }
 }
 
+/** The keys this reader knows (for the config's unknown-key report): `auth`, `auth.oauth`, `general`, `general.entra`. */
+export const ENTRA_AUTH_KEYS: readonly string[] = ['oauth', 'tenant_id', 'client_id', 'client_secret', 'login_url', 'graph_url']
+export const ENTRA_GENERAL_KEYS: readonly string[] = ['select', 'group_membership', 'app_roles', 'app_role_resources', 'max_concurrency', 'request_timeout', 'max_retries', 'do_initial_load', 'max_pages', 'entra']
+export const ENTRA_OPTION_KEYS: readonly string[] = ['tenant_id', 'include_guest_users', 'skip_upn_startswith', 'use_original_group_id']
+
 export const DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com'
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com'
 /**

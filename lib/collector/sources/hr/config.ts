@@ -107,6 +107,11 @@ export class HrConfigError extends Error {
   }
 }
 
+/** The keys this reader knows (for the config's unknown-key report): `auth`, `auth.oauth_saml_assertion`, `general` (also under `general.hr`). */
+export const HR_AUTH_KEYS: readonly string[] = ['base_urls', 'basic', 'bearer_token', 'header', 'oauth', 'oauth_saml_assertion']
+export const HR_SAML_KEYS: readonly string[] = ['token_url', 'client_id', 'company_id', 'name_id', 'key_file', 'cert_file', 'issuer', 'audience', 'user_identifier_format', 'life_time']
+export const HR_GENERAL_KEYS: readonly string[] = ['collect_query_string', 'collect_query_result_path', 'collect_next_link_path', 'collect_interval', 'request_timeout', 'max_retries', 'pre_activate_days', 'start_date_path', 'end_date_path', 'max_pages', 'hr']
+
 export const DEFAULT_START_DATE_PATH = 'employmentNav.results.startDate'
 export const DEFAULT_END_DATE_PATH = 'employmentNav.results.endDate'
 
