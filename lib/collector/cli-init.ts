@@ -8,7 +8,7 @@ import { assertTenantName, createOperator, createTenant, ensureTlsFiles, loadCre
 import type { CredentialStore } from './nats/index.ts'
 import { configDirOf } from './config.ts'
 import type { CliIo, Flags } from './cli.ts'
-import { UsageError, one } from './cli.ts'
+import { CliFailure, UsageError, one } from './cli.ts'
 
 /** Runs `init`; returns the exit code. */
 export async function initCommand (configFile: string, flags: Flags, io: CliIo): Promise<number> {
@@ -24,7 +24,8 @@ export async function initCommand (configFile: string, flags: Flags, io: CliIo):
   })
   if (new Set(names).size !== names.length) throw new UsageError('a tenant name is given twice')
   const force = one(flags, 'force') === 'true'
-  if (!force && await exists(configFile)) throw new UsageError(`${configFile} exists; use --force to overwrite it`)
+  // Not a usage mistake: the command line was right, the file is just there already.
+  if (!force && await exists(configFile)) throw new CliFailure(`${configFile} exists already; nothing written. Edit it, or run init again with --force to overwrite it (NATS credentials of existing tenants are kept).`)
 
   const dir = configDirOf(configFile)
   const natsDir = join(dir, 'nats')
@@ -83,11 +84,13 @@ function tenantBlock (name: string, kind: 'hr' | 'entra'): string {
       # basic: { username: user, password: secret }
 `
     : `    auth:
-      # App registration with the Graph application permissions User.Read.All, GroupMember.Read.All
-      # and Application.Read.All (admin consent). The secret is encrypted in place on the first start.
-      tenant_id: "00000000-0000-0000-0000-000000000000"
-      client_id: "00000000-0000-0000-0000-000000000000"
-      client_secret: change-me
+      # App registrations with the Graph application permissions User.Read.All, GroupMember.Read.All
+      # and Application.Read.All (admin consent); several are used round-robin (Graph throttles per
+      # application). Secrets are encrypted in place on the first start.
+      oauth:
+        clients:
+          - client_id: "00000000-0000-0000-0000-000000000000"
+            client_secret: change-me
       # login_url: https://login.microsoftonline.com
       # graph_url: https://graph.microsoft.com
 `
@@ -96,7 +99,13 @@ function tenantBlock (name: string, kind: 'hr' | 'entra'): string {
       # collect_query_result_path: d.results
       pre_activate_days: 7
 `
-    : `      # select: [id, userPrincipalName, givenName, surname, displayName, mail, jobTitle, department, accountEnabled, employeeId]
+    : `      do_initial_load_filter: null   # e.g. (user.groups.display -match "App1"): republish only those once
+      entra:
+        tenant_id: "00000000-0000-0000-0000-000000000000"
+        include_guest_users: false
+        skip_upn_startswith: []
+        use_original_group_id: false   # group value = displayName; true: the Entra group id
+      # select: [id, userPrincipalName, givenName, surname, displayName, mail, jobTitle, department, accountEnabled, employeeId]
       group_membership: direct      # direct | transitive | none
       app_roles: true
       # app_role_resources: []     # applications (service principal object ids or appIds) whose role

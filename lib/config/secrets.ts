@@ -29,7 +29,10 @@ export const SECRET_KEY_NAMES: ReadonlySet<string> = new Set([
   'password', 'passphrase', 'secret', 'sharedSecret',
   'client_secret', 'clientSecret',
   'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token',
-  'apiKey', 'api_key', 'apikey', 'privateKeyPassphrase', 'privateKeyPassword'
+  'apiKey', 'api_key', 'apikey', 'privateKeyPassphrase', 'privateKeyPassword',
+  'proxy_password',
+  // SCIM Stream nats.server: nkey seeds of nats.server.auth and the JetStream encryption key
+  'sys_account_secret', 'pub_secret', 'sub_entra_secret', 'sub_hr_secret', 'encryption_at_rest_key'
 ])
 
 /** A derived 256-bit key and where it came from. Create with `deriveSecretKey`. */

@@ -76,6 +76,19 @@ describe('collect_interval: crontab and seconds, rescheduled on reload, stopped 
     assert.ok((s.nextRun('acme')?.getTime() ?? Infinity) < Date.now() + 3500_000, 'no longer on the hour schedule')
   })
 
+  it('the documented forms: a 5-field crontab (02:15 style) unquoted, and seconds as a string', async () => {
+    const s = svc as StreamService
+    await writeConfig(dir, yaml('15 1 * * 1-5', port))
+    assert.equal(await s.reload(), true)
+    const next = s.nextRun('acme')
+    assert.ok(next !== undefined)
+    assert.deepEqual([next.getHours(), next.getMinutes(), next.getSeconds()], [1, 15, 0], next.toString())
+    assert.ok(next.getDay() >= 1 && next.getDay() <= 5, `a weekday: ${next.toString()}`)
+    await writeConfig(dir, yaml('"1"', port))
+    assert.equal(await s.reload(), true)
+    assert.ok((s.nextRun('acme')?.getTime() ?? Infinity) < Date.now() + 3500_000, 'seconds again')
+  })
+
   it('an unusable collect_interval on reload is rejected and the running schedule stays', async () => {
     const s = svc as StreamService
     await writeConfig(dir, yaml('"every tuesday"', port))

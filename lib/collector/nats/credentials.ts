@@ -71,6 +71,12 @@ export interface TenantCreds {
   /** false: subscribers may not publish `DLQ.…` (a deployed server's layout). Absent = true. */
   subscriberDeadLetters?: boolean
   signingSeeds: Record<UserType, string>
+  /**
+   * Public keys of unscoped signing keys imported from `nats.server.auth` (the product's pub/sub
+   * keys): users they signed earlier keep working with the permissions in their own JWTs. This
+   * service never signs with them; it issues users with its scoped keys only.
+   */
+  importedSigningKeys?: string[]
 }
 
 /** A user's credentials: JWT and user nkey seed (`SU…`), plus the inbox prefix it must use. */
@@ -145,12 +151,13 @@ export async function createTenant (
  * Push the result to a running server with pushAccountJwt.
  */
 export async function signTenantJwt (operator: OperatorCreds, tenant: TenantCreds): Promise<string> {
-  const signingKeys: SigningKey[] = USER_TYPES.map(type => ({
+  const signingKeys: Array<SigningKey | string> = USER_TYPES.map(type => ({
     kind: 'user_scope',
     key: fromSeed(enc(tenant.signingSeeds[type])).getPublicKey(),
     role: SIGNING_KEY_ROLE[type],
     template: permissionTemplate(tenant.name, type, tenant.inboxes, { subscriberDeadLetters: tenant.subscriberDeadLetters !== false })
   }))
+  signingKeys.push(...(tenant.importedSigningKeys ?? []))
   const account: Partial<Account> = { limits: accountLimits(tenant.limits), signing_keys: signingKeys }
   return await encodeAccount(tenant.name, tenant.publicKey, account, { signer: enc(operator.signingSeed) })
 }

@@ -57,7 +57,8 @@ export function parseCredentials (json: string): CredentialStore {
       limits,
       inboxes,
       ...(t.subscriberDeadLetters === false ? { subscriberDeadLetters: false } : {}),
-      signingSeeds
+      signingSeeds,
+      ...(Array.isArray(t.importedSigningKeys) ? { importedSigningKeys: t.importedSigningKeys.map((k, i) => str(k, `${p}.importedSigningKeys[${i}]`)) } : {})
     }
   }
   return { version: 1, operator, tenants }

@@ -20,7 +20,7 @@ import { ROLE_APPS_KEY } from '../../rules/index.ts'
 import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
 import { createEntraAuth, type EntraAuth } from './auth.ts'
-import { parseEntraConfig, type EntraCollectorConfig } from './config.ts'
+import { parseEntraConfig, type EntraCollectorConfig, type EntraGeneralConfig } from './config.ts'
 import { readApplications, storedAssignments, trackAppRoles, trackedResources } from './app-roles-delta.ts'
 import { deriveRoles, membersAfterRound, updateGroupRoles, type GroupRoles } from './group-roles.ts'
 import { createGraphClient, GraphHttpError, needsResync, type GraphClient } from './graph.ts'
@@ -68,6 +68,8 @@ export interface EntraRunInfo {
   groupRoles?: number
   /** Role-carrying groups whose members were read this run (new ones; all on a full read or with group_membership none). */
   groupMembersRead?: number
+  /** Users not handed on: guests without include_guest_users, UPNs in skip_upn_startswith. */
+  excluded?: number
 }
 
 /** A streaming collection: iterate `persons`; `complete()` is final once the iteration ended. */
@@ -205,7 +207,11 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
         }
         let groupRoles: GroupRoles | undefined
         if (!general.app_roles) {
-          for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) yield forMapper(p)
+          for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) {
+            const out = forMapper(p, general)
+            if (out !== undefined) yield out
+            else info.excluded = (info.excluded ?? 0) + 1
+          }
         } else {
           // Roles through groups need every user's own roles and the groups' assignments first.
           for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) void p
@@ -216,7 +222,11 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
           deriveRoles(next, groupRoles)
           Object.assign(info, { applications: live.size, groupRoles: groupRoles.size, groupMembersRead: updated.membersRead })
           const apps = await roleApps(read, live.keys(), sig)
-          for (const p of next.values()) yield forMapper(p, apps)
+          for (const p of next.values()) {
+            const out = forMapper(p, general, apps)
+            if (out !== undefined) yield out
+            else info.excluded = (info.excluded ?? 0) + 1
+          }
         }
         await store.save({ deltaLink: round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint, persons: next, ...(groupRoles !== undefined ? { groupRoles } : {}) })
         initialLoadPending = false
@@ -275,12 +285,30 @@ async function readRound (graph: GraphClient, start: string, signal: AbortSignal
   return { changes, deltaLink, malformed }
 }
 
-/** What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`, `@directRoles`); with `@roleApps` for the rules. */
-function forMapper (p: JsonObject, apps?: JsonObject): JsonObject {
+/**
+ * What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`,
+ * `@directRoles`), group values as documented (the displayName unless `use_original_group_id`), the
+ * groups also as `groups` (the documented default mapper's source name). Undefined for a user that is
+ * not collected (a guest without `include_guest_users`, a UPN prefix in `skip_upn_startswith`); such a
+ * user stays in the mirror, so changing those options needs no new read of Graph. `apps` (application
+ * names by object id) becomes `@roleApps` for the stream rules.
+ */
+export function forMapper (p: JsonObject, general: Pick<EntraGeneralConfig, 'include_guest_users' | 'skip_upn_startswith' | 'use_original_group_id'>, apps?: JsonObject): JsonObject | undefined {
+  const upn = typeof p.userPrincipalName === 'string' ? p.userPrincipalName : ''
+  // Guests: userType Guest; without userType (an old mirror) the #EXT# UPN of invited users tells.
+  const guest = p.userType === 'Guest' || (p.userType === undefined && upn.includes('#EXT#'))
+  if (guest && !general.include_guest_users) return undefined
+  const lower = upn.toLowerCase()
+  if (general.skip_upn_startswith.some(prefix => lower.startsWith(prefix))) return undefined
   const out = structuredClone(p)
   if (apps !== undefined) out[ROLE_APPS_KEY] = apps // shared, read-only: application names by object id
   delete out[ASSIGNMENTS_KEY]
   delete out[DIRECT_ROLES_KEY]
+  if (Array.isArray(out.memberOf)) {
+    const groups = (out.memberOf as JsonObject[]).map(g => general.use_original_group_id ? g : { ...g, value: g.display ?? g.value })
+    out.memberOf = groups
+    if (out.groups === undefined) out.groups = structuredClone(groups)
+  }
   return out
 }
 
