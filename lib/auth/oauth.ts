@@ -3,6 +3,7 @@
 // the form body or as HTTP Basic and returns a short-lived JWT signed with the gateway's own key
 // (signing-key.ts); `/.well-known/openid-configuration` and `/.well-known/jwks.json` publish it; the
 // authenticator accepts those tokens with the client's readOnly/baseEntities.
+import { parseJsonLimited } from '../util/json.ts'
 import type { Hono, Context } from 'hono'
 import { randomUUID } from 'node:crypto'
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose'
@@ -182,7 +183,7 @@ async function readParams (req: Request): Promise<URLSearchParams | undefined> {
   const type = req.headers.get('content-type') ?? ''
   if (/json/i.test(type)) {
     try {
-      const obj: unknown = JSON.parse(text)
+      const obj: unknown = parseJsonLimited(text)
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined
       const p = new URLSearchParams()
       for (const [k, v] of Object.entries(obj)) if (typeof v === 'string') p.set(k, v)

@@ -146,6 +146,7 @@ const scimgateway = s.object({
   chainingBaseUrl: s.string({ minLength: 1 }).optional().describe('forward every request to another gateway'),
   idleTimeout: s.integer({ min: 1 }).optional().describe('seconds a keep-alive connection may idle'),
   payloadSize: s.byteSize().default(1024 ** 2).describe('maximum request body, bytes (accepts "1mb", "500kb")'),
+  jsonMaxDepth: s.integer({ min: 1, max: 10_000 }).default(64).describe('deepest JSON nesting accepted in a request body; deeper → 400 invalidSyntax'),
   scim: s.object({
     version: s.enumOf(['2.0', '1.1']).default('2.0'),
     skipTypeConvert: s.boolean().default(false).describe('scimgateway default kept: multi-valued attributes are type-converted'),

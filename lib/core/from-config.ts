@@ -61,6 +61,7 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     skipTypeConvert: g.scim.skipTypeConvert,
     entities: Object.keys(config.endpoint.entity ?? {}),
     maxPayloadBytes: g.payloadSize,
+    jsonMaxDepth: g.jsonMaxDepth,
     bulk: { maxOperations: 1000, maxPayloadSize: g.payloadSize },
     authenticators: built.authenticators,
     passThrough: g.auth.passThrough.enabled,

@@ -52,6 +52,8 @@ export interface GatewayOptions {
   /** Configured baseEntities (`endpoint.entity.<name>`); a path segment naming another one is a 404. */
   entities: string[]
   maxPayloadBytes: number
+  /** Deepest JSON nesting accepted in a request body (400 invalidSyntax beyond), checked before parsing. */
+  jsonMaxDepth: number
   defaultCount: number
   maxResults: number
   bulk: { maxOperations: number, maxPayloadSize: number }
@@ -85,6 +87,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   patchReturnsResource: false,
   entities: [],
   maxPayloadBytes: 1024 * 1024,
+  jsonMaxDepth: 64,
   defaultCount: 200,
   maxResults: 1000,
   bulk: { maxOperations: 1000, maxPayloadSize: 1024 * 1024 },

@@ -4,6 +4,7 @@
 // dead-letter subject (retrying an invalid message can never succeed).
 import type { PatchOperation } from '../plugins/types.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
+import { parseJsonLimited } from '../util/json.ts'
 
 /** What a message asks for. */
 export type ActivityOperation = 'createUser' | 'modifyUser' | 'deleteUser' | 'createGroup' | 'modifyGroup' | 'deleteGroup'
@@ -117,7 +118,7 @@ function parseBody (data: Uint8Array | string): JsonObject {
   }
   let parsed: unknown
   try {
-    parsed = JSON.parse(text)
+    parsed = parseJsonLimited(text) // nesting-limited: deeper than 64 levels is refused like bad JSON
   } catch (e) {
     throw new PermanentMessageError(`body is not valid JSON: ${(e as Error).message}`)
   }

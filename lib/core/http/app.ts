@@ -167,14 +167,14 @@ export function createGatewayApp (deps: AppDeps): Hono {
           bulk: options.bulk, maxResults: options.maxResults, authenticationSchemes: uniqueSchemes
         }, rc)
       case 'Bulk':
-        return await handleBulk(service, req, { ...options.bulk, entities }, rc)
+        return await handleBulk(service, req, { ...options.bulk, jsonMaxDepth: options.jsonMaxDepth, entities }, rc)
       case 'Roles':
       case 'Entitlements':
         return await handleRolesOrEntitlements(service, route.resource, method, rc)
       case 'Api':
-        return await handleApi(service, req, url, route.rest, false, options.maxPayloadBytes, rc)
+        return await handleApi(service, req, url, route.rest, false, options.maxPayloadBytes, rc, options.jsonMaxDepth)
       case 'PubApi':
-        return await handleApi(service, req, url, route.rest, true, options.maxPayloadBytes, rc)
+        return await handleApi(service, req, url, route.rest, true, options.maxPayloadBytes, rc, options.jsonMaxDepth)
       case 'Ping':
         return new Response('hello', { status: 200, headers: { 'content-type': 'text/plain' } })
       case 'Auth':
