@@ -69,8 +69,11 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     principalGates: built.principalGates,
     authObservers: built.authObservers,
     extraRoutes: built.extraRoutes,
-    tls: built.tls
+    tls: built.tls,
+    hostnames: g.hostnames,
+    trustProxy: trustProxyOf(g.trustProxy)
   }
+  if (g.baseUrl !== undefined) opts.baseUrl = g.baseUrl
   if (g.scim.maxResults !== undefined) opts.maxResults = g.scim.maxResults
   if (g.idleTimeout !== undefined) opts.idleTimeoutMs = g.idleTimeout * 1000
   return opts

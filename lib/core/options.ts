@@ -2,6 +2,7 @@
 // embedders may build them directly.
 import type { Hono } from 'hono'
 import type { Authenticator, Principal } from '../auth/types.ts'
+import type { TrustProxy } from '../auth/ip-allow.ts'
 import type { ScimVersion } from '../scim/types.ts'
 import type { RequestContext } from './context.ts'
 import type { RoutePath } from './route-path.ts'
@@ -74,6 +75,12 @@ export interface GatewayOptions {
   /** Forwarders tried after authentication (stream publisher). */
   forwarders: RequestForwarder[]
   tls: TlsOptions | undefined
+  /** Public base URL for Location/meta.location (`scimgateway.baseUrl`); unset: see http/origin.ts. */
+  baseUrl?: string | undefined
+  /** Host names the Host header may carry besides loopback and this machine's names/addresses. */
+  hostnames: string[]
+  /** Proxies whose X-Forwarded-Host/-Proto are believed (`scimgateway.trustProxy`). */
+  trustProxy?: TrustProxy | undefined
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -100,7 +107,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   authObservers: [],
   extraRoutes: [],
   forwarders: [],
-  tls: undefined
+  tls: undefined,
+  hostnames: []
 }
 
 export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {

@@ -20,6 +20,7 @@ import { handleResource } from './resources.ts'
 import { handleDiscovery } from './discovery.ts'
 import { handleBulk } from './bulk.ts'
 import { handleApi, handleRolesOrEntitlements } from './api.ts'
+import { createOriginResolver } from './origin.ts'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -56,6 +57,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
     : { type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'Authentication scheme using the OAuth Bearer Token Standard', primary: true })
   const uniqueSchemes = authSchemes.filter((s, i) => authSchemes.findIndex(o => o.type === s.type) === i)
   const challenge = wwwAuthenticate(options.authenticators)
+  // never the raw Host header: see origin.ts
+  const originOf = createOriginResolver({ baseUrl: options.baseUrl, hostnames: options.hostnames, trustProxy: options.trustProxy })
 
   const app = new Hono()
   for (const mount of options.extraRoutes) mount(app)
@@ -115,13 +118,15 @@ export function createGatewayApp (deps: AppDeps): Hono {
         throw new ScimError(405, undefined, `${method} is not allowed: the credentials are read-only`)
       }
     }
+    const origin = originOf(url, req.headers, env)
     const rc: RequestContext = {
       baseEntity: route.baseEntity,
       requestId,
       log: log.child({ requestId, baseEntity: route.baseEntity }),
       // lazy: on @hono/node-server, touching req.signal materialises a full Request (costly per call)
       get signal () { return req.signal },
-      locationBase: `${url.origin}${route.prefix}`,
+      locationBase: `${origin}${route.prefix}`,
+      origin,
       version: state.version
     }
     if (principal !== undefined) rc.principal = principal
