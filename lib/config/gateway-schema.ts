@@ -104,7 +104,8 @@ const auth = s.object({
       clockTolerance: s.integer({ min: 0 }).optional().describe('seconds'),
       algorithms: s.array(s.string()).optional(),
       subject: s.string().optional(),
-      maxTokenAge: s.oneOf(s.string(), s.integer({ min: 0 })).optional()
+      maxTokenAge: s.oneOf(s.string(), s.integer({ min: 0 })).optional(),
+      requireExp: s.boolean().optional().describe('refuse tokens without exp (default true)')
     }).default({}),
     readOnly: s.boolean().default(false),
     baseEntities
