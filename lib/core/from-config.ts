@@ -125,8 +125,7 @@ function build (config: GatewayConfig, extra: readonly AuthenticatorFactory[], e
   if (fa.delayMs > 0) {
     // keyed by the real client: behind a trusted proxy, the X-Forwarded-For address
     const slow = failedAuthSlowDown({ freeAttempts: fa.freeAttempts, delayMs: fa.delayMs, maxDelayMs: fa.maxDelayMs, windowMs: fa.windowSeconds * 1000, clientAddress: resolve })
-    gates.push(slow.gate)
-    observers.push(slow.observer)
+    observers.push(slow.observer) // delays failed answers only (no gate: a valid login is never held up)
   }
 
   if (a.basic.length > 0) out.authenticators.push(basicAuthenticator(a.basic))

@@ -15,9 +15,10 @@ export type PrincipalGate = (req: Request, info: { remoteAddress: string | undef
 
 /**
  * Told the outcome of every authentication attempt (brute-force slow-down, audit); `req` lets an
- * observer find the real client behind a trusted proxy.
+ * observer find the real client behind a trusted proxy. A promise returned for a failure is awaited
+ * before the 401 goes out (the slow-down delays failures, never the valid login that follows).
  */
-export type AuthObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void
+export type AuthObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void | Promise<void>
 
 /**
  * Handles an authenticated SCIM request instead of the local service (stream publisher: forwards it

@@ -155,8 +155,9 @@ export function createGatewayApp (deps: AppDeps): Hono {
       return r.principal
     }
     const reason = r.kind === 'fail' ? r.reason : 'no credentials'
-    for (const o of options.authObservers) o({ remoteAddress, ok: false, reason, req })
     log.warn(`authentication failed: ${reason}`, { requestId, remoteAddress })
+    // the failed-auth slow-down delays this failure's answer (not the next request from the address)
+    await Promise.all(options.authObservers.map(async o => { await o({ remoteAddress, ok: false, reason, req }) }))
     return undefined
   }
 
