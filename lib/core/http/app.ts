@@ -78,6 +78,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
         ? { 'www-authenticate': challenge }
         : isScimError(err) && err.status === 413 ? { connection: 'close' } : {})
       if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
+      // 501 (a method the plugin does not implement) is an answer, not a fault of the gateway
+      else if (err.status === 501) log.info(`${method} ${url.pathname}: ${err.detail}`, { requestId })
       else if (err.status >= 500) log.error(`${method} ${url.pathname}: ${err.detail}`, { requestId })
     }
     log.info(`${method} ${url.pathname}${url.search} ${res.status} ${(performance.now() - started).toFixed(1)}ms`, {
