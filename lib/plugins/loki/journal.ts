@@ -4,7 +4,8 @@
 //   resources, e.g. deleting a user edits its groups): a line is the unit of atomicity, so a crash
 //   never leaves a write half-applied.
 // - `append()` resolves only after the line is written and (unless `fsync: false`) fdatasync'ed;
-//   writers that arrive while a write is in flight share the next write + fsync (group commit).
+//   writers that arrive together (same event-loop turn) or while a write is in flight share one
+//   write + fdatasync (group commit), so a 201 is sent only once its write is durable.
 // - Loading (journal-load.ts): only a torn last line after an unclean shutdown is dropped (kept in a
 //   .bak); any other damage, an empty file or a truncation refuses to start with line + recovery.
 // - `<file>.lock` keeps a second process off the same journal.
@@ -106,6 +107,9 @@ export class Journal {
   /** Number of lines (mutations) in the journal, header excluded. */
   get size (): number { return this.lines }
 
+  /** Appends since open and the group commits (write + fdatasync) that made them durable. */
+  readonly stats = { appends: 0, commits: 0 }
+
   /** Flushes pending writes, compacts when there is anything to drop, closes the file. */
   async close (): Promise<void> {
     if (this.closed) return
@@ -117,6 +121,7 @@ export class Journal {
       await this.idle
     }
     await this.fh.close()
+    if (this.stats.appends > 0) this.opts.log.info(`plugin-loki: journal closed; ${this.stats.appends} writes made durable in ${this.stats.commits} group commits`, { file: this.opts.file })
     if (this.failed === undefined) {
       const { size } = await stat(this.opts.file)
       await writeState(this.opts.file, { clean: true, length: size })
@@ -128,7 +133,9 @@ export class Journal {
     if (this.busy) return
     this.busy = true
     this.idle = new Promise(resolve => { this.releaseIdle = resolve })
-    void this.run()
+    // Start after the current I/O phase, not at once: the requests read from other sockets in this
+    // phase append too, and then share the first write + fdatasync instead of waiting for the next.
+    setImmediate(() => { void this.run() })
   }
 
   private async run (): Promise<void> {
@@ -156,6 +163,8 @@ export class Journal {
       return
     }
     this.lines += batch.length
+    this.stats.appends += batch.length
+    this.stats.commits++
     for (const w of waiters) w.resolve()
     if (this.lines > this.opts.compactThreshold && this.lines > 2 * this.opts.liveCount()) this.compactRequested = true
   }
