@@ -12,6 +12,7 @@
 // - A LokiJS database left by scimgateway's plugin-loki is imported once (see lokijs-import.ts).
 // - Compaction writes the live state to `<file>.tmp`, fsyncs it, renames it over the journal and
 //   fsyncs the directory: at every instant the file on disk is either the old or the new journal.
+import { yieldToEventLoop } from '../../util/async.ts'
 import { access, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ScimError } from '../../scim/errors.ts'
@@ -135,7 +136,7 @@ export class Journal {
     this.idle = new Promise(resolve => { this.releaseIdle = resolve })
     // Start after the current I/O phase, not at once: the requests read from other sockets in this
     // phase append too, and then share the first write + fdatasync instead of waiting for the next.
-    setImmediate(() => { void this.run() })
+    void yieldToEventLoop().then(async () => { await this.run() })
   }
 
   private async run (): Promise<void> {
