@@ -84,7 +84,7 @@ test('a stream message nested too deep is a permanent error (dead-lettered), not
 })
 
 test('a GW envelope nested too deep is refused as not JSON', () => {
-  const env = new TextEncoder().encode(`{"v":1,"id":"x","method":"POST","path":"/Users","headers":${nestedText(3000)}}`)
+  const env = new TextEncoder().encode(`{"v":1,"id":"x","method":"POST","origin":"http://p","path":"/Users","query":"","headers":${nestedText(3000)},"body":null}`)
   assert.throws(() => decodeRequest(env), /deeper than 64/)
 })
 
