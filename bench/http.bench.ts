@@ -1,5 +1,6 @@
 // HTTP benchmark of the gateway with plugin-loki (npm run bench:http). Not a test: prints figures.
-// The gateway runs in a child process; autocannon (50 connections) runs here. Each GET run is
+// The gateway runs in a child process; autocannon (50 connections) runs here. POST /Users is first
+// measured at 16 connections with persistence off and on (npm run bench:http reports both). Each GET run is
 // preceded by a short unmeasured warm-up of the same requests (JIT, caches), and uses a pre-built
 // list of distinct requests (autocannon serialises each once), so the load generator, which shares
 // the machine's cores with the server, costs as little as possible. `server CPU` is the share of one
@@ -7,6 +8,9 @@
 import { spawn } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { createRequire } from 'node:module'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 interface AcResult { requests: { average: number, total: number }, latency: { p50: number, p99: number, average: number }, non2xx: number, errors: number, timeouts: number }
 interface AcRequest { method?: string, path?: string, body?: string, headers?: Record<string, string>, setupRequest?: (req: AcRequest) => AcRequest }
@@ -18,26 +22,53 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const auth = 'Basic ' + Buffer.from('gwadmin:password').toString('base64')
 const headers = { authorization: auth, 'content-type': 'application/scim+json' }
 
-const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', new URL('./support/http-server.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
-const port = await new Promise<number>((resolve, reject) => {
-  let buf = ''
-  child.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString()
-    const m = /PORT (\d+)/.exec(buf)
-    if (m?.[1] !== undefined) resolve(Number(m[1]))
-  })
-  child.once('exit', (code) => { reject(new Error(`server exited ${code}`)) })
-})
-const base = `http://127.0.0.1:${port}`
-const mem = async (): Promise<{ rss: number, heapUsed: number }> => await new Promise(resolve => {
-  child.once('message', (m) => { resolve(m as { rss: number, heapUsed: number }) })
-  child.send('mem')
-})
-const serverCpuMicros = async (): Promise<number> => await new Promise(resolve => {
-  child.once('message', (m) => { resolve((m as { cpuMicros: number }).cpuMicros) })
-  child.send('cpu')
-})
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
+const POST_CONNECTIONS = Number(process.env.BENCH_POST_CONNECTIONS ?? 16)
+const POST_AMOUNT = Number(process.env.BENCH_POST_AMOUNT ?? 10_000)
+
+interface Server { port: number, base: string, mem: () => Promise<{ rss: number, heapUsed: number }>, cpu: () => Promise<number>, stop: () => Promise<void> }
+
+/** Starts the gateway child; `journal` = a journal file (persistence on), otherwise in memory. */
+async function startServer (journal?: string): Promise<Server> {
+  const env = { ...process.env, BENCH_PERSISTENCE: journal ?? '' }
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', new URL('./support/http-server.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env })
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = ''
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString()
+      const m = /PORT (\d+)/.exec(buf)
+      if (m?.[1] !== undefined) resolve(Number(m[1]))
+    })
+    child.once('exit', (code) => { reject(new Error(`server exited ${code}`)) })
+  })
+  const ask = async <T>(what: string): Promise<T> => await new Promise(resolve => {
+    child.once('message', (m) => { resolve(m as T) })
+    child.send(what)
+  })
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    mem: async () => await ask<{ rss: number, heapUsed: number }>('mem'),
+    cpu: async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros,
+    stop: async () => { const done = new Promise(resolve => child.once('exit', resolve)); child.send('stop'); await done }
+  }
+}
+
+/** POST /Users `amount` times over `connections`; rate = requests / wall time. */
+async function postUsers (base: string, amount: number, connections: number, first: number): Promise<AcResult> {
+  let n = first
+  const t0 = performance.now()
+  const r = await autocannon({
+    url: base,
+    connections,
+    amount,
+    requests: [{ method: 'POST', path: '/Users', headers, setupRequest: (req: AcRequest) => ({ ...req, body: userBody(n++) }) }]
+  })
+  // an amount-bounded run: autocannon's per-second average is coarse
+  r.requests.average = r.requests.total / ((performance.now() - t0) / 1000)
+  return r
+}
+
 
 /** A warm-up run (not reported), then the measured run with the server's CPU share. */
 async function measure (requests: AcRequest[]): Promise<AcResult & { serverCpu: number }> {
@@ -68,18 +99,26 @@ function row (name: string, r: AcResult & { serverCpu?: number }, target: string
 
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? '?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; gateway in a child process, autocannon 50 connections, ${DURATION}s per run`)
 
+// 0) POST /Users with persistence off and on (journal + fdatasync, the shipped default), side by side
+const dir = await mkdtemp(join(tmpdir(), 'bench-http-'))
+for (const [label, journal] of [['off (memory)', undefined], ['on (journal, fsync)', join(dir, 'loki.db')]] as const) {
+  const s = await startServer(journal)
+  await postUsers(s.base, 500, POST_CONNECTIONS, 1_000_000) // warm-up
+  const r = await postUsers(s.base, POST_AMOUNT, POST_CONNECTIONS, 0)
+  row(`POST /Users persistence ${label}, ${POST_CONNECTIONS} conn`, r, journal === undefined ? '' : '>= 3x scimgateway loki')
+  await s.stop()
+}
+await rm(dir, { recursive: true, force: true })
+if (process.env.BENCH_POST_ONLY === '1') process.exit(0)
+
+const server = await startServer()
+const base = server.base
+const mem = server.mem
+const serverCpuMicros = server.cpu
+
 // 1) POST /Users: creates the users the other runs read (USERS at least)
-let n = 0
-const postStarted = performance.now()
-const post = await autocannon({
-  url: base,
-  connections: 50,
-  amount: USERS,
-  requests: [{ method: 'POST', path: '/Users', headers, setupRequest: (req: AcRequest) => ({ ...req, body: userBody(n++) }) }]
-})
-// an amount-bounded run: autocannon's per-second average is coarse, so rate = requests / wall time
-post.requests.average = post.requests.total / ((performance.now() - postStarted) / 1000)
-row(`POST /Users (${USERS} users)`, post, '>= 2,600/s')
+const post = await postUsers(base, USERS, 50, 0)
+row(`POST /Users (${USERS} users, memory)`, post, '>= 2,600/s')
 const m1 = await mem()
 console.log(`RSS after loading ${USERS} users: ${(m1.rss / 2 ** 20).toFixed(0)} MB (heap ${(m1.heapUsed / 2 ** 20).toFixed(0)} MB)   target < 200 MB`)
 
@@ -100,4 +139,4 @@ row('GET /Users?count=100', page, '>= 250/s')
 
 const m2 = await mem()
 console.log(`RSS at the end: ${(m2.rss / 2 ** 20).toFixed(0)} MB`)
-child.send('stop')
+await server.stop()

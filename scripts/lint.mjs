@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Project lint (CONVENTIONS.md): no `any` in lib/ outside tests, no focused tests, a header comment
-// at the top of every lib/ source file, and no lib/ file over 600 lines. Exit 1 listing every finding.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+// at the top of every lib/ source file, no lib/ file over 600 lines, the layer table (dependency
+// direction between lib/ folders) and no import cycles. Exit 1 listing every finding.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const findings = []
@@ -38,6 +39,101 @@ for (const file of [...walk(join(root, 'lib')), ...walk(join(root, 'test'))]) {
     if (/\b(it|test|describe)\.only\(|\{\s*only:\s*true/.test(l)) findings.push(`${relative(root, file)}:${i + 1}: focused test`)
   })
 }
+
+// ---- dependency direction (issue 12) -----------------------------------------------------------
+// Layers, lowest first; a file may import its own layer and the layers below, never above:
+//   util/text ← scim ← config/logging ← helpers/mail ← auth/plugins ← core ← stream ← collector/launcher
+// The launcher is what wires core and stream together (lib/core/run.ts today; the top-level index.ts).
+const LAYERS = [
+  [0, ['util', 'text']],
+  [1, ['scim']],
+  [2, ['config', 'logging']],
+  [3, ['helpers', 'mail']],
+  [4, ['auth', 'plugins']],
+  [5, ['core']],
+  [6, ['stream']],
+  [7, ['collector', 'launcher']]
+]
+const rankOf = new Map(LAYERS.flatMap(([rank, names]) => names.map(n => [n, rank])))
+const LAUNCHER_FILES = new Set(['lib/core/run.ts'])
+
+/** The layer of a lib/ file: its top folder, or `launcher`. */
+function layerOf (rel) {
+  if (LAUNCHER_FILES.has(rel)) return 'launcher'
+  const top = rel.split('/')[1]
+  return top !== undefined && top.endsWith('.ts') ? 'lib' : top
+}
+
+// Known violations, to be removed by the follow-up of issue 12 (do not add to these lists):
+// - lib/core/index.ts re-exports the launcher (runGateway) until lib/core/run.ts moves above core and stream;
+// - lib/stream imports the DLQ naming from lib/collector/nats until both use lib/stream/contract (issue 10).
+const LAYER_ALLOW = new Set([
+  'lib/core/index.ts -> lib/core/run.ts',
+  'lib/stream/dead-letters.ts -> lib/collector/nats/index.ts',
+  'lib/stream/subscriber/dead-letter.ts -> lib/collector/nats/index.ts'
+])
+// Import cycles allowed for now: only inside lib/collector (collector/cli.ts ⇄ its subcommands, the
+// config → sources-default → pipeline → message → config type cycle); the follow-up breaks them with a
+// source registry and a collector/cli/ folder. A cycle anywhere else is a finding.
+const CYCLE_ALLOW_PREFIXES = ['lib/collector/']
+
+/** Static imports and re-exports of a file (relative specifiers only), resolved to repo paths. */
+function importsOf (file, text) {
+  const out = []
+  for (const m of text.matchAll(/^\s*(?:import|export)\s(?:[^'";]*?\sfrom\s)?['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+    let target = join(dirname(file), m[1])
+    if (!target.endsWith('.ts')) target = existsSync(target + '.ts') ? target + '.ts' : join(target, 'index.ts')
+    out.push(relative(root, target))
+  }
+  return out
+}
+
+const graph = new Map()
+for (const file of [...walk(join(root, 'lib')).filter(f => !f.endsWith('.test.ts'))]) {
+  const rel = relative(root, file)
+  const deps = importsOf(file, readFileSync(file, 'utf8')).filter(d => d.startsWith('lib/'))
+  graph.set(rel, deps)
+  const from = layerOf(rel)
+  for (const dep of deps) {
+    const to = layerOf(dep)
+    const a = rankOf.get(from)
+    const b = rankOf.get(to)
+    if (a === undefined || b === undefined) {
+      findings.push(`${rel}: imports ${dep}: folder lib/${a === undefined ? from : to} is not in the layer table (scripts/lint.mjs)`)
+      continue
+    }
+    if (b > a && !LAYER_ALLOW.has(`${rel} -> ${dep}`)) findings.push(`${rel}: imports ${dep} (${from} may not depend on ${to}: ${to} is a higher layer)`)
+  }
+}
+// cycles: strongly connected components (Tarjan) of the file graph
+{
+  let index = 0
+  const idx = new Map()
+  const low = new Map()
+  const stack = []
+  const onStack = new Set()
+  const sccs = []
+  const visit = (v) => {
+    idx.set(v, index); low.set(v, index); index++
+    stack.push(v); onStack.add(v)
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue
+      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))) } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)))
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc = []
+      let w
+      do { w = stack.pop(); onStack.delete(w); scc.push(w) } while (w !== v)
+      if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) sccs.push(scc.sort())
+    }
+  }
+  for (const v of graph.keys()) if (!idx.has(v)) visit(v)
+  for (const scc of sccs) {
+    if (scc.every(f => CYCLE_ALLOW_PREFIXES.some(p => f.startsWith(p)))) continue
+    findings.push(`import cycle: ${scc.join(' → ')} (break it: one direction per dependency)`)
+  }
+}
+
 if (findings.length > 0) {
   console.error(findings.join('\n'))
   console.error(`lint: ${findings.length} finding(s)`)

@@ -1,13 +1,15 @@
-// Child process of bench/http.bench.ts: a gateway with plugin-loki (memory) and basic auth on a free
-// port. Reports its port on stdout and its memory on IPC request, so the load generator runs in
-// another process (another core) and does not disturb the figures.
+// Child process of bench/http.bench.ts: a gateway with plugin-loki and basic auth on a free port.
+// BENCH_PERSISTENCE=<file> gives it a journal (fsync on, the shipped default); without it the store
+// is in memory. Reports its port on stdout and its memory on IPC request, so the load generator runs
+// in another process (another core) and does not disturb the figures.
 import { ScimGateway } from '../../lib/core/gateway.ts'
 import { createLokiPlugin } from '../../lib/plugins/plugin-loki.ts'
 import { basicAuthenticator } from '../../lib/auth/index.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
 
+const file = process.env.BENCH_PERSISTENCE
 const gw = new ScimGateway({
-  plugin: createLokiPlugin({ persistence: 'memory', demoData: false }),
+  plugin: createLokiPlugin({ persistence: file !== undefined && file !== '' ? { file } : 'memory', demoData: false }),
   options: { port: 0, localhostOnly: true, authenticators: [basicAuthenticator([{ username: 'gwadmin', password: 'password' }])] },
   log: silentLogger
 })

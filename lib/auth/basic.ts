@@ -1,6 +1,7 @@
 // HTTP Basic authentication (RFC 7617) against `scimgateway.auth.basic[]` entries.
 import type { AccessEntry, Authenticator, AuthResult } from './types.ts'
 import { safeEqual } from './compare.ts'
+import { redactIdentifier } from './redact.ts'
 
 export interface BasicEntry extends AccessEntry {
   username: string
@@ -41,7 +42,7 @@ export function basicAuthenticator (entries: readonly BasicEntry[]): Authenticat
         const ok = safeEqual(cred.username, e.username) && safeEqual(cred.password, e.password)
         if (ok && found === undefined) found = e
       }
-      if (found === undefined) return { kind: 'fail', reason: `Basic credentials rejected for user "${cred.username.slice(0, 64)}"` }
+      if (found === undefined) return { kind: 'fail', reason: `Basic credentials rejected for user ${redactIdentifier(cred.username)}` }
       const ok: AuthResult = {
         kind: 'ok',
         principal: { name: found.username, method: 'basic', readOnly: found.readOnly === true, baseEntities: found.baseEntities ?? [] }

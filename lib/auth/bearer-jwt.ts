@@ -2,6 +2,8 @@
 // HMAC `secret`, a PEM `publicKey`, the keys of an OpenID discovery document (`wellKnownUri`) or those
 // of a Microsoft Entra ID tenant (`azureTenantId`). Each key source accepts only its own algorithm
 // family, so an HMAC token signed with a public key (algorithm confusion) and `alg: none` fail.
+// `exp` is required unless `requireExp: false`; `iat` and `nbf` in the future beyond the clock
+// tolerance are refused (jose checks nbf, but iat only together with maxTokenAge).
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'
 import type { AccessEntry, Authenticator, AuthResult, Principal } from './types.ts'
@@ -21,6 +23,11 @@ export interface BearerJwtOptions {
   subject?: string | undefined
   /** Oldest accepted `iat`, e.g. "1h" or seconds. */
   maxTokenAge?: string | number | undefined
+  /**
+   * Refuse tokens without `exp` (default true): a token that never expires stays a valid credential
+   * forever once leaked. Set false only for issuers that cannot set it.
+   */
+  requireExp?: boolean | undefined
 }
 
 export interface BearerJwtEntry extends AccessEntry {
@@ -90,6 +97,7 @@ export function bearerJwtAuthenticator (entries: readonly BearerJwtEntry[], deps
             if (iss !== undefined) options.issuer = iss
           }
           const { payload } = await jwtVerify(token, v.key, options)
+          checkNotFromTheFuture(payload, deps.now?.() ?? Date.now(), v.options.clockTolerance)
           if (v.defaultIssuerFromDiscovery && options.issuer === undefined) {
             // the discovery document is fetched by the first verification: check its issuer now
             const iss = v.jwks?.discoveredIssuer()
@@ -115,6 +123,7 @@ export function azureIssuers (tenantId: string): string[] {
 function verifiersOf (e: BearerJwtEntry, i: number, deps: BearerJwtDeps): Verifier[] {
   const o = e.options ?? {}
   const base: JWTVerifyOptions = { clockTolerance: o.clockTolerance ?? 30 }
+  if (o.requireExp !== false) base.requiredClaims = ['exp']
   if (o.issuer !== undefined) base.issuer = o.issuer
   if (o.audience !== undefined) base.audience = typeof o.audience === 'string' ? o.audience : [...o.audience]
   if (o.subject !== undefined) base.subject = o.subject
@@ -205,6 +214,21 @@ function principalOf (payload: JWTPayload, v: Verifier): Principal {
     method: 'bearerJwt',
     readOnly: v.access.readOnly === true,
     baseEntities: v.access.baseEntities ?? []
+  }
+}
+
+/**
+ * Refuses `iat` or `nbf` later than now + tolerance: a token "issued tomorrow" was minted with a
+ * wrong clock or on purpose to outlive a rotation; jose alone accepts such an `iat`.
+ */
+function checkNotFromTheFuture (payload: JWTPayload, nowMs: number, tolerance: JWTVerifyOptions['clockTolerance']): void {
+  const skew = typeof tolerance === 'number' ? tolerance : 30
+  const limit = Math.floor(nowMs / 1000) + skew
+  for (const claim of ['iat', 'nbf'] as const) {
+    const v = payload[claim]
+    if (v === undefined) continue
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`"${claim}" claim must be a number`)
+    if (v > limit) throw new Error(`"${claim}" claim is in the future beyond the clock tolerance of ${skew}s`)
   }
 }
 

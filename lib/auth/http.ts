@@ -12,8 +12,11 @@ export type Gate = (req: Request, info: { remoteAddress: string | undefined, rou
 /** After authentication: return a Response to stop the request. */
 export type PrincipalGateFn = (req: Request, info: { remoteAddress: string | undefined, principal: Principal, route?: { version?: ScimVersion | undefined } }) => Response | undefined | Promise<Response | undefined>
 
-/** Told every authentication outcome. */
-export type AuthEventObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void
+/**
+ * Told every authentication outcome. A promise returned for a failure is awaited before the 401 is
+ * sent (the failed-auth slow-down delays failures only).
+ */
+export type AuthEventObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void | Promise<void>
 
 /** A SCIM error response (403 for the IP allow list, 429 for rate limits). */
 export function scimErrorResponse (status: number, detail: string, version: ScimVersion = '2.0', headers: Record<string, string> = {}): Response {

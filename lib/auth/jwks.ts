@@ -2,6 +2,8 @@
 // bearerJwt's `wellKnownUri` and `azureTenantId`. Keys are cached; an unknown `kid` triggers one refetch
 // at most every `minRefreshIntervalMs` (so forged kids cannot hammer the identity provider); a stale
 // set is refreshed but kept when the endpoint is down. Documents are size-limited and keys bounded.
+import { withDeadline } from '../util/async.ts'
+import { parseJsonLimited } from '../util/json.ts'
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'
 
 /** The fetch this module uses (injectable for tests). */
@@ -56,11 +58,14 @@ export function createJwksSource (opts: JwksSourceOptions): JwksSource {
   let inflight: Promise<void> | undefined
 
   async function getJson (url: string): Promise<Record<string, unknown>> {
-    const res = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } })
-    if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`)
-    const text = await res.text()
+    // the deadline covers the body too: a server that sends headers and then trickles is cut off as well
+    const text = await withDeadline(timeoutMs, async (signal) => {
+      const res = await doFetch(url, { signal, headers: { accept: 'application/json' } })
+      if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`)
+      return await res.text()
+    }, { what: `GET ${url}` })
     if (text.length > MAX_DOCUMENT_BYTES) throw new Error(`GET ${url}: document too large`)
-    const body: unknown = JSON.parse(text)
+    const body: unknown = parseJsonLimited(text)
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`GET ${url}: not a JSON object`)
     return body as Record<string, unknown>
   }

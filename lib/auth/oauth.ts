@@ -3,6 +3,8 @@
 // the form body or as HTTP Basic and returns a short-lived JWT signed with the gateway's own key
 // (signing-key.ts); `/.well-known/openid-configuration` and `/.well-known/jwks.json` publish it; the
 // authenticator accepts those tokens with the client's readOnly/baseEntities.
+import { redactIdentifier } from './redact.ts'
+import { parseJsonLimited } from '../util/json.ts'
 import type { Hono, Context } from 'hono'
 import { randomUUID } from 'node:crypto'
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose'
@@ -90,8 +92,9 @@ export function createOAuthServer (opts: OAuthServerOptions): OAuthServer {
       if (ok && found === undefined) found = cl
     }
     if (found === undefined) {
-      const reason = `OAuth client "${id.slice(0, 64)}" rejected`
-      for (const o of opts.observers ?? []) o({ remoteAddress, ok: false, reason, req: c.req.raw })
+      const reason = `OAuth client ${redactIdentifier(id)} rejected`
+      // awaited: the failed-auth slow-down delays this (failed) answer, never a later valid one
+      await Promise.all((opts.observers ?? []).map(async o => { await o({ remoteAddress, ok: false, reason, req: c.req.raw }) }))
       opts.log?.warn(`token request refused: ${reason}`, { remoteAddress })
       return oauthError(401, 'invalid_client', 'client authentication failed')
     }
@@ -182,7 +185,7 @@ async function readParams (req: Request): Promise<URLSearchParams | undefined> {
   const type = req.headers.get('content-type') ?? ''
   if (/json/i.test(type)) {
     try {
-      const obj: unknown = JSON.parse(text)
+      const obj: unknown = parseJsonLimited(text)
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined
       const p = new URLSearchParams()
       for (const [k, v] of Object.entries(obj)) if (typeof v === 'string') p.set(k, v)

@@ -1,8 +1,9 @@
 // Rate limits and the brute-force slow-down. A token bucket per key (client address or principal)
-// answers 429 with Retry-After when empty; repeated authentication failures from one address delay
-// that address's next requests (growing, bounded). All state is in bounded maps, dropping the least
-// recently used key first, so a flood of addresses cannot grow memory.
+// answers 429 with Retry-After when empty; repeated authentication failures from one address have
+// their own 401 answers delayed (growing, bounded; valid logins are never delayed). All state is in
+// bounded maps, dropping the least recently used key first, so a flood of addresses cannot grow memory.
 import { scimErrorResponse, type AuthEventObserver, type Gate, type PrincipalGateFn } from './http.ts'
+import { backoffDelay, sleep } from '../util/async.ts'
 
 export interface TokenBucketOptions {
   /** Sustained requests per second per key. */
@@ -83,17 +84,26 @@ export interface SlowDownOptions {
   sleep?: (ms: number) => Promise<void>
 }
 
-/** The brute-force slow-down: a gate that delays, and an observer that counts failures. */
+/** The brute-force slow-down: an observer that counts failures and delays the failed answers. */
 export interface FailedAuthSlowDown {
+  /**
+   * Kept for callers that register it: it no longer delays anything. Delaying every request of an
+   * address before authentication also held up the valid login that followed a failure (issue 12).
+   */
   gate: Gate
+  /** Counts a failure and resolves after the delay it earned; a success resolves at once. */
   observer: AuthEventObserver
-  /** The delay the next request from this address would get, ms. */
+  /** The delay the next failure from this address would get, ms. */
   delayFor: (address: string | undefined) => number
 }
 
 /**
- * Slows down addresses that keep failing authentication; a success clears the count.
- * Register `gate` in GatewayOptions.gates and `observer` in authObservers.
+ * Slows down addresses that keep failing authentication: each failure beyond `freeAttempts`
+ * answers its 401 only after a growing, bounded delay. Successes are never delayed, so a client
+ * sharing a NAT address with an attacker is not locked out; and successes do not reset the count,
+ * so an attacker cannot refill its free attempts by interleaving with others' valid logins. Wrong
+ * user and wrong password count and wait alike (no user enumeration through timing).
+ * Register `observer` in GatewayOptions.authObservers.
  */
 export function failedAuthSlowDown (opts: SlowDownOptions = {}): FailedAuthSlowDown {
   const free = opts.freeAttempts ?? 3
@@ -101,7 +111,7 @@ export function failedAuthSlowDown (opts: SlowDownOptions = {}): FailedAuthSlowD
   const max = opts.maxDelayMs ?? 10_000
   const windowMs = opts.windowMs ?? 15 * 60_000
   const now = opts.now ?? Date.now
-  const sleep = opts.sleep ?? (async (ms: number) => { await new Promise(resolve => setTimeout(resolve, ms)) })
+  const pause = opts.sleep ?? (async (ms: number) => { await sleep(ms) })
   const failures = new LruMap<{ count: number, last: number }>(opts.maxKeys ?? 10_000)
   const keyOf = (a: string | undefined): string => a ?? 'unknown'
   const clientOf = opts.clientAddress ?? ((_req: Request, socket: string | undefined) => socket)
@@ -114,24 +124,21 @@ export function failedAuthSlowDown (opts: SlowDownOptions = {}): FailedAuthSlowD
       return 0
     }
     if (f.count <= free) return 0
-    return Math.min(max, base * 2 ** Math.min(30, f.count - free - 1))
+    // deterministic (no jitter): every failure of a kind must wait alike
+    return backoffDelay(f.count - free - 1, { baseMs: base, maxMs: max, jitter: 'none' })
   }
 
   return {
     delayFor,
-    gate: async (req, info) => {
-      const ms = delayFor(clientOf(req, info.remoteAddress))
-      if (ms > 0) await sleep(ms)
-      return undefined
-    },
-    observer: (info) => {
-      const key = keyOf(info.req !== undefined ? clientOf(info.req, info.remoteAddress) : info.remoteAddress)
-      if (info.ok) {
-        failures.delete(key)
-        return
-      }
+    gate: () => undefined,
+    observer: async (info) => {
+      if (info.ok) return
+      const address = info.req !== undefined ? clientOf(info.req, info.remoteAddress) : info.remoteAddress
+      const key = keyOf(address)
       const f = failures.get(key)
       failures.set(key, { count: (f === undefined || now() - f.last > windowMs ? 0 : f.count) + 1, last: now() })
+      const ms = delayFor(address)
+      if (ms > 0) await pause(ms)
     }
   }
 }

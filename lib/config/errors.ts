@@ -16,8 +16,8 @@ export class ConfigError extends Error {
   readonly file: string | undefined
   readonly problems: readonly ConfigProblem[]
 
-  constructor (file: string | undefined, problems: readonly ConfigProblem[]) {
-    super(formatProblems(file, problems))
+  constructor (file: string | undefined, problems: readonly ConfigProblem[], options?: ErrorOptions) {
+    super(formatProblems(file, problems), options)
     this.name = 'ConfigError'
     this.file = file
     this.problems = problems

@@ -104,7 +104,8 @@ const auth = s.object({
       clockTolerance: s.integer({ min: 0 }).optional().describe('seconds'),
       algorithms: s.array(s.string()).optional(),
       subject: s.string().optional(),
-      maxTokenAge: s.oneOf(s.string(), s.integer({ min: 0 })).optional()
+      maxTokenAge: s.oneOf(s.string(), s.integer({ min: 0 })).optional(),
+      requireExp: s.boolean().optional().describe('refuse tokens without exp (default true)')
     }).default({}),
     readOnly: s.boolean().default(false),
     baseEntities
@@ -143,9 +144,18 @@ const auth = s.object({
 const scimgateway = s.object({
   port: s.integer({ min: 1, max: 65535 }).default(8880).describe('listen port; the environment variable PORT overrides it'),
   localhostonly: s.boolean().default(false).describe('listen on 127.0.0.1 only'),
+  baseUrl: s.string({ minLength: 1 }).optional().refine((v, report) => {
+    if (v === undefined) return
+    let u: URL | undefined
+    try { u = new URL(v) } catch { report('expected an absolute http(s) URL, e.g. "https://scim.example.com"'); return }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') report('expected an http or https URL')
+    else if (u.search !== '' || u.hash !== '' || u.username !== '') report('expected a base URL without query, fragment or credentials')
+  }).describe('public base URL for Location and meta.location; unset: the Host header only when it names this gateway'),
+  hostnames: s.array(s.string({ minLength: 1 })).default([]).describe('host names clients reach this gateway by (Host header accepted for Location)'),
   chainingBaseUrl: s.string({ minLength: 1 }).optional().describe('forward every request to another gateway'),
   idleTimeout: s.integer({ min: 1 }).optional().describe('seconds a keep-alive connection may idle'),
   payloadSize: s.byteSize().default(1024 ** 2).describe('maximum request body, bytes (accepts "1mb", "500kb")'),
+  jsonMaxDepth: s.integer({ min: 1, max: 10_000 }).default(64).describe('deepest JSON nesting accepted in a request body; deeper → 400 invalidSyntax'),
   scim: s.object({
     version: s.enumOf(['2.0', '1.1']).default('2.0'),
     skipTypeConvert: s.boolean().default(false).describe('scimgateway default kept: multi-valued attributes are type-converted'),

@@ -17,8 +17,8 @@ export interface ParsedJson {
 
 /** A JSON syntax error with a 1-based line and column. */
 export class JsonSyntaxError extends Error {
-  constructor (readonly reason: string, readonly line: number, readonly column: number) {
-    super(`${reason} at line ${line}:${column}`)
+  constructor (readonly reason: string, readonly line: number, readonly column: number, options?: ErrorOptions) {
+    super(`${reason} at line ${line}:${column}`, options)
     this.name = 'JsonSyntaxError'
   }
 }

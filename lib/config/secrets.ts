@@ -47,8 +47,8 @@ export interface MachineIdentity { hostname: string, machineId: string }
 
 /** Wrong key, corrupted or truncated ciphertext. The message names the config path, never the value. */
 export class SecretDecryptError extends Error {
-  constructor (readonly path: string, reason: string) {
-    super(`${path !== '' ? `${path}: ` : ''}${reason}`)
+  constructor (readonly path: string, reason: string, options?: ErrorOptions) {
+    super(`${path !== '' ? `${path}: ` : ''}${reason}`, options)
     this.name = 'SecretDecryptError'
   }
 }

@@ -13,6 +13,8 @@ export interface RequestContext {
   passThrough?: { authorization: string }
   /** Base URL for `meta.location` (e.g. `https://gw.example.com/scim/v2`), without a trailing slash. */
   locationBase: string
+  /** The public origin the client knows (http/origin.ts), for links built elsewhere (GW forwarding). */
+  origin?: string
   version: ScimVersion
   principal?: Principal
   /** HTTP only: the Node request stream behind the web Request, read directly for speed. */

@@ -2,6 +2,7 @@
 // filter once; a 'simple' plugin gets single comparisons: an `and` pushes down its most selective
 // conjunct, an `or` calls once per branch and unions the results by id, anything else fetches all.
 // The service re-applies the full filter afterwards unless the plugin answered `exact`.
+import { createLimiter } from '../util/async.ts'
 import type { GetQuery, GetResult, PluginContext } from '../plugins/types.ts'
 import type { ScimResource } from '../scim/types.ts'
 import { planFilter, type FilterPlan } from '../scim/filter/index.ts'
@@ -15,6 +16,7 @@ export interface Fetched {
 
 /** Bound on `or` branches fetched separately; wider filters fall back to one unfiltered fetch. */
 const MAX_BRANCHES = 16
+const BRANCH_CONCURRENCY = 4
 
 export async function fetchWithPlan (get: PluginGet, base: GetQuery, mode: 'simple' | 'full', ctx: PluginContext): Promise<Fetched> {
   if (base.filter === undefined || mode === 'full') {
@@ -39,7 +41,9 @@ async function runPlan (get: PluginGet, base: GetQuery, plan: FilterPlan, ctx: P
       return (await get({ ...q, simple: plan.pushdown }, ctx)).Resources
     case 'or': {
       if (countBranches(plan) > MAX_BRANCHES) return await runPlan(get, base, { kind: 'scan' }, ctx)
-      const parts = await Promise.all(plan.branches.map(async b => await runPlan(get, base, b, ctx)))
+      // at most BRANCH_CONCURRENCY plugin queries at once: an OR of 16 terms must not hit the backend 16-wide
+      const limit = createLimiter(BRANCH_CONCURRENCY)
+      const parts = await Promise.all(plan.branches.map(async b => await limit.run(async () => await runPlan(get, base, b, ctx))))
       const seen = new Set<string>()
       const out: ScimResource[] = []
       for (const part of parts) {

@@ -61,6 +61,7 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     skipTypeConvert: g.scim.skipTypeConvert,
     entities: Object.keys(config.endpoint.entity ?? {}),
     maxPayloadBytes: g.payloadSize,
+    jsonMaxDepth: g.jsonMaxDepth,
     bulk: { maxOperations: 1000, maxPayloadSize: g.payloadSize },
     authenticators: built.authenticators,
     passThrough: g.auth.passThrough.enabled,
@@ -68,8 +69,11 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     principalGates: built.principalGates,
     authObservers: built.authObservers,
     extraRoutes: built.extraRoutes,
-    tls: built.tls
+    tls: built.tls,
+    hostnames: g.hostnames,
+    trustProxy: trustProxyOf(g.trustProxy)
   }
+  if (g.baseUrl !== undefined) opts.baseUrl = g.baseUrl
   if (g.scim.maxResults !== undefined) opts.maxResults = g.scim.maxResults
   if (g.idleTimeout !== undefined) opts.idleTimeoutMs = g.idleTimeout * 1000
   return opts
@@ -121,8 +125,7 @@ function build (config: GatewayConfig, extra: readonly AuthenticatorFactory[], e
   if (fa.delayMs > 0) {
     // keyed by the real client: behind a trusted proxy, the X-Forwarded-For address
     const slow = failedAuthSlowDown({ freeAttempts: fa.freeAttempts, delayMs: fa.delayMs, maxDelayMs: fa.maxDelayMs, windowMs: fa.windowSeconds * 1000, clientAddress: resolve })
-    gates.push(slow.gate)
-    observers.push(slow.observer)
+    observers.push(slow.observer) // delays failed answers only (no gate: a valid login is never held up)
   }
 
   if (a.basic.length > 0) out.authenticators.push(basicAuthenticator(a.basic))

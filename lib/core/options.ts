@@ -2,6 +2,7 @@
 // embedders may build them directly.
 import type { Hono } from 'hono'
 import type { Authenticator, Principal } from '../auth/types.ts'
+import type { TrustProxy } from '../auth/ip-allow.ts'
 import type { ScimVersion } from '../scim/types.ts'
 import type { RequestContext } from './context.ts'
 import type { RoutePath } from './route-path.ts'
@@ -14,9 +15,10 @@ export type PrincipalGate = (req: Request, info: { remoteAddress: string | undef
 
 /**
  * Told the outcome of every authentication attempt (brute-force slow-down, audit); `req` lets an
- * observer find the real client behind a trusted proxy.
+ * observer find the real client behind a trusted proxy. A promise returned for a failure is awaited
+ * before the 401 goes out (the slow-down delays failures, never the valid login that follows).
  */
-export type AuthObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void
+export type AuthObserver = (info: { remoteAddress: string | undefined, ok: boolean, principal?: Principal, reason?: string, req?: Request }) => void | Promise<void>
 
 /**
  * Handles an authenticated SCIM request instead of the local service (stream publisher: forwards it
@@ -52,6 +54,8 @@ export interface GatewayOptions {
   /** Configured baseEntities (`endpoint.entity.<name>`); a path segment naming another one is a 404. */
   entities: string[]
   maxPayloadBytes: number
+  /** Deepest JSON nesting accepted in a request body (400 invalidSyntax beyond), checked before parsing. */
+  jsonMaxDepth: number
   defaultCount: number
   maxResults: number
   bulk: { maxOperations: number, maxPayloadSize: number }
@@ -72,6 +76,12 @@ export interface GatewayOptions {
   /** Forwarders tried after authentication (stream publisher). */
   forwarders: RequestForwarder[]
   tls: TlsOptions | undefined
+  /** Public base URL for Location/meta.location (`scimgateway.baseUrl`); unset: see http/origin.ts. */
+  baseUrl?: string | undefined
+  /** Host names the Host header may carry besides loopback and this machine's names/addresses. */
+  hostnames: string[]
+  /** Proxies whose X-Forwarded-Host/-Proto are believed (`scimgateway.trustProxy`). */
+  trustProxy?: TrustProxy | undefined
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -85,6 +95,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   patchReturnsResource: false,
   entities: [],
   maxPayloadBytes: 1024 * 1024,
+  jsonMaxDepth: 64,
   defaultCount: 200,
   maxResults: 1000,
   bulk: { maxOperations: 1000, maxPayloadSize: 1024 * 1024 },
@@ -97,7 +108,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   authObservers: [],
   extraRoutes: [],
   forwarders: [],
-  tls: undefined
+  tls: undefined,
+  hostnames: []
 }
 
 export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {

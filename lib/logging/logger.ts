@@ -3,6 +3,7 @@
 // The level gate runs before masking, formatting and winston, so a disabled level costs one
 // comparison. Every line is masked before it reaches winston or the push channel.
 
+import { withDeadline } from '../util/async.ts'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import winston from 'winston'
@@ -150,5 +151,6 @@ async function endWinston (w: winston.Logger, transports: winston.transport[]): 
     t.once('error', () => { resolve() })
   }))
   w.end()
-  await Promise.all(finished)
+  // a transport that never finishes must not hang the process's shutdown
+  await withDeadline(5000, async () => { await Promise.all(finished) }, { what: 'closing the log transports' }).catch(() => {})
 }

@@ -2,6 +2,7 @@
 // loopback port that requires AUTH and records every message, plus a minimal MIME reader so
 // tests can assert headers and the plain-text body. Never imported by production code.
 
+import { DeadlineError, withDeadline } from '../util/async.ts'
 import { SMTPServer } from 'smtp-server'
 import type { AddressInfo } from 'node:net'
 
@@ -70,11 +71,14 @@ export async function startTestSmtpServer (opts: { username: string, password: s
     messages,
     waitFor (count, timeoutMs = 5000) {
       if (messages.length >= count) return Promise.resolve()
-      return new Promise((resolve, reject) => {
-        const check = (): void => { if (messages.length >= count) { done(); resolve() } }
-        const timer = setTimeout(() => { done(); reject(new Error(`waited ${timeoutMs} ms for ${count} mails, got ${messages.length}`)) }, timeoutMs)
-        const done = (): void => { clearTimeout(timer); waiters.delete(check) }
-        waiters.add(check)
+      return withDeadline(timeoutMs, async (signal) => {
+        await new Promise<void>(resolve => {
+          const check = (): void => { if (messages.length >= count) { waiters.delete(check); resolve() } }
+          waiters.add(check)
+          signal.addEventListener('abort', () => { waiters.delete(check) }, { once: true })
+        })
+      }).catch((e: unknown) => {
+        throw e instanceof DeadlineError ? new Error(`waited ${timeoutMs} ms for ${count} mails, got ${messages.length}`, { cause: e }) : e
       })
     },
     close: () => new Promise(resolve => { server.close(() => { resolve() }) })

@@ -2,7 +2,7 @@
 // factory; it imports only this file, lib/scim and lib/helpers — never lib/core.
 // Method names follow scimgateway's so plugin authors feel at home; arguments are typed.
 import type { FilterNode, SimpleFilter } from '../scim/filter/ast.ts'
-import type { JsonObject, JsonValue, ScimResource } from '../scim/types.ts'
+import type { JsonObject, JsonValue, PatchOperation, ScimResource } from '../scim/types.ts'
 import type { Logger } from '../logging/types.ts'
 
 export type { Logger } from '../logging/types.ts'
@@ -22,12 +22,8 @@ export interface PluginContext {
   requestId: string
 }
 
-/** A normalised SCIM PATCH operation: op lower-case, path a string (absent = whole resource). */
-export interface PatchOperation {
-  op: 'add' | 'remove' | 'replace'
-  path?: string
-  value?: JsonValue
-}
+// PatchOperation is a protocol type: it lives in lib/scim (re-exported here for plugins)
+export type { PatchOperation } from '../scim/types.ts'
 
 /** What a plugin's get* method is asked. */
 export interface GetQuery {

@@ -17,7 +17,7 @@ export class ScimError extends Error {
   readonly scimType: ScimType | undefined
   readonly detail: string
 
-  constructor (status: number, scimType: ScimType | undefined, detail: string, options?: { cause?: unknown }) {
+  constructor (status: number, scimType: ScimType | undefined, detail: string, options?: ErrorOptions) {
     super(detail, options)
     this.name = 'ScimError'
     this.status = status
@@ -27,43 +27,43 @@ export class ScimError extends Error {
 }
 
 export class InvalidFilterError extends ScimError {
-  constructor (detail: string) { super(400, 'invalidFilter', detail); this.name = 'InvalidFilterError' }
+  constructor (detail: string, options?: ErrorOptions) { super(400, 'invalidFilter', detail, options); this.name = 'InvalidFilterError' }
 }
 export class InvalidPathError extends ScimError {
-  constructor (detail: string) { super(400, 'invalidPath', detail); this.name = 'InvalidPathError' }
+  constructor (detail: string, options?: ErrorOptions) { super(400, 'invalidPath', detail, options); this.name = 'InvalidPathError' }
 }
 export class NoTargetError extends ScimError {
-  constructor (detail: string) { super(400, 'noTarget', detail); this.name = 'NoTargetError' }
+  constructor (detail: string, options?: ErrorOptions) { super(400, 'noTarget', detail, options); this.name = 'NoTargetError' }
 }
 export class InvalidValueError extends ScimError {
-  constructor (detail: string) { super(400, 'invalidValue', detail); this.name = 'InvalidValueError' }
+  constructor (detail: string, options?: ErrorOptions) { super(400, 'invalidValue', detail, options); this.name = 'InvalidValueError' }
 }
 export class InvalidSyntaxError extends ScimError {
-  constructor (detail: string) { super(400, 'invalidSyntax', detail); this.name = 'InvalidSyntaxError' }
+  constructor (detail: string, options?: ErrorOptions) { super(400, 'invalidSyntax', detail, options); this.name = 'InvalidSyntaxError' }
 }
 export class MutabilityError extends ScimError {
-  constructor (detail: string) { super(400, 'mutability', detail); this.name = 'MutabilityError' }
+  constructor (detail: string, options?: ErrorOptions) { super(400, 'mutability', detail, options); this.name = 'MutabilityError' }
 }
 export class TooManyError extends ScimError {
-  constructor (detail: string) { super(400, 'tooMany', detail); this.name = 'TooManyError' }
+  constructor (detail: string, options?: ErrorOptions) { super(400, 'tooMany', detail, options); this.name = 'TooManyError' }
 }
 export class UniquenessError extends ScimError {
-  constructor (detail: string) { super(409, 'uniqueness', detail); this.name = 'UniquenessError' }
+  constructor (detail: string, options?: ErrorOptions) { super(409, 'uniqueness', detail, options); this.name = 'UniquenessError' }
 }
 export class NotFoundError extends ScimError {
-  constructor (detail: string) { super(404, undefined, detail); this.name = 'NotFoundError' }
+  constructor (detail: string, options?: ErrorOptions) { super(404, undefined, detail, options); this.name = 'NotFoundError' }
 }
 export class ConflictError extends ScimError {
-  constructor (detail: string) { super(409, undefined, detail); this.name = 'ConflictError' }
+  constructor (detail: string, options?: ErrorOptions) { super(409, undefined, detail, options); this.name = 'ConflictError' }
 }
 export class PreconditionFailedError extends ScimError {
-  constructor (detail: string) { super(412, undefined, detail); this.name = 'PreconditionFailedError' }
+  constructor (detail: string, options?: ErrorOptions) { super(412, undefined, detail, options); this.name = 'PreconditionFailedError' }
 }
 export class PayloadTooLargeError extends ScimError {
-  constructor (detail: string) { super(413, undefined, detail); this.name = 'PayloadTooLargeError' }
+  constructor (detail: string, options?: ErrorOptions) { super(413, undefined, detail, options); this.name = 'PayloadTooLargeError' }
 }
 export class NotImplementedError extends ScimError {
-  constructor (detail: string) { super(501, undefined, detail); this.name = 'NotImplementedError' }
+  constructor (detail: string, options?: ErrorOptions) { super(501, undefined, detail, options); this.name = 'NotImplementedError' }
 }
 
 export function isScimError (e: unknown): e is ScimError {

@@ -72,6 +72,13 @@ export interface ResourceTypeDef {
   schemaExtensions: SchemaExtensionRef[]
 }
 
+/** A normalised SCIM PATCH operation (RFC 7644 §3.5.2): op lower-case, path a string (absent = whole resource). */
+export interface PatchOperation {
+  op: 'add' | 'remove' | 'replace'
+  path?: string
+  value?: JsonValue
+}
+
 export function isJsonObject (v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

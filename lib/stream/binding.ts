@@ -72,7 +72,7 @@ export class StreamBinding {
         clientCertificate: clientCertificateOf(c.env)
       })
       for (const o of this.authObservers) {
-        o(auth.kind === 'ok'
+        await o(auth.kind === 'ok'
           ? { remoteAddress, ok: true, principal: auth.principal, req: c.req.raw }
           : { remoteAddress, ok: false, reason: auth.kind === 'fail' ? auth.reason : 'no credentials', req: c.req.raw })
       }

@@ -4,6 +4,7 @@
 // dead-letter subject (retrying an invalid message can never succeed).
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
 import { ACTIVITY_OPERATIONS, isUserOperation, type ActivityOperation, type StreamMessageBody, type StreamOperation } from './contract/message.ts'
+import { parseJsonLimited } from '../util/json.ts'
 
 export { ACTIVITY_OPERATIONS, isUserOperation, type ActivityOperation, type StreamOperation } from './contract/message.ts'
 
@@ -87,7 +88,7 @@ function parseBody (data: Uint8Array | string): JsonObject {
   }
   let parsed: unknown
   try {
-    parsed = JSON.parse(text)
+    parsed = parseJsonLimited(text) // nesting-limited: deeper than 64 levels is refused like bad JSON
   } catch (e) {
     throw new PermanentMessageError(`body is not valid JSON: ${(e as Error).message}`)
   }

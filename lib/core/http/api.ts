@@ -13,14 +13,14 @@ const API_METHODS = {
   GET: 'getApi', POST: 'postApi', PUT: 'putApi', PATCH: 'patchApi', DELETE: 'deleteApi'
 } as const
 
-export async function handleApi (service: ScimService, req: Request, url: URL, rest: string[], isPublic: boolean, maxBytes: number, rc: RequestContext): Promise<Response> {
+export async function handleApi (service: ScimService, req: Request, url: URL, rest: string[], isPublic: boolean, maxBytes: number, rc: RequestContext, maxDepth?: number): Promise<Response> {
   const method = req.method.toUpperCase()
   if (!(method in API_METHODS)) throw new ScimError(405, undefined, `${method} is not allowed on /api`)
   const m = method as keyof typeof API_METHODS
   const plugin: ScimPlugin = service.plugin
   const fn = isPublic ? plugin.publicApi?.bind(plugin) : plugin[API_METHODS[m]]?.bind(plugin)
   if (fn === undefined) throw new NotImplementedError(`${isPublic ? 'publicApi' : API_METHODS[m]} is not implemented by plugin ${plugin.name}`)
-  const body: JsonValue | undefined = method === 'GET' || method === 'DELETE' ? undefined : await readJsonBody(req, maxBytes, rc.incoming)
+  const body: JsonValue | undefined = method === 'GET' || method === 'DELETE' ? undefined : await readJsonBody(req, maxBytes, rc.incoming, maxDepth)
   const apiReq: ApiRequest = { method: m, path: rest.join('/'), query: Object.fromEntries(url.searchParams), body }
   const result = await fn(apiReq, service.pluginContext(rc))
   return jsonResponse(method === 'POST' ? 201 : 200, result)

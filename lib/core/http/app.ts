@@ -20,6 +20,7 @@ import { handleResource } from './resources.ts'
 import { handleDiscovery } from './discovery.ts'
 import { handleBulk } from './bulk.ts'
 import { handleApi, handleRolesOrEntitlements } from './api.ts'
+import { createOriginResolver } from './origin.ts'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -56,6 +57,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
     : { type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'Authentication scheme using the OAuth Bearer Token Standard', primary: true })
   const uniqueSchemes = authSchemes.filter((s, i) => authSchemes.findIndex(o => o.type === s.type) === i)
   const challenge = wwwAuthenticate(options.authenticators)
+  // never the raw Host header: see origin.ts
+  const originOf = createOriginResolver({ baseUrl: options.baseUrl, hostnames: options.hostnames, trustProxy: options.trustProxy })
 
   const app = new Hono()
   for (const mount of options.extraRoutes) mount(app)
@@ -75,6 +78,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
         ? { 'www-authenticate': challenge }
         : isScimError(err) && err.status === 413 ? { connection: 'close' } : {})
       if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
+      // 501 (a method the plugin does not implement) is an answer, not a fault of the gateway
+      else if (err.status === 501) log.info(`${method} ${url.pathname}: ${err.detail}`, { requestId })
       else if (err.status >= 500) log.error(`${method} ${url.pathname}: ${err.detail}`, { requestId })
     }
     log.info(`${method} ${url.pathname}${url.search} ${res.status} ${(performance.now() - started).toFixed(1)}ms`, {
@@ -115,13 +120,15 @@ export function createGatewayApp (deps: AppDeps): Hono {
         throw new ScimError(405, undefined, `${method} is not allowed: the credentials are read-only`)
       }
     }
+    const origin = originOf(url, req.headers, env)
     const rc: RequestContext = {
       baseEntity: route.baseEntity,
       requestId,
       log: log.child({ requestId, baseEntity: route.baseEntity }),
       // lazy: on @hono/node-server, touching req.signal materialises a full Request (costly per call)
       get signal () { return req.signal },
-      locationBase: `${url.origin}${route.prefix}`,
+      locationBase: `${origin}${route.prefix}`,
+      origin,
       version: state.version
     }
     if (principal !== undefined) rc.principal = principal
@@ -150,8 +157,9 @@ export function createGatewayApp (deps: AppDeps): Hono {
       return r.principal
     }
     const reason = r.kind === 'fail' ? r.reason : 'no credentials'
-    for (const o of options.authObservers) o({ remoteAddress, ok: false, reason, req })
     log.warn(`authentication failed: ${reason}`, { requestId, remoteAddress })
+    // the failed-auth slow-down delays this failure's answer (not the next request from the address)
+    await Promise.all(options.authObservers.map(async o => { await o({ remoteAddress, ok: false, reason, req }) }))
     return undefined
   }
 
@@ -167,14 +175,14 @@ export function createGatewayApp (deps: AppDeps): Hono {
           bulk: options.bulk, maxResults: options.maxResults, authenticationSchemes: uniqueSchemes
         }, rc)
       case 'Bulk':
-        return await handleBulk(service, req, { ...options.bulk, entities }, rc)
+        return await handleBulk(service, req, { ...options.bulk, jsonMaxDepth: options.jsonMaxDepth, entities }, rc)
       case 'Roles':
       case 'Entitlements':
         return await handleRolesOrEntitlements(service, route.resource, method, rc)
       case 'Api':
-        return await handleApi(service, req, url, route.rest, false, options.maxPayloadBytes, rc)
+        return await handleApi(service, req, url, route.rest, false, options.maxPayloadBytes, rc, options.jsonMaxDepth)
       case 'PubApi':
-        return await handleApi(service, req, url, route.rest, true, options.maxPayloadBytes, rc)
+        return await handleApi(service, req, url, route.rest, true, options.maxPayloadBytes, rc, options.jsonMaxDepth)
       case 'Ping':
         return new Response('hello', { status: 200, headers: { 'content-type': 'text/plain' } })
       case 'Auth':

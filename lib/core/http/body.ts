@@ -1,6 +1,8 @@
-// Reads and parses a SCIM request body: content type check (415), size limit (413), JSON syntax (400).
+// Reads and parses a SCIM request body: content type check (415), size limit (413), JSON syntax and
+// nesting depth (400; lib/util/json.ts checks the depth before anything walks the body).
 import { InvalidSyntaxError, PayloadTooLargeError, ScimError } from '../../scim/errors.ts'
 import type { JsonValue } from '../../scim/types.ts'
+import { DEFAULT_JSON_MAX_DEPTH, JsonInputError, parseJsonLimited } from '../../util/json.ts'
 
 /** True for application/json, application/scim+json and any `+json` type. A missing type is accepted. */
 export function isJsonContentType (ct: string | null): boolean {
@@ -66,17 +68,25 @@ async function readIncoming (incoming: NodeIncoming, limit: number): Promise<str
   })
 }
 
-/** Reads the body as JSON. Empty body → undefined. */
-export async function readJsonBody (req: Request, limit: number, incoming?: NodeIncoming): Promise<JsonValue | undefined> {
+/**
+ * Parses a request body's JSON with the nesting limit; deeper or invalid → 400 invalidSyntax.
+ * `what` names the body in the message ("request body", "bulk request body").
+ */
+export function parseJsonBody (text: string, maxDepth: number = DEFAULT_JSON_MAX_DEPTH, what = 'request body'): JsonValue {
+  try {
+    return parseJsonLimited(text, maxDepth) as JsonValue
+  } catch (e) {
+    if (e instanceof JsonInputError && e.kind === 'depth') throw new InvalidSyntaxError(`${what} is ${e.message}`, { cause: e })
+    throw new InvalidSyntaxError(`${what} is not valid JSON: ${e instanceof Error ? e.message : 'invalid JSON'}`, { cause: e })
+  }
+}
+
+/** Reads the body as JSON (nested at most `maxDepth` levels). Empty body → undefined. */
+export async function readJsonBody (req: Request, limit: number, incoming?: NodeIncoming, maxDepth: number = DEFAULT_JSON_MAX_DEPTH): Promise<JsonValue | undefined> {
   if (!isJsonContentType(req.headers.get('content-type'))) {
     throw new ScimError(415, undefined, `unsupported content type "${req.headers.get('content-type') ?? ''}": use application/scim+json or application/json`)
   }
   const text = await readBodyText(req, limit, incoming)
   if (text.trim() === '') return undefined
-  try {
-    return JSON.parse(text) as JsonValue
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : 'invalid JSON'
-    throw new InvalidSyntaxError(`request body is not valid JSON: ${msg}`)
-  }
+  return parseJsonBody(text, maxDepth)
 }

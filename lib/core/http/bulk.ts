@@ -1,17 +1,19 @@
 // POST /Bulk: parses the BulkRequest and runs each operation through the same ScimService as the
 // single-resource routes (so bulk has no SCIM semantics of its own).
 import { parseBulkRequest, runBulk, type BulkOpResult, type ResolvedBulkOperation } from '../../scim/bulk/index.ts'
-import { InvalidSyntaxError, InvalidValueError, ScimError } from '../../scim/errors.ts'
+import { InvalidValueError, ScimError } from '../../scim/errors.ts'
 import { parsePatchRequest } from '../../scim/patch/index.ts'
 import type { ScimService } from '../service.ts'
 import type { RequestContext, ResourceKind } from '../context.ts'
 import { parseRoutePath } from '../route-path.ts'
-import { readBodyText } from './body.ts'
+import { parseJsonBody, readBodyText } from './body.ts'
 import { jsonResponse } from './respond.ts'
 
 export interface BulkRouteOptions {
   maxOperations: number
   maxPayloadSize: number
+  /** JSON nesting limit of the request body (GatewayOptions.jsonMaxDepth). */
+  jsonMaxDepth?: number
   entities: ReadonlyMap<string, string>
 }
 
@@ -26,8 +28,8 @@ function target (path: string, entities: ReadonlyMap<string, string>): { kind: R
 export async function handleBulk (service: ScimService, req: Request, opts: BulkRouteOptions, rc: RequestContext): Promise<Response> {
   if (req.method.toUpperCase() !== 'POST') throw new ScimError(405, undefined, `${req.method} is not allowed on /Bulk`)
   const text = await readBodyText(req, opts.maxPayloadSize, rc.incoming)
-  let body: unknown
-  try { body = JSON.parse(text) } catch { throw new InvalidSyntaxError('bulk request body is not valid JSON') }
+  // depth-checked before parseBulkRequest/resolveBulkIds walk the data recursively
+  const body = parseJsonBody(text, opts.jsonMaxDepth, 'bulk request body')
   const bulk = parseBulkRequest(body, { maxOperations: opts.maxOperations, maxPayloadSize: opts.maxPayloadSize }, Buffer.byteLength(text))
 
   const execute = async (op: ResolvedBulkOperation): Promise<BulkOpResult> => {

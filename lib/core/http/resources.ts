@@ -15,6 +15,8 @@ import { readJsonBody } from './body.ts'
 
 export interface ResourceRouteOptions {
   maxPayloadBytes: number
+  /** JSON nesting limit of request bodies. */
+  jsonMaxDepth?: number
   defaultCount: number
   maxResults: number
   /** PATCH answers 204 (what Entra ID expects) unless the client asks for attributes. */
@@ -77,7 +79,7 @@ export async function handleResource (
   if (id === undefined) {
     if (method === 'GET') return await list(service, opts, kind, url, rc, queryRecord(url))
     if (method === 'POST') {
-      const body = incoming(await readJsonBody(req, opts.maxPayloadBytes, rc.incoming), rc.version, kind)
+      const body = incoming(await readJsonBody(req, opts.maxPayloadBytes, rc.incoming, opts.jsonMaxDepth), rc.version, kind)
       if (body === undefined) throw new InvalidSyntaxError('request body is empty: expected a SCIM resource')
       const created = await service.create(kind, body, rc)
       const { attributes, excludedAttributes } = projectionOf(url)
@@ -89,7 +91,7 @@ export async function handleResource (
   }
   if (id === '.search') {
     if (method !== 'POST') throw new ScimError(405, undefined, `${method} is not allowed on /${kind}/.search`)
-    const body = await readJsonBody(req, opts.maxPayloadBytes, rc.incoming)
+    const body = await readJsonBody(req, opts.maxPayloadBytes, rc.incoming, opts.jsonMaxDepth)
     return await listWith(service, kind, rc, searchRequestToParams(body, { defaultCount: opts.defaultCount, maxCount: opts.maxResults }))
   }
   const ifMatch = req.headers.get('if-match') ?? undefined
@@ -107,14 +109,14 @@ export async function handleResource (
       return jsonResponse(200, outgoing(r, kind, rc.version, projector(kind, attributes, excludedAttributes)), etagHeaders(r))
     }
     case 'PUT': {
-      const body = incoming(await readJsonBody(req, opts.maxPayloadBytes, rc.incoming), rc.version, kind)
+      const body = incoming(await readJsonBody(req, opts.maxPayloadBytes, rc.incoming, opts.jsonMaxDepth), rc.version, kind)
       if (body === undefined) throw new InvalidSyntaxError('request body is empty: expected a SCIM resource')
       const r = await service.replace(kind, id, body, rc, { ifMatch, ifNoneMatch })
       const { attributes, excludedAttributes } = projectionOf(url)
       return jsonResponse(200, outgoing(r, kind, rc.version, projector(kind, attributes, excludedAttributes)), etagHeaders(r))
     }
     case 'PATCH': {
-      const body = await readJsonBody(req, opts.maxPayloadBytes, rc.incoming)
+      const body = await readJsonBody(req, opts.maxPayloadBytes, rc.incoming, opts.jsonMaxDepth)
       const ops = rc.version === '1.1' && !hasOperations(body) ? patchV1ToOperations(body, schemaOf(kind)) : parsePatchRequest(body)
       const r = await service.patch(kind, id, ops, rc, { ifMatch, ifNoneMatch })
       const { attributes, excludedAttributes } = projectionOf(url)

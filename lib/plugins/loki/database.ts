@@ -1,5 +1,6 @@
 // The whole embedded store: one EntityStore per baseEntity, optionally backed by a journal file.
-// Entities are created on first use (seeded with demo data in the same atomic journal line) or,
+// Entities are created on first use (seeded with demo data in the same atomic journal line, but
+// never in a store whose journal file existed before this start) or,
 // when an explicit list is configured, at start; a baseEntity outside the list is a 404.
 import { NotFoundError } from '../../scim/errors.ts'
 import type { Logger } from '../../logging/types.ts'
@@ -19,8 +20,12 @@ export interface DatabaseOptions {
 export class Database {
   private readonly stores = new Map<string, EntityStore>()
   private journal: Journal | undefined
+  /** False when the journal file existed before this start: demo data goes only into new stores. */
+  private seedDemoData: boolean
 
-  private constructor (private readonly opts: DatabaseOptions, private readonly log: Logger) {}
+  private constructor (private readonly opts: DatabaseOptions, private readonly log: Logger) {
+    this.seedDemoData = opts.demoData
+  }
 
   /** Loads the journal (if any), then creates the default and configured entities that are missing. */
   static async open (opts: DatabaseOptions, log: Logger): Promise<Database> {
@@ -36,6 +41,7 @@ export class Database {
         liveCount: () => db.liveCount()
       }, rec => { db.storeFor(entityOf(rec)).apply(rec) })
       for (const s of db.stores.values()) s.endReplay()
+      if (db.journal.existed) db.seedDemoData = false
       log.info('plugin-loki: journal loaded', { file: p.file, lines: db.journal.size, entities: db.stores.size, records: db.liveCount() })
     }
     const creations = ['', ...(opts.entities ?? [])].map(async name => await db.entity(name))
@@ -56,7 +62,7 @@ export class Database {
     }
     const store = this.storeFor(name)
     const records: JournalRecord[] = [name === '' ? { op: 'entity' } : { op: 'entity', e: name }]
-    if (this.opts.demoData) records.push(...seedDemoData(store))
+    if (this.seedDemoData) records.push(...seedDemoData(store))
     await this.journal?.append(records)
     return store
   }

@@ -4,18 +4,22 @@
 //   resources, e.g. deleting a user edits its groups): a line is the unit of atomicity, so a crash
 //   never leaves a write half-applied.
 // - `append()` resolves only after the line is written and (unless `fsync: false`) fdatasync'ed;
-//   writers that arrive while a write is in flight share the next write + fsync (group commit).
-// - A torn last line (crash mid-write) is ignored on load and cut off the file before appending.
+//   writers that arrive together (same event-loop turn) or while a write is in flight share one
+//   write + fdatasync (group commit), so a 201 is sent only once its write is durable.
+// - Loading (journal-load.ts): only a torn last line after an unclean shutdown is dropped (kept in a
+//   .bak); any other damage, an empty file or a truncation refuses to start with line + recovery.
 // - `<file>.lock` keeps a second process off the same journal.
 // - A LokiJS database left by scimgateway's plugin-loki is imported once (see lokijs-import.ts).
 // - Compaction writes the live state to `<file>.tmp`, fsyncs it, renames it over the journal and
 //   fsyncs the directory: at every instant the file on disk is either the old or the new journal.
-import { access, mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises'
+import { yieldToEventLoop } from '../../util/async.ts'
+import { access, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ScimError } from '../../scim/errors.ts'
 import type { Logger } from '../../logging/types.ts'
 import { looksLikeLokiJs, recordsFromLokiJs } from './lokijs-import.ts'
-import { JOURNAL_HEADER_LINE, parseRecord, recordLine, type JournalRecord } from './records.ts'
+import { JOURNAL_HEADER_LINE, recordLine, type JournalRecord } from './records.ts'
+import { checkNotEmpty, readState, replay, saveCut, writeState } from './journal-load.ts'
 
 export interface JournalOptions {
   file: string
@@ -40,6 +44,9 @@ export class Journal {
   private idle: Promise<void> = Promise.resolve()
   private releaseIdle: () => void = () => {}
 
+  /** Whether the journal file existed before this start (then no demo data is ever seeded into it). */
+  existed = true
+
   private constructor (private fh: FileHandle, private lines: number, private readonly opts: JournalOptions) {}
 
   /**
@@ -61,17 +68,28 @@ export class Journal {
     await rm(opts.file + '.tmp', { force: true }) // left over by a crash during compaction
     let text: string | undefined
     try { text = await readFile(opts.file, 'utf8') } catch (e) { if (!isNoEnt(e)) throw e }
-    if (text === undefined || text === '' || JOURNAL_HEADER_LINE.startsWith(text)) {
-      await writeFileDurably(opts.file, JOURNAL_HEADER_LINE)
-      return new Journal(await open(opts.file, 'a'), 0, opts)
+    if (text === undefined) {
+      // created through a temporary file, so a crash here never leaves an empty or half-headed journal
+      await writeFileDurably(opts.file + '.tmp', JOURNAL_HEADER_LINE, false)
+      await rename(opts.file + '.tmp', opts.file)
+      await syncDir(dirname(opts.file))
+      await writeState(opts.file, { clean: false })
+      const j = new Journal(await open(opts.file, 'a'), 0, opts)
+      j.existed = false
+      return j
     }
+    checkNotEmpty(opts.file, text)
     if (!text.startsWith(JOURNAL_HEADER_LINE) && looksLikeLokiJs(text)) text = await importLokiJs(text, opts)
-    const { lines, validLength } = replay(text, opts.file, apply)
-    if (validLength < Buffer.byteLength(text)) {
-      opts.log.warn('plugin-loki: ignoring a torn last journal line (crash during a write)', { file: opts.file })
+    const { lines, validLength, tornLine } = replay(text, opts.file, await readState(opts.file), apply)
+    const size = Buffer.byteLength(text)
+    if (validLength < size) {
+      const bak = await saveCut(opts.file, Buffer.from(text, 'utf8').subarray(validLength))
+      opts.log.warn(`plugin-loki: dropped a torn last journal line (line ${tornLine ?? '?'}, a write interrupted by a crash, never acknowledged); the cut bytes are in ${bak}`, { file: opts.file })
       const fh = await open(opts.file, 'r+')
       try { await fh.truncate(validLength); await fh.datasync() } finally { await fh.close() }
     }
+    // from here until a clean close, a torn last line is possible (and so acceptable)
+    await writeState(opts.file, { clean: false })
     return new Journal(await open(opts.file, 'a'), lines, opts)
   }
 
@@ -90,6 +108,9 @@ export class Journal {
   /** Number of lines (mutations) in the journal, header excluded. */
   get size (): number { return this.lines }
 
+  /** Appends since open and the group commits (write + fdatasync) that made them durable. */
+  readonly stats = { appends: 0, commits: 0 }
+
   /** Flushes pending writes, compacts when there is anything to drop, closes the file. */
   async close (): Promise<void> {
     if (this.closed) return
@@ -101,6 +122,11 @@ export class Journal {
       await this.idle
     }
     await this.fh.close()
+    if (this.stats.appends > 0) this.opts.log.info(`plugin-loki: journal closed; ${this.stats.appends} writes made durable in ${this.stats.commits} group commits`, { file: this.opts.file })
+    if (this.failed === undefined) {
+      const { size } = await stat(this.opts.file)
+      await writeState(this.opts.file, { clean: true, length: size })
+    }
     await releaseLock(this.opts.file)
   }
 
@@ -108,7 +134,9 @@ export class Journal {
     if (this.busy) return
     this.busy = true
     this.idle = new Promise(resolve => { this.releaseIdle = resolve })
-    void this.run()
+    // Start after the current I/O phase, not at once: the requests read from other sockets in this
+    // phase append too, and then share the first write + fdatasync instead of waiting for the next.
+    void yieldToEventLoop().then(async () => { await this.run() })
   }
 
   private async run (): Promise<void> {
@@ -136,6 +164,8 @@ export class Journal {
       return
     }
     this.lines += batch.length
+    this.stats.appends += batch.length
+    this.stats.commits++
     for (const w of waiters) w.resolve()
     if (this.lines > this.opts.compactThreshold && this.lines > 2 * this.opts.liveCount()) this.compactRequested = true
   }
@@ -217,46 +247,6 @@ function isAlive (pid: number): boolean {
 
 async function exists (file: string): Promise<boolean> {
   try { await access(file); return true } catch { return false }
-}
-
-/** Replays the journal text; returns the number of lines and the byte length of the valid prefix. */
-function replay (text: string, file: string, apply: (rec: JournalRecord) => void): { lines: number, validLength: number } {
-  const headerEnd = text.indexOf('\n')
-  if (headerEnd < 0 || text.slice(0, headerEnd + 1) !== JOURNAL_HEADER_LINE) {
-    throw new Error(`${file} is not a plugin-loki journal (nor a LokiJS database); move it away or choose another dbname`)
-  }
-  let pos = headerEnd + 1
-  let lines = 0
-  let lineNo = 1
-  while (pos < text.length) {
-    const nl = text.indexOf('\n', pos)
-    const end = nl < 0 ? text.length : nl
-    const line = text.slice(pos, end)
-    lineNo++
-    let recs: JournalRecord[] | string
-    try { recs = parseLine(JSON.parse(line)) } catch (e) { recs = e instanceof Error ? e.message : String(e) }
-    if (typeof recs === 'string') {
-      // Only the last line may be torn; anything after it means real corruption.
-      if (text.slice(nl < 0 ? text.length : nl + 1).trim() === '') break
-      throw new Error(`${file}:${lineNo}: corrupt journal line (${recs}); refusing to load a damaged store`)
-    }
-    if (nl < 0) break // complete JSON but no newline: treat as torn, it was never acknowledged
-    for (const r of recs) apply(r)
-    lines++
-    pos = nl + 1
-  }
-  return { lines, validLength: Buffer.byteLength(text.slice(0, pos)) }
-}
-
-function parseLine (v: unknown): JournalRecord[] | string {
-  const items = Array.isArray(v) ? v : [v]
-  const out: JournalRecord[] = []
-  for (const item of items) {
-    const r = parseRecord(item)
-    if (typeof r === 'string') return r
-    out.push(r)
-  }
-  return out
 }
 
 async function writeAll (fh: FileHandle, buf: Buffer): Promise<void> {

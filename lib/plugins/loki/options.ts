@@ -26,8 +26,8 @@ export interface LokiOptions {
 
 /** A bad `endpoint` section; `problems` lists every problem with its path. */
 export class LokiOptionsError extends Error {
-  constructor (readonly problems: string[]) {
-    super(`invalid plugin-loki configuration:\n  ${problems.join('\n  ')}`)
+  constructor (readonly problems: string[], options?: ErrorOptions) {
+    super(`invalid plugin-loki configuration:\n  ${problems.join('\n  ')}`, options)
     this.name = 'LokiOptionsError'
   }
 }

@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { fromTypeConverted, operationsToTypeConverted, toTypeConverted } from './typeconvert.ts'
 import { coreResourceSchema } from '../schema/resolve.ts'
 import { applyPatch } from '../patch/index.ts'
-import type { PatchOperation } from '../../plugins/types.ts'
+import type { PatchOperation } from '../types.ts'
 import type { JsonObject, ScimResource } from '../types.ts'
 
 interface Pair { name: string, resource: ScimResource, converted: JsonObject }

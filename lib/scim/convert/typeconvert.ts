@@ -11,7 +11,7 @@
 // groups and members are never converted (keyed by value, not type).
 import type { JsonObject, JsonValue, ScimResource } from '../types.ts'
 import { isJsonObject } from '../types.ts'
-import type { PatchOperation } from '../../plugins/types.ts'
+import type { PatchOperation } from '../types.ts'
 import type { FilterNode } from '../filter/ast.ts'
 import { findKey, parsePatchPath } from '../filter/index.ts'
 

@@ -4,7 +4,7 @@
 // The service works in 2.0 internally; a 1.1 endpoint converts at the edge with these functions.
 import type { JsonObject, JsonValue, ScimListResponse, ScimResource } from '../types.ts'
 import { isJsonObject } from '../types.ts'
-import type { PatchOperation } from '../../plugins/types.ts'
+import type { PatchOperation } from '../types.ts'
 import { InvalidSyntaxError, InvalidValueError } from '../errors.ts'
 import type { ResourceSchema } from '../schema/resolve.ts'
 import {

@@ -18,8 +18,8 @@ export interface Token {
 /** Thrown by the lexer; the parser turns it into the right ScimError subclass. */
 export class LexError extends Error {
   readonly pos: number
-  constructor (message: string, pos: number) {
-    super(message)
+  constructor (message: string, pos: number, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'LexError'
     this.pos = pos
   }

@@ -5,7 +5,7 @@ import { InvalidSyntaxError, InvalidValueError, MutabilityError, NoTargetError }
 import type { ResourceSchema } from '../schema/resolve.ts'
 import type { JsonValue, ScimResource } from '../types.ts'
 import { isJsonObject } from '../types.ts'
-import type { PatchOperation } from '../../plugins/types.ts'
+import type { PatchOperation } from '../types.ts'
 import { applyToAttribute } from './attribute.ts'
 import type { CoerceOptions } from './coerce.ts'
 import { Draft } from './draft.ts'

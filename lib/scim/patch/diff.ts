@@ -3,7 +3,7 @@
 // Contract: applyPatch(before, diffResources(before, after, schema), schema) equals `after` up to the
 // order of multi-valued elements and the value coercion applyPatch performs; `id`, `meta`, `schemas`
 // and readOnly attributes are not compared (the service owns them).
-import type { PatchOperation } from '../../plugins/types.ts'
+import type { PatchOperation } from '../types.ts'
 import type { ResourceSchema } from '../schema/resolve.ts'
 import { findSub } from '../schema/resolve.ts'
 import type { AttributeDef, JsonObject, JsonValue, ScimResource } from '../types.ts'

@@ -5,7 +5,7 @@ import { InvalidSyntaxError } from '../errors.ts'
 import { SCHEMA_PATCH_OP } from '../schema/definitions.ts'
 import type { JsonObject, JsonValue } from '../types.ts'
 import { isJsonObject } from '../types.ts'
-import type { PatchOperation } from '../../plugins/types.ts'
+import type { PatchOperation } from '../types.ts'
 import { getCi, keyOf } from './json.ts'
 
 const OPS: ReadonlyMap<string, PatchOperation['op']> = new Map([['add', 'add'], ['remove', 'remove'], ['replace', 'replace']])

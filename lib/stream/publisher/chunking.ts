@@ -16,6 +16,7 @@
 // answer: that is the flow control, and it keeps the responder within its allow_responses limit.
 import { createHash, randomBytes } from 'node:crypto'
 import { EnvelopeError } from './envelope.ts'
+import { parseJsonLimited } from '../../util/json.ts'
 
 /** Version of the chunking control messages (the request/reply envelope itself stays version 1). */
 export const GW_CHUNK_VERSION = 2
@@ -60,7 +61,7 @@ export function decodeControl (data: Uint8Array): ChunkControl | undefined {
   if (data.length > 64 * 1024 || !startsWith(data, CONTROL_PREFIX)) return undefined
   let o: Record<string, unknown>
   try {
-    o = JSON.parse(decoder.decode(data)) as Record<string, unknown>
+    o = parseJsonLimited(decoder.decode(data)) as Record<string, unknown> // nesting-limited (lib/util/json.ts)
   } catch {
     return undefined
   }

@@ -11,6 +11,8 @@
 // replaces that segment with its own entity. `origin` lets the responder build `meta.location`
 // values that point at the publisher, which is the only address the client knows.
 
+import { parseJsonLimited } from '../../util/json.ts'
+
 /** Protocol version this code speaks. */
 export const GW_PROTOCOL_VERSION = 1
 
@@ -99,9 +101,9 @@ export function decodeReply (data: Uint8Array): GwReply {
 function decodeObject (data: Uint8Array): Record<string, unknown> {
   let o: unknown
   try {
-    o = JSON.parse(decoder.decode(data))
-  } catch {
-    throw new EnvelopeError('GW envelope is not JSON')
+    o = parseJsonLimited(decoder.decode(data)) // nesting-limited (lib/util/json.ts)
+  } catch (e) {
+    throw new EnvelopeError(`GW envelope is not JSON (${(e as Error).message})`)
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new EnvelopeError('GW envelope is not a JSON object')
   const rec = o as Record<string, unknown>

@@ -75,7 +75,7 @@ export function createGwForwarder (opts: GwForwarderOptions): RequestForwarder {
       v: GW_PROTOCOL_VERSION,
       id: rc.requestId,
       method: req.method.toUpperCase(),
-      origin: url.origin,
+      origin: rc.origin ?? url.origin, // the public origin (core/http/origin.ts), never the raw Host header
       path: url.pathname,
       baseEntity: route.baseEntity,
       query: url.search.replace(/^\?/, ''),
