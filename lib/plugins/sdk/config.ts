@@ -50,10 +50,23 @@ export function definePlugin<E> (def: PluginDefinition<E>): PluginDefinition<E> 
 type Shape = Record<string, s.Schema<unknown, s.Presence>>
 
 /** A baseEntity key: non-empty, no '/', no surrounding spaces (it becomes a URL path segment). */
-function checkEntityKeys (entity: Record<string, unknown> | undefined, report: (m: string, p?: Array<string | number>) => void): void {
-  for (const name of Object.keys(entity ?? {})) {
-    if (name.trim() === '' || name !== name.trim() || name.includes('/')) report(`${JSON.stringify(name)} is not a valid baseEntity (no "/", no surrounding spaces)`, ['entity', name])
+function checkEntityKeys (entity: Record<string, unknown>, report: (m: string, p?: Array<string | number>) => void): void {
+  for (const name of Object.keys(entity)) {
+    if (name.trim() === '' || name !== name.trim() || name.includes('/')) report(`${JSON.stringify(name)} is not a valid baseEntity (no "/", no surrounding spaces)`, [name])
   }
+}
+
+/**
+ * `endpoint.entity`: an object keyed by baseEntity (the key `undefined` = requests without one), each
+ * value checked by `entry`. A null entry (scimgateway's configs write them) counts as `{}`; keys that
+ * cannot be a URL path segment are reported.
+ */
+export function entityMap<T> (entry: s.Schema<T, s.Presence>): s.Schema<Record<string, T>> {
+  return s.record(entry)
+    .preprocess(raw => typeof raw === 'object' && raw !== null && !Array.isArray(raw)
+      ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === null ? {} : v as unknown]))
+      : raw)
+    .refine((v, report) => { checkEntityKeys(v, report) })
 }
 
 /**
@@ -69,9 +82,8 @@ function checkEntityKeys (entity: Record<string, unknown> | undefined, report: (
  * // accepts { map: …, entity: { undefined: { connection: … }, clientA: { connection: … } } }
  */
 export function endpointSchema<T extends Shape = Record<never, never>, E extends Shape = Record<never, never>> (def: { top?: T, entity: E, requireEntity?: boolean }): s.Schema<EndpointOf<T, E>> {
-  const entity = s.record(s.object(def.entity)).default({})
+  const entity = entityMap(s.object(def.entity)).default({})
     .refine((v, report) => {
-      checkEntityKeys(v, (m, p) => { report(m, (p ?? []).slice(1)) })
       if (def.requireEntity === true && Object.keys(v).length === 0) report(`at least one baseEntity is required (use the key "${NO_BASE_ENTITY}" for requests without one)`)
     })
   return s.object({ ...(def.top ?? {}), entity }) as unknown as s.Schema<EndpointOf<T, E>>
