@@ -4,6 +4,7 @@
 // its path (`endpoint.entity.undefined.connection.baseUrls[0]: …`). A plugin made this way is started
 // with `runGateway(definition)` (lib/core/run.ts).
 import * as s from '../../config/schema.ts'
+import { formatPath } from '../../config/path.ts'
 import type { Logger, ScimPlugin } from '../types.ts'
 
 export { s }
@@ -62,11 +63,17 @@ function checkEntityKeys (entity: Record<string, unknown>, report: (m: string, p
  * cannot be a URL path segment are reported.
  */
 export function entityMap<T> (entry: s.Schema<T, s.Presence>): s.Schema<Record<string, T>> {
-  return s.record(entry)
-    .preprocess(raw => typeof raw === 'object' && raw !== null && !Array.isArray(raw)
-      ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === null ? {} : v as unknown]))
-      : raw)
-    .refine((v, report) => { checkEntityKeys(v, report) })
+  const entries = s.record(entry)
+  return new s.Schema<Record<string, T>>('object', entries.expected, (v, path, ctx) => {
+    let value = v
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      // checked here, not in a refine, so a bad key is reported together with bad entries
+      checkEntityKeys(v as Record<string, unknown>, (message, sub = []) => { ctx.issues.push({ path: formatPath([...path, ...sub]), message }) })
+      value = Object.fromEntries(Object.entries(v).map(([k, e]) => [k, e === null ? {} : e as unknown]))
+    }
+    const r = entries.run(value, path, ctx)
+    return r === undefined ? {} : r
+  }, 'required')
 }
 
 /**
