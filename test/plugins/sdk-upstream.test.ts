@@ -11,7 +11,7 @@ import { gatewayConfigSchema } from '../../lib/config/gateway-schema.ts'
 import { gatewayOptionsFromConfig } from '../../lib/core/from-config.ts'
 import { classifyError } from '../../lib/stream/apply/classify.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
-import { GatewayTimeoutError, UpstreamError } from '../../lib/plugins/sdk/index.ts'
+import { GatewayTimeoutError, ServiceUnavailableError, UpstreamError } from '../../lib/plugins/sdk/index.ts'
 import type { GetQuery, PluginContext, ScimPlugin } from '../../lib/plugins/types.ts'
 import { startTestGateway, type TestGateway } from '../support/gateway.ts'
 
@@ -132,4 +132,14 @@ describe('backend failures: same verdict over HTTP and in the stream classifier'
       } finally { await gw.stop() }
     })
   }
+
+  it('a ServiceUnavailableError with retryAfter answers 503 with Retry-After', async () => {
+    const plugin: ScimPlugin = { name: 'busy', async getUsers () { throw new ServiceUnavailableError('maintenance window', { retryAfter: 30 }) } }
+    const gw = await startTestGateway({ plugin, options: { allowAnonymous: true } })
+    try {
+      const r = await fetch(`${gw.url}/Users`)
+      assert.equal(r.status, 503)
+      assert.equal(r.headers.get('retry-after'), '30')
+    } finally { await gw.stop() }
+  })
 })

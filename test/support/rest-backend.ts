@@ -23,7 +23,8 @@ export interface RestBackend {
 const KEY = { users: 'uid', groups: 'gid' } as const
 const UNIQUE = { users: 'login', groups: 'name' } as const
 
-export async function startRestBackend (): Promise<RestBackend> {
+/** Starts the backend on `port` (default: a free one). */
+export async function startRestBackend (port = 0): Promise<RestBackend> {
   const data = { users: new Map<string, Row>(), groups: new Map<string, Row>() }
   const requests: string[] = []
   let failing: number | undefined
@@ -94,11 +95,11 @@ export async function startRestBackend (): Promise<RestBackend> {
     send(405, { error: 'method not allowed' })
   }
 
-  server.listen(0, '127.0.0.1')
+  server.listen(port, '127.0.0.1')
   await once(server, 'listening')
-  const port = (server.address() as { port: number }).port
+  const bound = (server.address() as { port: number }).port
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     users: data.users,
     groups: data.groups,
     requests,
