@@ -66,7 +66,8 @@ async function guardedCall (plugin: ScimPlugin, name: string, fn: AnyCall, args:
     return await new Promise<unknown>((resolve, reject) => {
       handle = setTimeout(() => {
         const err = new GatewayTimeoutError(`plugin ${plugin.name} ${name} did not answer within ${timeoutMs} ms`)
-        timer?.abort(err)
+        // also when the plugin has not read ctx.signal yet: a later read must see it aborted
+        ;(timer ??= new AbortController()).abort(err)
         reject(err)
       }, timeoutMs)
       fn.apply(plugin, callArgs).then(resolve, reject)

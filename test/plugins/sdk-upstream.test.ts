@@ -55,10 +55,12 @@ describe('plugin call timeout', () => {
 
   it('answers 504 even when the plugin ignores the signal; other requests are served meanwhile', async () => {
     let calls = 0
+    let stuckCtx: PluginContext | undefined
     const plugin: ScimPlugin = {
       name: 'stuck',
-      async getUsers (q) {
+      async getUsers (q, ctx) {
         calls++
+        if (q.simple === undefined) stuckCtx = ctx
         if (q.simple?.value === 'fast') return { Resources: [{ id: 'fast', userName: 'fast' }] }
         return await new Promise(() => {})
       }
@@ -69,6 +71,8 @@ describe('plugin call timeout', () => {
       assert.equal(stuck.status, 504)
       assert.equal(fast.status, 200)
       assert.equal(calls, 2)
+      assert.equal(stuckCtx?.signal.aborted, true, 'a signal first read after the timeout is already aborted')
+      assert.ok(stuckCtx?.signal.reason instanceof GatewayTimeoutError)
     } finally { await gw.stop() }
   })
 
