@@ -59,7 +59,8 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     usePutSoftSync: g.scim.usePutSoftSync,
     groupMemberOfUser: g.scim.groupMemberOfUser,
     skipTypeConvert: g.scim.skipTypeConvert,
-    entities: Object.keys(config.endpoint.entity ?? {}),
+    // the key "undefined" stands for requests without a baseEntity, not for a path segment
+    entities: Object.keys(config.endpoint.entity ?? {}).filter(k => k !== 'undefined'),
     maxPayloadBytes: g.payloadSize,
     jsonMaxDepth: g.jsonMaxDepth,
     bulk: { maxOperations: 1000, maxPayloadSize: g.payloadSize },
@@ -71,7 +72,8 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     extraRoutes: built.extraRoutes,
     tls: built.tls,
     hostnames: g.hostnames,
-    trustProxy: trustProxyOf(g.trustProxy)
+    trustProxy: trustProxyOf(g.trustProxy),
+    pluginTimeoutMs: g.plugin.timeout
   }
   if (g.baseUrl !== undefined) opts.baseUrl = g.baseUrl
   if (g.scim.maxResults !== undefined) opts.maxResults = g.scim.maxResults

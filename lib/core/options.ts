@@ -82,6 +82,8 @@ export interface GatewayOptions {
   hostnames: string[]
   /** Proxies whose X-Forwarded-Host/-Proto are believed (`scimgateway.trustProxy`). */
   trustProxy?: TrustProxy | undefined
+  /** ms one plugin call may take (ctx.signal is aborted, the call answers 504); 0 = no limit. */
+  pluginTimeoutMs: number
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -109,7 +111,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   extraRoutes: [],
   forwarders: [],
   tls: undefined,
-  hostnames: []
+  hostnames: [],
+  pluginTimeoutMs: 60_000
 }
 
 export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {
