@@ -1,0 +1,118 @@
+// plugin-generic: forwards SCIM to any SCIM 1.1 or 2.0 server through the REST client
+// (lib/helpers/rest), one connection per baseEntity (`endpoint.entity.<baseEntity>`). The default
+// config targets a second gateway running plugin-loki. Because the gateway core speaks the client's
+// version at the edge and the target's version is per entity (`scimVersion`), it is also a SCIM
+// version gateway: 1.1 clients → 2.0 target and 2.0 clients → 1.1 target.
+// Filtering, sorting and paging are done by the target (the whole filter is forwarded; answers are
+// `exact`); group member changes go out as one member-delta PATCH.
+import { join } from 'node:path'
+import { filterToString } from '../scim/filter/serialize.ts'
+import type { FilterNode } from '../scim/filter/ast.ts'
+import { ConfigError } from '../config/errors.ts'
+import { RestClient } from '../helpers/rest/client.ts'
+import { isRestError } from '../helpers/rest/errors.ts'
+import type { SamlAssertionProvider } from '../helpers/rest/auth/types.ts'
+import { definePlugin, EntityHandles, type PluginEnv } from './sdk/index.ts'
+import type { GetQuery, GetResult, Modification, PluginContext, ScimPlugin, ScimResource } from './types.ts'
+import { genericEndpointSchema, type GenericEndpoint, type GenericEntity } from './generic/config.ts'
+import { ScimTarget, type Kind, type TargetQuery } from './generic/target.ts'
+
+export { genericEndpointSchema, type GenericEndpoint } from './generic/config.ts'
+
+export interface GenericPluginOptions {
+  /** Relative TLS/key file names resolve here (default `<configDir>/certs`). */
+  certsDir?: string
+  /** SAML assertion maker for connections with auth.type oauthSamlBearer. */
+  samlAssertion?: SamlAssertionProvider
+}
+
+/**
+ * Makes plugin-generic from its validated endpoint config. REST clients are made here (files such as
+ * TLS keys are read now, so a missing one is a config error at start); connections open lazily.
+ * @example
+ * const plugin = createGenericPlugin({ entity: { undefined: { scimVersion: '2.0', connection: { baseUrls: ['http://localhost:8880'], … } } } }, { configDir, log })
+ */
+export function createGenericPlugin (endpoint: GenericEndpoint, env: PluginEnv, opts: GenericPluginOptions = {}): ScimPlugin {
+  const certsDir = opts.certsDir ?? join(env.configDir, 'certs')
+  const targets = new Map<string, ScimTarget>()
+  const problems: Array<{ path: string, message: string }> = []
+  for (const [key, cfg] of Object.entries(endpoint.entity)) {
+    try {
+      targets.set(key, new ScimTarget(new RestClient(cfg.connection, { certsDir, log: env.log.child({ baseEntity: key }), ...(opts.samlAssertion !== undefined ? { samlAssertion: opts.samlAssertion } : {}) }), cfg.scimVersion))
+    } catch (e) {
+      if (!isRestError(e) || e.kind !== 'config') throw e
+      problems.push({ path: `endpoint.entity.${key}.connection`, message: e.message })
+    }
+  }
+  if (problems.length > 0) {
+    for (const t of targets.values()) void t.client.close()
+    throw new ConfigError(undefined, problems)
+  }
+  const handles = new EntityHandles<GenericEntity, ScimTarget>({
+    entities: endpoint.entity,
+    open: async (_cfg, key) => targets.get(key) as ScimTarget,
+    check: async (t) => { await t.check() }
+  })
+  const target = async (ctx: PluginContext): Promise<ScimTarget> => (await handles.get(ctx)).handle
+  const auth = (ctx: PluginContext): string | undefined => ctx.passThrough?.authorization
+
+  const get = async (kind: Kind, query: GetQuery, ctx: PluginContext): Promise<GetResult> => {
+    const t = await target(ctx)
+    const s = query.simple
+    const onlyId = s !== undefined && s.attribute.toLowerCase() === 'id' && s.operator === 'eq' && (query.filter === undefined || isIdEq(query.filter))
+    if (onlyId) {
+      const r = await t.get(kind, s.value, ctx.signal, auth(ctx))
+      return { Resources: r !== undefined ? [r] : [], exact: { totalResults: r !== undefined ? 1 : 0 } }
+    }
+    const q: TargetQuery = { startIndex: query.startIndex }
+    const filter = query.filter !== undefined ? filterToString(query.filter) : query.rawFilter ?? (s !== undefined ? simpleToString(s) : undefined)
+    if (filter !== undefined) q.filter = filter
+    if (query.count !== undefined) q.count = query.count
+    if (query.sortBy !== undefined) { q.sortBy = query.sortBy; q.sortOrder = query.sortOrder ?? 'ascending' }
+    const { resources, total } = await t.list(kind, q, ctx.signal, auth(ctx))
+    return { Resources: resources, exact: { totalResults: total } }
+  }
+
+  return {
+    name: 'generic',
+    capabilities: { filter: 'full', groupMemberDelta: true, passThrough: true },
+    async start (log) { await handles.start(log) },
+    async stop () {
+      await handles.stop()
+      await Promise.all([...targets.values()].map(async t => { await t.client.close() }))
+    },
+    async health () { return await handles.health() },
+
+    getUsers: async (q, ctx) => await get('Users', q, ctx),
+    getGroups: async (q, ctx) => await get('Groups', q, ctx),
+    createUser: async (u, ctx) => await (await target(ctx)).create('Users', u, ctx.signal, auth(ctx)),
+    createGroup: async (g, ctx) => await (await target(ctx)).create('Groups', g, ctx.signal, auth(ctx)),
+    modifyUser: async (id, mod, ctx) => await (await target(ctx)).replace('Users', id, resourceOf(mod), ctx.signal, auth(ctx)),
+    async modifyGroup (id: string, mod: Modification, ctx: PluginContext): Promise<ScimResource | undefined> {
+      const t = await target(ctx)
+      if (mod.members !== undefined) return await t.patchMembers(id, mod.members, ctx.signal, auth(ctx))
+      return await t.replace('Groups', id, resourceOf(mod), ctx.signal, auth(ctx))
+    },
+    deleteUser: async (id, ctx) => { await (await target(ctx)).delete('Users', id, ctx.signal, auth(ctx)) },
+    deleteGroup: async (id, ctx) => { await (await target(ctx)).delete('Groups', id, ctx.signal, auth(ctx)) }
+  }
+}
+
+/** plugin-generic as `runGateway` starts it from config/plugin-generic.json. */
+export const genericPlugin = definePlugin({
+  name: 'generic',
+  endpoint: genericEndpointSchema,
+  create: (endpoint, env) => createGenericPlugin(endpoint, env)
+})
+
+function resourceOf (mod: Modification): ScimResource {
+  return mod.resource
+}
+
+function isIdEq (f: FilterNode): boolean {
+  return f.type === 'compare' && f.op === 'eq' && f.path.attr.toLowerCase() === 'id' && f.path.sub === undefined
+}
+
+function simpleToString (s: { attribute: string, operator: string, value: string }): string {
+  return s.operator === 'pr' ? `${s.attribute} pr` : `${s.attribute} ${s.operator} ${JSON.stringify(s.value)}`
+}
