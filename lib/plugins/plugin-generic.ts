@@ -87,11 +87,11 @@ export function createGenericPlugin (endpoint: GenericEndpoint, env: PluginEnv, 
     getGroups: async (q, ctx) => await get('Groups', q, ctx),
     createUser: async (u, ctx) => await (await target(ctx)).create('Users', u, ctx.signal, auth(ctx)),
     createGroup: async (g, ctx) => await (await target(ctx)).create('Groups', g, ctx.signal, auth(ctx)),
-    modifyUser: async (id, mod, ctx) => await (await target(ctx)).replace('Users', id, resourceOf(mod), ctx.signal, auth(ctx)),
+    modifyUser: async (id, mod, ctx) => await (await target(ctx)).modify('Users', id, mod, ctx.signal, auth(ctx)),
     async modifyGroup (id: string, mod: Modification, ctx: PluginContext): Promise<ScimResource | undefined> {
       const t = await target(ctx)
       if (mod.members !== undefined) return await t.patchMembers(id, mod.members, ctx.signal, auth(ctx))
-      return await t.replace('Groups', id, resourceOf(mod), ctx.signal, auth(ctx))
+      return await t.modify('Groups', id, mod, ctx.signal, auth(ctx))
     },
     deleteUser: async (id, ctx) => { await (await target(ctx)).delete('Users', id, ctx.signal, auth(ctx)) },
     deleteGroup: async (id, ctx) => { await (await target(ctx)).delete('Groups', id, ctx.signal, auth(ctx)) }
@@ -104,10 +104,6 @@ export const genericPlugin = definePlugin({
   endpoint: genericEndpointSchema,
   create: (endpoint, env) => createGenericPlugin(endpoint, env)
 })
-
-function resourceOf (mod: Modification): ScimResource {
-  return mod.resource
-}
 
 function isIdEq (f: FilterNode): boolean {
   return f.type === 'compare' && f.op === 'eq' && f.path.attr.toLowerCase() === 'id' && f.path.sub === undefined

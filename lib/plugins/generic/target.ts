@@ -8,7 +8,7 @@ import { listResponseFromV1, resourceFromV1, resourceToV1 } from '../../scim/con
 import { SCHEMA_CORE_V1, SCHEMA_PATCH_OP } from '../../scim/schema/definitions.ts'
 import { coreResourceSchema } from '../../scim/schema/resolve.ts'
 import { isJsonObject, type JsonObject, type ScimResource } from '../../scim/types.ts'
-import type { MemberDelta } from '../types.ts'
+import type { MemberDelta, Modification } from '../types.ts'
 import { targetError } from './errors.ts'
 import { NotFoundError } from '../../scim/errors.ts'
 
@@ -69,7 +69,25 @@ export class ScimTarget {
     } catch (e) { throw targetError(e, `POST /${kind}`) }
   }
 
-  /** PUT: the gateway already applied PATCH/PUT semantics; the target gets the whole new state. */
+  /**
+   * A change the gateway already resolved (PATCH/PUT semantics applied): a SCIM 2.0 target gets the
+   * minimal operations as one PATCH (it applies them like the gateway would, custom attributes
+   * included); a 1.1 target gets the whole new state as PUT.
+   */
+  async modify (kind: Kind, id: string, mod: Modification, signal: AbortSignal, auth?: string): Promise<ScimResource | undefined> {
+    // no operations (a caller that only hands the new state): replace it as a whole
+    if (this.version === '1.1' || mod.operations.length === 0) return await this.replace(kind, id, mod.resource, signal, auth)
+    noEmptyId(id)
+    const ops = mod.operations.filter(o => !READ_ONLY.includes((o.path ?? '').split(/[.[]/)[0]?.toLowerCase() ?? ''))
+    if (ops.length === 0) return undefined
+    const path = `/${kind}/${encodeURIComponent(id)}`
+    try {
+      const r = await this.client.request({ method: 'PATCH', path, body: { schemas: [SCHEMA_PATCH_OP], Operations: ops }, signal, ...authOf(auth) })
+      return isJsonObject(r.body) && r.body.id === id ? this.inbound(kind, r.body) : undefined
+    } catch (e) { throw targetError(e, `PATCH ${path}`) }
+  }
+
+  /** PUT: the target gets the whole new state. */
   async replace (kind: Kind, id: string, resource: ScimResource, signal: AbortSignal, auth?: string): Promise<ScimResource | undefined> {
     noEmptyId(id)
     const path = `/${kind}/${encodeURIComponent(id)}`
