@@ -115,8 +115,22 @@ export class RestClient {
   async request<T = unknown> (req: RestRequest): Promise<RestResponse<T>> {
     this.#stats.requests++
     const timeoutMs = req.timeoutMs ?? (this.config.options?.abortTimeout ?? DEFAULT_TIMEOUT_S) * 1000
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const signal = req.signal !== undefined ? AbortSignal.any([req.signal, timeout]) : timeout
+    // one controller + timer per request: AbortSignal.any/timeout cost about half the throughput on node 20
+    const ac = new AbortController()
+    const signal = ac.signal
+    const timer = setTimeout(() => { ac.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')) }, timeoutMs)
+    const onAbort = (): void => { ac.abort(req.signal?.reason) }
+    if (req.signal?.aborted === true) onAbort()
+    else req.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.#send<T>(req, signal, timeoutMs)
+    } finally {
+      clearTimeout(timer)
+      req.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async #send<T> (req: RestRequest, signal: AbortSignal, timeoutMs: number): Promise<RestResponse<T>> {
     const retry = this.config.retry
     const absolute = /^https?:\/\//i.test(req.path)
     const n = absolute ? 1 : this.config.baseUrls.length
@@ -125,7 +139,7 @@ export class RestClient {
     let url = ''
     const fail = (e: unknown): RestError => {
       if (req.signal?.aborted === true) return new RestError(`${req.method} ${url} aborted by the caller`, { kind: 'aborted', method: req.method, url, attempts: attempt, cause: req.signal.reason })
-      if (timeout.aborted) return new RestError(`${req.method} ${url} timed out after ${timeoutMs} ms (${attempt} attempt(s))`, { kind: 'timeout', method: req.method, url, attempts: attempt, cause: e })
+      if (signal.aborted) return new RestError(`${req.method} ${url} timed out after ${timeoutMs} ms (${attempt} attempt(s))`, { kind: 'timeout', method: req.method, url, attempts: attempt, cause: e })
       if (e instanceof RestError) return e
       return new RestError(`${req.method} ${url} failed: ${causeText(e)}`, { kind: 'network', method: req.method, url, attempts: attempt, cause: e })
     }
