@@ -22,9 +22,13 @@ export function retryableStatus (status: number, method: string): boolean {
   return status !== 504 || IDEMPOTENT.has(method)
 }
 
+/** Certificate and TLS verification failures: the next attempt would fail the same way. */
+const TLS_FAILURE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH)/
+
 /** May a request that failed without an answer be retried (and failed over)? */
 export function retryableError (err: unknown, method: string): boolean {
   const code = errorCode(err)
+  if (code !== undefined && TLS_FAILURE.test(code)) return false
   if (code !== undefined && NOT_SENT.has(code)) return true
   // reset/closed sockets or a TLS failure after sending: repeat only what is idempotent
   return IDEMPOTENT.has(method)
