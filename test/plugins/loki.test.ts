@@ -383,13 +383,14 @@ describe('plugin-loki', () => {
       assert.throws(() => lokiOptionsFromEndpoint({ persistence: 'yes', dbname: 42, demoData: 'true', entity: { x: { persistence: 1 } } }, '/c'), (e: unknown) => {
         assert.ok(e instanceof LokiOptionsError)
         assert.equal(e.problems.length, 4)
-        assert.match(e.message, /endpoint\.persistence: expected true or false, got "yes"/)
+        assert.match(e.message, /endpoint\.persistence: expected boolean, got "yes"/)
         assert.match(e.message, /endpoint\.dbname/)
         assert.match(e.message, /endpoint\.demoData/)
         assert.match(e.message, /endpoint\.entity\.x\.persistence/)
         return true
       })
-      assert.throws(() => lokiOptionsFromEndpoint({ entity: [] }, '/c'), /endpoint\.entity: expected an object/)
+      assert.throws(() => lokiOptionsFromEndpoint({ entity: [] }, '/c'), /endpoint\.entity: expected object/)
+      assert.throws(() => lokiOptionsFromEndpoint({ dbnme: 'x.db' }, '/c'), /endpoint\.dbnme: unknown key \(did you mean "dbname"\?\)/)
       assert.throws(() => createLokiPlugin({ persistence: { file: '' } }), LokiOptionsError)
     })
   })
