@@ -8,7 +8,7 @@ import { assertTenantName, createOperator, createTenant, ensureTlsFiles, loadCre
 import type { CredentialStore } from './nats/index.ts'
 import { configDirOf } from './config.ts'
 import type { CliIo, Flags } from './cli.ts'
-import { UsageError, one } from './cli.ts'
+import { CliFailure, UsageError, one } from './cli.ts'
 
 /** Runs `init`; returns the exit code. */
 export async function initCommand (configFile: string, flags: Flags, io: CliIo): Promise<number> {
@@ -24,7 +24,8 @@ export async function initCommand (configFile: string, flags: Flags, io: CliIo):
   })
   if (new Set(names).size !== names.length) throw new UsageError('a tenant name is given twice')
   const force = one(flags, 'force') === 'true'
-  if (!force && await exists(configFile)) throw new UsageError(`${configFile} exists; use --force to overwrite it`)
+  // Not a usage mistake: the command line was right, the file is just there already.
+  if (!force && await exists(configFile)) throw new CliFailure(`${configFile} exists already; nothing written. Edit it, or run init again with --force to overwrite it (NATS credentials of existing tenants are kept).`)
 
   const dir = configDirOf(configFile)
   const natsDir = join(dir, 'nats')

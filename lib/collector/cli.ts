@@ -5,6 +5,7 @@
 //   scim-stream rules test --tenant <t> --user <file.json>  dry-run dynamics + rules + messages
 // Exit codes: 0 ok, 1 invalid configuration or failure, 2 usage error.
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { isConfigError } from '../config/index.ts'
 import { initCommand } from './cli-init.ts'
 import { credentialsCommand } from './cli-credentials.ts'
@@ -28,9 +29,15 @@ export class UsageError extends Error {
 export const USAGE = `Usage:
   scim-stream [--config <file>]
   scim-stream init --tenant <name> --collector hr|entra [--tenant … --collector …] [--config <file>] [--force]
-  scim-stream credentials --tenant <name> --type entra|hr|gw [--config <file>] [--user <name>] [--entity <baseEntity>]
+  scim-stream credentials --tenant <name> --type entra|hr|gw [--config <file>] [--user <name>] [--entity <baseEntity>] [--host <public name>]
   scim-stream rules test --tenant <name> --user <file.json> [--config <file>]
+  scim-stream -h | --help | help        scim-stream -v | --version
 The default config file is config/scim-stream.yaml (or SCIM-STREAM_CONFIG / SCIM_STREAM_CONFIG).`
+
+/** A failure that is not a usage mistake: its message alone, exit code 1. */
+export class CliFailure extends Error {
+  override name = 'CliFailure'
+}
 
 /** Parsed options: each flag may repeat. */
 export type Flags = Map<string, string[]>
@@ -43,6 +50,7 @@ export async function runCli (argv: readonly string[], io: CliIo): Promise<numbe
   try {
     const { positional, flags } = parseArgs(argv)
     if (flags.has('help') || positional[0] === 'help') { io.out(USAGE); return 0 }
+    if (flags.has('version') || positional[0] === 'version') { io.out(`scim-stream ${await version()}`); return 0 }
     const config = one(flags, 'config') ?? io.env['SCIM-STREAM_CONFIG'] ?? io.env.SCIM_STREAM_CONFIG ?? 'config/scim-stream.yaml'
     switch (positional[0]) {
       case undefined:
@@ -61,6 +69,7 @@ export async function runCli (argv: readonly string[], io: CliIo): Promise<numbe
   } catch (err) {
     if (err instanceof UsageError) { io.err(`${err.message}\n\n${USAGE}`); return 2 }
     if (isConfigError(err)) { io.err(err.message); return 1 }
+    if (err instanceof CliFailure) { io.err(`scim-stream: ${err.message}`); return 1 }
     io.err(`scim-stream: ${(err as Error).message}`)
     return 1
   }
@@ -70,9 +79,14 @@ export async function runCli (argv: readonly string[], io: CliIo): Promise<numbe
 export function parseArgs (argv: readonly string[]): { positional: string[], flags: Flags } {
   const positional: string[] = []
   const flags: Flags = new Map()
-  const booleans = new Set(['force', 'help'])
+  const booleans = new Set(['force', 'help', 'version'])
+  const short: Record<string, string> = { '-h': 'help', '-v': 'version', '-V': 'version' }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string
+    const s = short[a]
+    if (s !== undefined) { flags.set(s, ['true']); continue }
+    if (a === '--') { positional.push(...argv.slice(i + 1)); break }
+    if (a.startsWith('-') && !a.startsWith('--') && a !== '-') throw new UsageError(`unknown option ${a}`)
     if (!a.startsWith('--')) { positional.push(a); continue }
     const eq = a.indexOf('=')
     const name = a.slice(2, eq === -1 ? undefined : eq)
@@ -118,4 +132,10 @@ async function runService (config: string, io: CliIo): Promise<number> {
   await stop()
   await svc.stop()
   return 0
+}
+
+/** The package version (package.json next to lib/). */
+async function version (): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown'
 }

@@ -18,6 +18,8 @@ import type { DynamicDef } from './dynamics/index.ts'
 import { entraConfigProblems, hrConfigProblems } from './sources-default.ts'
 import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
+import { compileInitialLoadFilter } from './tenant-runtime.ts'
+import { CertificateFileError, loadConfiguredTls } from './nats/tls-configured.ts'
 
 const TENANT_NAME = /^[A-Za-z0-9_-]+$/
 
@@ -29,7 +31,10 @@ const general = s.object({
     if (problem !== undefined) report(problem)
   })).default(300),
   do_initial_load: s.boolean().default(false),
-  pre_activate_days: s.integer({ min: 0 }).default(0),
+  /** Entra (and HR): one stream-rule filter; the next start republishes the users it holds for, then it is set back to null. */
+  do_initial_load_filter: s.string().optional(),
+  /** HR: read by the HR collector (also under general.hr); no default here so the two places can be compared. */
+  pre_activate_days: s.integer({ min: 0 }).optional(),
   /** Publish deleteUser for persons that disappear from a complete collection. */
   delete_missing: s.boolean().default(true),
   /** Publishes in flight per tenant. */
@@ -92,17 +97,28 @@ const configSchema = s.object({
       port: s.integer({ min: 1, max: 65535 }).default(587),
       username: s.string().optional(),
       password: s.string().optional(),
-      proxy: s.string().optional(),
+      proxy: s.string().refine((v, report) => {
+        // nodemailer tunnels SMTP through HTTP CONNECT proxies by itself (socks would need another module).
+        let u: URL | undefined
+        try { u = new URL(v) } catch {}
+        if (u === undefined || (u.protocol !== 'http:' && u.protocol !== 'https:')) report('must be an HTTP proxy URL like http://proxy-host:1234 (HTTP CONNECT; socks is not supported)')
+      }).optional(),
+      /** Proxy-Authorization of the CONNECT tunnel (documented keys; the password is a secret). */
+      proxy_username: s.string().optional(),
+      proxy_password: s.string().optional(),
       from: s.string().optional(),
       secure: s.boolean().optional(),
       reject_unauthorized: s.boolean().default(true)
+    }).refine((v, report) => {
+      if (v.proxy === undefined && (v.proxy_username !== undefined || v.proxy_password !== undefined)) report('proxy_username/proxy_password need proxy', ['proxy'])
     }).optional(),
     on_error: s.object({
       enabled: s.boolean().default(false),
       /** Minutes between mails. */
       send_interval: s.number({ min: 0 }).default(15),
       subject: s.string().default('SCIM Stream error'),
-      to: s.array(s.string({ minLength: 3 })).default([])
+      /** A list, or a comma-separated string as the product documents it. */
+      to: s.oneOf(s.array(s.string({ minLength: 3 })), s.string()).default([])
     }).default({})
   }).default({}),
   nats: s.object({
@@ -118,6 +134,12 @@ const configSchema = s.object({
       dir: s.string({ minLength: 1 }).optional(),
       /** TLS files directory (default <config dir>/certs). */
       cert_dir: s.string({ minLength: 1 }).optional(),
+      /** Own certificate files in cert_dir (documented; generated ones when absent). */
+      certificate: s.object({
+        certfile: s.string({ minLength: 1 }).default('cert.pem'),
+        keyfile: s.string({ minLength: 1 }).default('key.pem'),
+        cafile: s.string({ minLength: 1 }).default('ca.pem')
+      }).optional(),
       encryption_at_rest_key: s.string({ minLength: 1 }).optional(),
       trace: s.boolean().default(false),
       max_memory_store: s.byteSize().optional(),
@@ -171,14 +193,14 @@ export async function loadStreamConfig (file: string, opts: LoadStreamConfigOpti
   const value = applyOverrides(raw ?? {}, overrides, SHAPE, problems)
   const result = validate(configSchema, value, { coerce: true })
   problems.push(...result.errors)
-  if (result.ok) problems.push(...checkSemantics(result.value))
+  if (result.ok) problems.push(...checkSemantics(result.value, loaded.configDir))
   else problems.push(...checkValidTenants(value))
   if (!result.ok || problems.length > 0) throw new ConfigError(loaded.file, problems)
   return { config: deepFreeze(result.value), file: loaded.file, configDir: loaded.configDir }
 }
 
 /** Compiles what the config holds as text (mapper, rules) and reports every problem with its path. */
-export function checkSemantics (config: StreamConfig): ConfigProblem[] {
+export function checkSemantics (config: StreamConfig, configDir?: string): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   const seen = new Map<string, string>()
   for (const type of ['entra', 'hr'] as const) {
@@ -188,7 +210,17 @@ export function checkSemantics (config: StreamConfig): ConfigProblem[] {
       if (other !== undefined) problems.push({ path: at, message: `tenant "${name}" is also defined under ${other}; tenant names are NATS accounts and must be unique` })
       seen.set(name, type)
       problems.push(...checkTenant(at, t))
-      problems.push(...(type === 'hr' ? hrConfigProblems(at, t) : entraConfigProblems(at, t)))
+      problems.push(...(type === 'hr' ? hrConfigProblems(at, t, configDir) : entraConfigProblems(at, t)))
+    }
+  }
+  const srv = config.nats.server
+  if (srv.certificate !== undefined && !srv.use_external_server && configDir !== undefined) {
+    // The files must be usable before the server starts (a bad one would only show as a TLS failure).
+    try {
+      loadConfiguredTls(configPath(configDir, srv.cert_dir ?? 'certs'), srv.certificate)
+    } catch (err) {
+      if (!(err instanceof CertificateFileError)) throw err
+      problems.push({ path: `nats.server.certificate.${err.key}`, message: err.message })
     }
   }
   return problems
@@ -200,6 +232,8 @@ function checkTenant (at: string, t: TenantConfig): ConfigProblem[] {
   collect(problems, () => compileMapper(t.mapper.user, { configPath: `${at}.mapper.user` }))
   collect(problems, () => compileStreamRules(t.streams, { configPath: `${at}.streams` }))
   collect(problems, () => compileDynamics(t.dynamics as unknown as DynamicDef[], { configPath: `${at}.dynamics` }))
+  const filter = t.general.do_initial_load_filter
+  if (filter !== undefined && filter.trim() !== '') collect(problems, () => compileInitialLoadFilter(filter, `${at}.general.do_initial_load_filter`))
   return problems
 }
 

@@ -39,6 +39,7 @@ export async function openNatsLink (opts: NatsLinkOptions): Promise<NatsLink> {
   const builtin = await startBuiltinNats({
     dir: configPath(opts.configDir, srv.dir ?? 'nats'),
     certDir: configPath(opts.configDir, srv.cert_dir ?? 'certs'),
+    ...(srv.certificate !== undefined ? { certificate: srv.certificate } : {}),
     log: opts.log.child({ component: 'nats-server' }),
     host: srv.host,
     port: srv.port,

@@ -6,7 +6,7 @@ import type { Logger } from '../logging/types.ts'
 import type { JsonObject } from '../scim/types.ts'
 import type { CompiledMapper } from './mapper/index.ts'
 import { applyDynamics, type CompiledDynamics } from './dynamics/index.ts'
-import type { CompiledStreams } from './rules/index.ts'
+import { anyRuleHolds, type CompiledRule, type CompiledStreams } from './rules/index.ts'
 import { deleteUser, diffView, leaveChannel, membershipOf, prepareUser, type UserChange, type ViewParts } from './diff.ts'
 import { messageJson, newMessageId, subjectOf, type Initiator } from './message.ts'
 import type { Publisher } from './publisher.ts'
@@ -67,11 +67,12 @@ export interface RunSource {
  * Runs one collection for a tenant (`fullLoad`: ignore the published state, send every user).
  * @example const stats = await runTenant(program, { persons, complete: () => true }, { state, publisher, log, initiator })
  */
-export async function runTenant (program: TenantProgram, source: RunSource, deps: RunDeps, opts: { fullLoad?: boolean, signal?: AbortSignal } = {}): Promise<RunStats> {
+export async function runTenant (program: TenantProgram, source: RunSource, deps: RunDeps, opts: { fullLoad?: boolean, fullLoadFilter?: readonly CompiledRule[], signal?: AbortSignal } = {}): Promise<RunStats> {
   const { publisher, log } = deps
-  const fullLoad = opts.fullLoad === true
+  let fullLoad = opts.fullLoad === true
   const state = deps.state
   // A full load ignores what was published: every user is sent again (createUser), state replaced.
+  // With `fullLoadFilter` (do_initial_load_filter) only the users the rule holds for; the others run as usual.
   const previous = (channel: string, key: string): ViewParts | undefined => fullLoad ? undefined : state.get(channel, key)
   const clock = deps.now ?? (() => new Date())
   const stats: RunStats = { persons: 0, skipped: 0, malformed: 0, published: 0, unchanged: 0, deleted: 0, failed: 0, deletionSkipped: false }
@@ -123,6 +124,7 @@ export async function runTenant (program: TenantProgram, source: RunSource, deps
       if (decision.active !== undefined) mapped.active = decision.active
       const { user } = applyDynamics(mapped, program.dynamics)
       const target = { id: typeof user.id === 'string' ? user.id : key, upn: typeof user.userName === 'string' ? user.userName : key }
+      if (opts.fullLoad === true && opts.fullLoadFilter !== undefined) fullLoad = anyRuleHolds(opts.fullLoadFilter, { user })
       const views = program.streams.evaluate({ user })
       const prepared = prepareUser(user)
       const matched = new Set<string>()

@@ -14,6 +14,7 @@ import { createTenantRuntime, type SourceFactory, type TenantRuntime } from './t
 import type { RunStats } from './pipeline.ts'
 import { defaultSources } from './sources-default.ts'
 import { startLogRetention, type LogRetention } from './log-retention.ts'
+import { mailerSettings, recipientsOf } from './email-settings.ts'
 
 /** Options of {@link startService}. */
 export interface ServiceOptions {
@@ -80,24 +81,30 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
     const nc = await link.connectPublisher(name)
     const state = await openTenantState(stateDir, name)
     const rt = createTenantRuntime({
-      name, type, cfg, nc, state, log: log.child({ tenant: name }), sources, stateDir,
+      name, type, cfg, nc, state, log: log.child({ tenant: name }), sources, stateDir, configDir: loaded.configDir,
       ...(opts.onRun !== undefined ? { onRun: opts.onRun } : {})
     })
     runtimes.set(name, rt)
     rt.start()
     if (!rt.collecting) return rt
     if (cfg.general.do_initial_load) initialLoad(rt, type)
+    else if (initialFilter(cfg) !== undefined) initialLoad(rt, type, initialFilter(cfg))
     else if (opts.runAtStart !== false) {
       void rt.runNow().catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: name }) })
     }
     return rt
   }
 
-  /** One full load, then `do_initial_load: false` written back into the file (comments kept). */
-  function initialLoad (rt: TenantRuntime, type: CollectorType): void {
-    void rt.runNow({ fullLoad: true }).then(async () => {
-      await updateYamlValue(file, [type, rt.name, 'general', 'do_initial_load'], false)
-      log.info('initial load done; do_initial_load set to false in the config file', { tenant: rt.name })
+  /**
+   * One full load, then `do_initial_load: false` written back into the file (comments kept). With
+   * `filter` (do_initial_load_filter): only the users it holds for are republished, then the filter
+   * is written back as null, as the product documents.
+   */
+  function initialLoad (rt: TenantRuntime, type: CollectorType, filter?: string): void {
+    const key = filter === undefined ? 'do_initial_load' : 'do_initial_load_filter'
+    void rt.runNow({ fullLoad: true, ...(filter !== undefined ? { fullLoadFilter: filter } : {}) }).then(async () => {
+      await updateYamlValue(file, [type, rt.name, 'general', key], filter === undefined ? false : null)
+      log.info(`initial load done; ${key} set to ${filter === undefined ? 'false' : 'null'} in the config file`, { tenant: rt.name })
     }).catch((err: Error) => { log.error(`initial load failed: ${err.message}`, { tenant: rt.name }) })
   }
 
@@ -132,6 +139,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
         } else {
           rt.reconfigure(t.tenant)
           if (t.tenant.general.do_initial_load && rt.collecting) initialLoad(rt, t.type) // set to true again while running
+          else if (initialFilter(t.tenant) !== undefined && rt.collecting) initialLoad(rt, t.type, initialFilter(t.tenant))
           if (maxAge(next, t.name) !== maxAge(config, t.name)) await link.ensureTenant(t.name, maxAge(next, t.name))
         }
       }
@@ -229,18 +237,15 @@ function makeLogging (config: StreamConfig, configDir: string, injected: Logger 
   const smtp = config.email.smtp
   const onError = config.email.on_error
   if (smtp === undefined || !onError.enabled) return { log: base, closeLog, notifier: undefined, mailer: undefined, retention }
-  const mailer = createMailer({
-    smtp: {
-      host: smtp.host, port: smtp.port,
-      ...(smtp.username !== undefined ? { username: smtp.username } : {}),
-      ...(smtp.password !== undefined ? { password: smtp.password } : {}),
-      ...(smtp.proxy !== undefined ? { proxy: smtp.proxy } : {}),
-      ...(smtp.secure !== undefined ? { secure: smtp.secure } : {}),
-      tls: { rejectUnauthorized: smtp.reject_unauthorized }
-    },
-    from: smtp.from ?? smtp.username ?? 'scim-stream@localhost',
-    log: base
-  })
-  const notifier = createErrorNotifier({ mailer, to: onError.to, subject: onError.subject, sendInterval: onError.send_interval, enabled: true })
+  const settings = mailerSettings(config.email)
+  if (settings === undefined) return { log: base, closeLog, notifier: undefined, mailer: undefined, retention }
+  const mailer = createMailer({ ...settings, log: base })
+  const notifier = createErrorNotifier({ mailer, to: recipientsOf(onError.to), subject: onError.subject, sendInterval: onError.send_interval, enabled: true })
   return { log: withErrorNotifier(base, notifier), closeLog, notifier, mailer, retention }
+}
+
+/** The tenant's do_initial_load_filter when set (blank = none). */
+function initialFilter (cfg: TenantConfig): string | undefined {
+  const f = cfg.general.do_initial_load_filter
+  return f !== undefined && f.trim() !== '' ? f : undefined
 }

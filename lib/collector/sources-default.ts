@@ -2,8 +2,9 @@
 // collector (lib/collector/sources/hr), streamed page by page, with its Joiner-Mover-Leaver
 // lifecycle. `entra.<tenant>` → the Microsoft Entra ID collector (lib/collector/sources/entra):
 // Graph users/delta with groups and app roles, its delta link kept in the service's state dir.
+import { join } from 'node:path'
 import type { JsonObject } from '../scim/types.ts'
-import { createHrCollector, parseHrConfig, HrConfigError } from './sources/hr/index.ts'
+import { createHrCollector, parseHrConfig, HrConfigError, checkSamlFiles } from './sources/hr/index.ts'
 import { createEntraCollector, parseEntraConfig, EntraConfigError } from './sources/entra/index.ts'
 import type { ConfigProblem } from '../config/index.ts'
 import type { RunSource, LifecycleDecision } from './pipeline.ts'
@@ -25,7 +26,7 @@ export const defaultSources: SourceFactory = (tenant, type, cfg, log, ctx): Coll
       }
     }
   }
-  const hr = createHrCollector(cfg, { log, tenant })
+  const hr = createHrCollector(cfg, { log, tenant, ...(ctx?.configDir !== undefined ? { certDir: join(ctx.configDir, 'certs') } : {}) })
   return {
     collect (signal: AbortSignal): RunSource {
       const stream = hr.stream(signal)
@@ -39,9 +40,12 @@ export const defaultSources: SourceFactory = (tenant, type, cfg, log, ctx): Coll
 }
 
 /** Problems of an `hr.<tenant>` section's collector settings (auth, general), with full paths. */
-export function hrConfigProblems (at: string, section: unknown): ConfigProblem[] {
+export function hrConfigProblems (at: string, section: unknown, configDir?: string): ConfigProblem[] {
   try {
-    parseHrConfig(section)
+    const cfg = parseHrConfig(section)
+    const saml = cfg.auth.oauth_saml_assertion
+    // Key files are checked at start (and on reload), not at the first token request.
+    if (saml !== undefined && configDir !== undefined) return checkSamlFiles(saml, join(configDir, 'certs')).map(p => ({ path: `${at}.${p.path}`, message: p.message }))
     return []
   } catch (err) {
     if (!(err instanceof HrConfigError)) throw err

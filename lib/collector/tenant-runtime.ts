@@ -5,7 +5,8 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../logging/types.ts'
 import { compileMapper } from './mapper/index.ts'
 import { compileDynamics, type DynamicDef } from './dynamics/index.ts'
-import { compileStreamRules } from './rules/index.ts'
+import { compileRuleSet, compileStreamRules, type CompiledRule } from './rules/index.ts'
+import { ConfigError, type ConfigProblem } from '../config/index.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
 import { runTenant, type LifecycleDecision, type RunSource, type RunStats, type TenantProgram } from './pipeline.ts'
 import { parseScheduleSpec, schedule as startSchedule, type Scheduled } from './schedule.ts'
@@ -26,6 +27,8 @@ export interface CollectorHandle {
 export interface SourceContext {
   /** The service's state directory (`state.dir`). */
   stateDir?: string
+  /** The config file's directory (key and certificate files of the collectors are under `<dir>/certs`). */
+  configDir?: string
 }
 
 /** Makes the collector of a tenant from its config. */
@@ -37,8 +40,8 @@ export interface TenantRuntime {
   readonly type: CollectorType
   /** Replaces config (recompiles; reschedules when collect_interval changed). Throws ConfigError when it does not compile, ScheduleSpecError for an unusable collect_interval. */
   reconfigure (cfg: TenantConfig): void
-  /** Runs now (after a run in progress); `fullLoad` publishes every user regardless of the state. */
-  runNow (opts?: { fullLoad?: boolean }): Promise<RunStats>
+  /** Runs now (after a run in progress); `fullLoad` publishes every user regardless of the state, or with `fullLoadFilter` (a stream-rule filter) every user it holds for. */
+  runNow (opts?: { fullLoad?: boolean, fullLoadFilter?: string }): Promise<RunStats>
   /** Starts the schedule. */
   start (): void
   /** Stops the schedule, waits for the run in progress and the publishes, closes the connection. */
@@ -62,6 +65,7 @@ export interface TenantRuntimeDeps {
   sources: SourceFactory
   /** Handed to the source factory (collectors that keep state of their own). */
   stateDir?: string
+  configDir?: string
   onRun?: (tenant: string, stats: RunStats) => void
 }
 
@@ -72,7 +76,7 @@ export interface TenantRuntimeDeps {
 export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
   const { name, type, nc, state, log } = deps
   let cfg = deps.cfg
-  const ctx: SourceContext = deps.stateDir !== undefined ? { stateDir: deps.stateDir } : {}
+  const ctx: SourceContext = { ...(deps.stateDir !== undefined ? { stateDir: deps.stateDir } : {}), ...(deps.configDir !== undefined ? { configDir: deps.configDir } : {}) }
   let collector = deps.sources(name, type, cfg, log, ctx)
   let program = compile(name, type, cfg, collector)
   const publisher: Publisher = createPublisher({ nc, log, maxInflight: cfg.general.max_inflight })
@@ -83,20 +87,21 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
   let lastRun: RunStats | undefined
   const abort = new AbortController()
 
-  const runOnce = async (fullLoad: boolean): Promise<RunStats> => {
+  const runOnce = async (fullLoad: boolean, filter?: string): Promise<RunStats> => {
     if (collector.unavailable !== undefined) throw new Error(collector.unavailable)
+    const fullLoadFilter = filter === undefined ? undefined : compileInitialLoadFilter(filter, `${type}.${name}.general.do_initial_load_filter`)
     const t0 = Date.now()
     const stats = await runTenant(program, collector.collect(abort.signal), {
       state, publisher, log, initiator: { id: 'scim-stream', upn: `scim-stream@${name}` }
-    }, { fullLoad, signal: abort.signal })
+    }, { fullLoad, signal: abort.signal, ...(fullLoadFilter !== undefined ? { fullLoadFilter } : {}) })
     lastRun = stats
     log.info(`run finished in ${Date.now() - t0} ms`, { tenant: name, ...stats })
     deps.onRun?.(name, stats)
     return stats
   }
 
-  const enqueue = async (fullLoad: boolean): Promise<RunStats> => {
-    const p = chain.then(async () => await runOnce(fullLoad))
+  const enqueue = async (fullLoad: boolean, filter?: string): Promise<RunStats> => {
+    const p = chain.then(async () => await runOnce(fullLoad, filter))
     chain = p.catch(() => {})
     return await p
   }
@@ -132,7 +137,7 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
       cfg = next
       if (started && rescheduled && collector.unavailable === undefined) reschedule()
     },
-    runNow: async (opts = {}) => await enqueue(opts.fullLoad === true),
+    runNow: async (opts = {}) => await enqueue(opts.fullLoad === true, opts.fullLoadFilter),
     start () {
       started = true
       if (collector.unavailable !== undefined) {
@@ -166,4 +171,17 @@ function compile (name: string, type: CollectorType, cfg: TenantConfig, collecto
     ...(collector.lifecycle !== undefined ? { lifecycle: collector.lifecycle } : {}),
     deleteMissing: cfg.general.delete_missing
   }
+}
+
+/**
+ * `general.do_initial_load_filter`: one stream-rule filter (no `-exclude`) choosing the users of a
+ * filtered initial load.
+ * @throws ConfigError with the path when it does not compile
+ */
+export function compileInitialLoadFilter (filter: string, at: string): CompiledRule[] {
+  const problems: ConfigProblem[] = []
+  const rules = compileRuleSet([{ filter }], at, { allowExclude: false, userOnly: false }, problems)
+  // compileRuleSet names the rule `<at>[0].filter`; the key itself is the path users know.
+  if (problems.length > 0) throw new ConfigError(undefined, problems.map(p => ({ path: at, message: p.message })))
+  return rules
 }

@@ -29,7 +29,8 @@ export const SECRET_KEY_NAMES: ReadonlySet<string> = new Set([
   'password', 'passphrase', 'secret', 'sharedSecret',
   'client_secret', 'clientSecret',
   'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token',
-  'apiKey', 'api_key', 'apikey', 'privateKeyPassphrase', 'privateKeyPassword'
+  'apiKey', 'api_key', 'apikey', 'privateKeyPassphrase', 'privateKeyPassword',
+  'proxy_password'
 ])
 
 /** A derived 256-bit key and where it came from. Create with `deriveSecretKey`. */

@@ -40,8 +40,9 @@ describe('scim-stream CLI', () => {
 
   it('init refuses to overwrite an existing config without --force', async () => {
     const r = await cli(['init', '--tenant', 'acme', '--collector', 'hr', '--config', file])
-    assert.equal(r.code, 2)
-    assert.match(r.err, /exists; use --force/)
+    assert.equal(r.code, 1)
+    assert.match(r.err, /exists already; nothing written.*--force/)
+    assert.doesNotMatch(r.err, /Usage:/)
   })
 
   it('credentials prints a scimgateway.stream fragment with a user JWT and seed for the type', async () => {

@@ -103,7 +103,7 @@ log:
     ])
     const ann = byUpn(got, 'ann@contoso.test')
     assert.equal(ann.body.targetId, 'u1')
-    assert.deepEqual(ann.body.user.groups, [{ value: 'g-app-a', display: 'App_A' }])
+    assert.deepEqual(ann.body.user.groups, [{ value: 'App_A', display: 'App_A' }], 'group value = displayName (use_original_group_id false, the documented default)')
     assert.deepEqual(ann.body.user.roles, [{ type: 'Payroll', display: 'Admin', value: 'payroll.admin' }])
     assert.equal((ann.body.user.name as { givenName?: string }).givenName, 'Ann')
     assert.equal(ann.body.user.active, true)
@@ -138,7 +138,7 @@ log:
     const a = added[0] as Received
     assert.equal(a.body.activityOperation, 'modifyUser')
     assert.equal(a.body.targetUpn, 'bob@contoso.test')
-    assert.deepEqual(a.body.Operations, [{ op: 'add', path: 'groups', value: [{ value: 'g-app-b', display: 'App_B' }] }])
+    assert.deepEqual(a.body.Operations, [{ op: 'add', path: 'groups', value: [{ value: 'App_B', display: 'App_B' }] }])
 
     graph.removeMember('g-app-b', 'u2')
     await (svc as StreamService).runNow('contoso')
@@ -147,7 +147,7 @@ log:
     const r = removed[0] as Received
     assert.equal(r.body.activityOperation, 'modifyUser')
     assert.equal(r.body.targetUpn, 'bob@contoso.test')
-    assert.deepEqual(r.body.Operations, [{ op: 'remove', path: 'groups[value eq "g-app-b"]' }])
+    assert.deepEqual(r.body.Operations, [{ op: 'remove', path: 'groups[value eq "App_B"]' }])
   })
 
   it('an app role granted in Entra (no property change) → one modifyUser adding the role', async () => {

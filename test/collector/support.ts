@@ -34,6 +34,8 @@ export async function writeConfig (dir: string, yaml: string, name = 'scim-strea
 export interface NatsAccess {
   url: string
   caFile: string
+  /** TLS name to verify the server under (a configured certificate that does not name the address). */
+  servername?: string
   issue: (tenant: string, type: UserType, name: string) => Promise<UserCreds>
 }
 
@@ -67,9 +69,11 @@ let seq = 0
  * against the contract (Msg-Id = Nats-Msg-Id, body fields, Operations paths are strings).
  */
 export async function subscribe (nats: BuiltinNats | NatsAccess, tenant: string, type: UserType, filter: string): Promise<ContractSubscriber> {
-  const access = 'tls' in nats ? { url: nats.url, caFile: nats.tls.caFile, issue: async (t: string, ty: UserType, n: string) => await nats.issueUser(t, ty, n) } : nats
+  const access: NatsAccess = 'tls' in nats
+    ? { url: nats.url, caFile: nats.tls.caFile, ...(nats.tls.servername !== undefined ? { servername: nats.tls.servername } : {}), issue: async (t: string, ty: UserType, n: string) => await nats.issueUser(t, ty, n) }
+    : nats
   const creds = await access.issue(tenant, type, `e2e-sub-${++seq}`)
-  const nc: NatsConnection = await connectAs(access.url, creds, access.caFile, { name: `e2e-sub-${seq}` })
+  const nc: NatsConnection = await connectAs(access.url, creds, access.caFile, { name: `e2e-sub-${seq}`, ...(access.servername !== undefined ? { servername: access.servername } : {}) })
   const durable = `durable_e2e_${seq}_${process.pid}`
   const jsm = await jetstreamManager(nc)
   await jsm.consumers.add(tenant, { durable_name: durable, filter_subject: filter, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All })

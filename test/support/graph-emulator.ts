@@ -62,6 +62,8 @@ export interface GraphEmulator {
   /** Graph requests received (every answer, throttled ones included; token requests not counted). */
   readonly requests: number
   readonly tokenRequests: number
+  /** Authenticated Graph requests per client_id (the token's client). */
+  readonly requestsByClient: ReadonlyMap<string, number>
   /** Highest number of Graph requests in progress at once. */
   readonly maxConcurrent: number
   /** Request paths received, in order (query included). */
@@ -126,7 +128,8 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
   const changes: ChangeEntry[] = []
   let validFrom = 0 // delta links issued before this version are expired
   let expiredMode: 410 | 400 = 410
-  const tokens = new Set<string>()
+  const tokens = new Map<string, string>() // token → client_id
+  const byClient = new Map<string, number>()
   let tokenSeq = 0
   let requests = 0
   let tokenRequests = 0
@@ -149,7 +152,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     if (client === undefined) return c.json({ error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory.` }, 400)
     if (client.client_secret !== form.get('client_secret')) return c.json({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.' }, 401)
     const token = `eyJ0eXAiOiJKV1Qi.emu-${++tokenSeq}.${Math.random().toString(36).slice(2)}`
-    tokens.add(token)
+    tokens.set(token, client.client_id)
     const expiresIn = opts.expiresIn ?? 3599
     return c.json({ token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token })
   })
@@ -168,7 +171,9 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
         return c.json(graphError(throttleStatus === 429 ? 'TooManyRequests' : 'serviceNotAvailable', 'Too many requests (emulated).'), throttleStatus as 429, headers)
       }
       const bearer = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]
-      if (bearer === undefined || !tokens.has(bearer)) return c.json(graphError('InvalidAuthenticationToken', 'Access token is empty or invalid.'), 401)
+      const caller = bearer === undefined ? undefined : tokens.get(bearer)
+      if (caller === undefined) return c.json(graphError('InvalidAuthenticationToken', 'Access token is empty or invalid.'), 401)
+      byClient.set(caller, (byClient.get(caller) ?? 0) + 1)
       await next()
     } finally {
       inflight--
@@ -470,6 +475,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       }
     },
     revokeTokens () { tokens.clear() },
+    requestsByClient: byClient,
     setDelay (ms) { delayMs = ms },
     resetCounters () {
       requests = 0

@@ -7,13 +7,16 @@
 //
 //   GET  /odata/v2/PerPerson?$expand=personalInfoNav,emailNav,employmentNav/jobInfoNav&$format=json
 //   GET  /odata/v4/PerPerson?$expand=…            GET /api/persons?cursor=<n>
-//   POST /oauth/token   (grant_type=client_credentials, client_id, client_secret in form or Basic)
+//   POST /oauth/token   (grant_type=client_credentials, client_id, client_secret in form or Basic;
+//                        or the SAML2 bearer grant: assertion + client_id + company_id, verified
+//                        with the registered certificate by test/support/saml-verifier.ts)
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Hono, type Context } from 'hono'
 import { getRequestListener } from '@hono/node-server'
 import type { JsonObject, JsonValue } from '../../lib/scim/types.ts'
 import { generatePersons, type GenerateOptions } from './hr-emulator-data.ts'
+import { verifySamlAssertion } from './saml-verifier.ts'
 
 export { generatePerson, type GenerateOptions } from './hr-emulator-data.ts'
 
@@ -23,6 +26,8 @@ export interface HrEmulatorAuth {
   bearer?: string
   header?: { name: string, value: string }
   oauth?: { clients: Array<{ client_id: string, client_secret: string }>, expiresIn?: number }
+  /** SAML2 bearer grant (SuccessFactors): the registered API client, its company and certificate. */
+  saml?: { client_id: string, company_id: string, certificatePem: string, audience: string, expiresIn?: number, now?: () => Date }
 }
 
 /** Options of {@link startHrEmulator}. */
@@ -59,6 +64,10 @@ export interface HrEmulator {
   setFailures (count: number, status?: number, retryAfter?: number | string): void
   /** Forgets every issued OAuth token (the next request with one gets 401). */
   revokeTokens (): void
+  /** Why the token endpoint refused requests, latest last (SAML: the verifier's reason). */
+  readonly tokenRejections: readonly string[]
+  /** The NameIDs of accepted SAML assertions, in order. */
+  readonly samlSubjects: readonly string[]
   stop (): Promise<void>
 }
 
@@ -83,7 +92,35 @@ export async function startHrEmulator (opts: HrEmulatorOptions = {}): Promise<Hr
   let tokenRequests = 0
   let tokenSeq = 0
   const tokens = new Map<string, number>()
+  const tokenRejections: string[] = []
+  const samlSubjects: string[] = []
   const auth = opts.auth
+
+  const issue = (c: Context, id: string, expiresIn: number): Response => {
+    const token = `emu-${id}-${++tokenSeq}`
+    tokens.set(token, Date.now() + expiresIn * 1000)
+    return c.json({ access_token: token, token_type: 'Bearer', expires_in: expiresIn })
+  }
+  const refuse = (c: Context, status: 400 | 401, error: string, why: string): Response => {
+    tokenRejections.push(why)
+    return c.json({ error, error_description: why }, status)
+  }
+  const samlGrant = (c: Context, form: URLSearchParams): Response => {
+    const saml = auth?.saml
+    if (saml === undefined) return refuse(c, 400, 'unsupported_grant_type', 'no SAML client registered')
+    if (form.get('client_id') !== saml.client_id) return refuse(c, 401, 'invalid_client', `unknown client_id ${form.get('client_id') ?? ''}`)
+    if (form.get('company_id') !== saml.company_id) return refuse(c, 401, 'invalid_client', `wrong company_id ${form.get('company_id') ?? ''}`)
+    // RFC 7522 says base64url; SuccessFactors takes plain base64: accept both.
+    const raw = (form.get('assertion') ?? '').replace(/-/g, '+').replace(/_/g, '/')
+    try {
+      const a = verifySamlAssertion(Buffer.from(raw, 'base64').toString('utf8'), { certificatePem: saml.certificatePem, audience: saml.audience, recipient: c.req.url, ...(saml.now !== undefined ? { now: saml.now() } : {}) })
+      if (a.attributes.api_key?.[0] !== saml.client_id) return refuse(c, 401, 'invalid_grant', 'api_key attribute does not name the client')
+      samlSubjects.push(a.nameId)
+    } catch (err) {
+      return refuse(c, 401, 'invalid_grant', (err as Error).message)
+    }
+    return issue(c, saml.client_id, saml.expiresIn ?? 3600)
+  }
 
   const app = new Hono()
   app.post('/oauth/token', async (c) => {
@@ -93,13 +130,11 @@ export async function startHrEmulator (opts: HrEmulatorOptions = {}): Promise<Hr
     let secret = form.get('client_secret') ?? ''
     const basic = parseBasic(c.req.header('authorization'))
     if (basic !== undefined && id === '') [id, secret] = [basic.user, basic.pass]
+    if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:saml2-bearer') return samlGrant(c, form)
     if (form.get('grant_type') !== 'client_credentials') return c.json({ error: 'unsupported_grant_type' }, 400)
     const ok = auth?.oauth?.clients.some(cl => cl.client_id === id && cl.client_secret === secret) === true
-    if (!ok) return c.json({ error: 'invalid_client' }, 401)
-    const expiresIn = auth?.oauth?.expiresIn ?? 3600
-    const token = `emu-${id}-${++tokenSeq}`
-    tokens.set(token, Date.now() + expiresIn * 1000)
-    return c.json({ access_token: token, token_type: 'Bearer', expires_in: expiresIn })
+    if (!ok) return refuse(c, 401, 'invalid_client', `client ${id} refused`)
+    return issue(c, id, auth?.oauth?.expiresIn ?? 3600)
   })
 
   const data = (format: 'v2' | 'v4' | 'custom') => async (c: Context) => {
@@ -190,6 +225,8 @@ export async function startHrEmulator (opts: HrEmulatorOptions = {}): Promise<Hr
       retryAfter = after
     },
     revokeTokens () { tokens.clear() },
+    tokenRejections,
+    samlSubjects,
     stop: close
   }
 }

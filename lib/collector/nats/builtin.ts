@@ -14,7 +14,7 @@ import type { UserType } from './permissions.ts'
 import { loadCredentials, saveCredentials } from './store.ts'
 import type { CredentialStore } from './store.ts'
 import { ensureTlsFiles } from './tls.ts'
-import type { TlsFiles } from './tls.ts'
+import { loadConfiguredTls, type CertificateNames, type ServerTlsFiles } from './tls-configured.ts'
 import { writeServerConfig } from './server-config.ts'
 import type { ServerConfigOptions } from './server-config.ts'
 import { startNatsServer } from './server-process.ts'
@@ -37,6 +37,8 @@ export interface BuiltinNatsOptions {
   hosts?: string[]
   /** Directory of the TLS files (default `<dir>/certs`). */
   certDir?: string
+  /** Operator-provided certificate files (`nats.server.certificate`), used instead of generated ones. */
+  certificate?: CertificateNames
   /** Tenants that must exist (created on first start). */
   tenants?: string[]
   /** Limits and inbox mode of tenants created here. */
@@ -56,7 +58,7 @@ export interface BuiltinNatsOptions {
 export interface BuiltinNats {
   readonly url: string
   readonly port: number
-  readonly tls: TlsFiles
+  readonly tls: ServerTlsFiles
   readonly server: NatsServerHandle
   /** Current credentials (a copy is persisted in `<dir>/credentials.json`). */
   readonly store: CredentialStore
@@ -87,7 +89,11 @@ export async function startBuiltinNats (opts: BuiltinNatsOptions): Promise<Built
     store.tenants[name] ??= await createTenant(store.operator, name, opts.tenantLimits, opts.tenantOptions)
   }
   await saveCredentials(credFile, store)
-  const tls = await ensureTlsFiles(opts.certDir ?? join(dir, 'certs'), { hosts: opts.hosts ?? [] })
+  const certDir = opts.certDir ?? join(dir, 'certs')
+  const tls: ServerTlsFiles = opts.certificate !== undefined
+    ? loadConfiguredTls(certDir, opts.certificate)
+    : await ensureTlsFiles(certDir, { hosts: opts.hosts ?? [] })
+  const local = tls.servername !== undefined ? { servername: tls.servername } : {}
   const operatorJwtFile = join(dir, 'operator.jwt')
   await writeFile(operatorJwtFile, store.operator.jwt)
   const configFile = join(dir, 'nats.conf')
@@ -108,10 +114,12 @@ export async function startBuiltinNats (opts: BuiltinNatsOptions): Promise<Built
   const server = await startNatsServer({
     configFile, storeDir, log: opts.log, binary: opts.binary, restart: opts.restart
   })
+  // A port picked at start (-1) is pinned: restarts keep it and `scim-stream credentials` can print it.
+  if (opts.port !== undefined && opts.port <= 0) await writeConfig(server.port)
   const connectUser = async (tenant: string, type: UserType, name: string, c: ConnectAsOptions = {}): Promise<NatsConnection> => {
     const t = store.tenants[tenant]
     if (t === undefined) throw new Error(`unknown tenant "${tenant}"`)
-    return await connectAs(server.url, await issueUser(t, type, name), tls.caFile, { name, ...c })
+    return await connectAs(server.url, await issueUser(t, type, name), tls.caFile, { name, ...local, ...c })
   }
   const ensureStreams = async (tenant: string): Promise<void> => {
     const nc = await connectUser(tenant, 'publisher', 'scim-stream-admin', { reconnect: false })
@@ -139,7 +147,7 @@ export async function startBuiltinNats (opts: BuiltinNatsOptions): Promise<Built
       if (store.tenants[name] === undefined) {
         const t = await createTenant(store.operator, name, { ...opts.tenantLimits, ...limits }, opts.tenantOptions)
         const sysUser = await issueSystemUser(store.operator, 'scim-stream-sys')
-        const sys = await connectAs(server.url, sysUser, tls.caFile, { name: 'scim-stream-sys', reconnect: false })
+        const sys = await connectAs(server.url, sysUser, tls.caFile, { name: 'scim-stream-sys', reconnect: false, ...local })
         try {
           await pushAccountJwt(sys, t.jwt)
         } finally {

@@ -21,6 +21,8 @@ export interface ConnectAsOptions {
   reconnect?: boolean
   /** Keep trying when the first connect fails instead of rejecting (default false). */
   retryFirstConnect?: boolean
+  /** Verify the server certificate under this name (a configured certificate that does not name the address connected to). */
+  servername?: string
 }
 
 /**
@@ -33,7 +35,7 @@ export async function connectAs (
   return await connect({
     servers: url,
     authenticator: jwtAuthenticator(creds.jwt, new TextEncoder().encode(creds.seed)),
-    tls: { caFile },
+    tls: { caFile, ...(opts.servername !== undefined ? { servername: opts.servername } : {}) },
     inboxPrefix: creds.inboxPrefix ?? '_INBOX',
     name: opts.name,
     timeout: opts.timeout ?? 5000,

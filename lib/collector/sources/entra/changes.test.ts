@@ -60,7 +60,7 @@ async function emulator (o: GraphEmulatorOptions = {}): Promise<GraphEmulator> {
 }
 
 function section (e: GraphEmulator, general: Record<string, unknown> = {}): { auth: Record<string, unknown>, general: Record<string, unknown> } {
-  return { auth: { tenant_id: e.tenantId, client_id: 'app-1', client_secret: 'secret-1', login_url: e.url, graph_url: e.url }, general }
+  return { auth: { tenant_id: e.tenantId, client_id: 'app-1', client_secret: 'secret-1', login_url: e.url, graph_url: e.url }, general: withIds(general) }
 }
 
 /** A collector after its full load, with the emulator's counters reset. */
@@ -292,3 +292,8 @@ test('the groups delta link and the raw assignments are stored next to the users
   assert.equal(r.info?.groups, 'delta')
   assert.deepEqual(userCalls(e), ['u002/memberOf'])
 })
+
+/** These tests follow groups by id: the documented default (value = displayName) is tested in options.test.ts. */
+function withIds (general: Record<string, unknown>): Record<string, unknown> {
+  return { ...general, entra: { use_original_group_id: true, ...(general.entra as Record<string, unknown> | undefined) } }
+}

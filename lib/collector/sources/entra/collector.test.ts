@@ -53,7 +53,7 @@ async function emulator (o: GraphEmulatorOptions = {}): Promise<GraphEmulator> {
 }
 
 function section (e: GraphEmulator, general: Record<string, unknown> = {}, secret = 'secret-1'): { auth: Record<string, unknown>, general: Record<string, unknown> } {
-  return { auth: { tenant_id: e.tenantId, client_id: 'app-1', client_secret: secret, login_url: e.url, graph_url: e.url }, general }
+  return { auth: { tenant_id: e.tenantId, client_id: 'app-1', client_secret: secret, login_url: e.url, graph_url: e.url }, general: withIds(general) }
 }
 
 const noSleep: EntraCollectorDeps['sleep'] = async () => {}
@@ -240,7 +240,7 @@ test('config: every problem with its path', () => {
   const ok = parseEntraConfig({ auth: { tenant_id: 't', client_id: 'c', client_secret: 's' }, general: { select: 'mail, userPrincipalName' } })
   assert.equal(ok.auth.login_url, 'https://login.microsoftonline.com')
   assert.equal(ok.auth.graph_url, 'https://graph.microsoft.com')
-  assert.deepEqual(ok.general.select, ['id', 'mail', 'userPrincipalName'])
+  assert.deepEqual(ok.general.select, ['id', 'mail', 'userPrincipalName', 'userType'])
   assert.equal(ok.general.max_concurrency, 8)
   assert.deepEqual(ok.general.app_role_resources, [])
 })
@@ -266,3 +266,8 @@ test('service hook: an entra section without auth is not collected; a partial au
   assert.equal(n, 5)
   assert.equal(run.complete(), true)
 })
+
+/** These tests follow groups by id: the documented default (value = displayName) is tested in options.test.ts. */
+function withIds (general: Record<string, unknown>): Record<string, unknown> {
+  return { ...general, entra: { use_original_group_id: true, ...(general.entra as Record<string, unknown> | undefined) } }
+}

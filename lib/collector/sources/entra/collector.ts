@@ -18,7 +18,7 @@
 import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
 import { createEntraAuth, type EntraAuth } from './auth.ts'
-import { parseEntraConfig, type EntraCollectorConfig } from './config.ts'
+import { parseEntraConfig, type EntraCollectorConfig, type EntraGeneralConfig } from './config.ts'
 import { readApplications, storedAssignments, trackAppRoles, trackedResources } from './app-roles-delta.ts'
 import { deriveRoles, membersAfterRound, updateGroupRoles, type GroupRoles } from './group-roles.ts'
 import { createGraphClient, GraphHttpError, needsResync, type GraphClient } from './graph.ts'
@@ -66,6 +66,8 @@ export interface EntraRunInfo {
   groupRoles?: number
   /** Role-carrying groups whose members were read this run (new ones; all on a full read or with group_membership none). */
   groupMembersRead?: number
+  /** Users not handed on: guests without include_guest_users, UPNs in skip_upn_startswith. */
+  excluded?: number
 }
 
 /** A streaming collection: iterate `persons`; `complete()` is final once the iteration ended. */
@@ -200,7 +202,11 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
         }
         let groupRoles: GroupRoles | undefined
         if (!general.app_roles) {
-          for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) yield forMapper(p)
+          for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) {
+            const out = forMapper(p, general)
+            if (out !== undefined) yield out
+            else info.excluded = (info.excluded ?? 0) + 1
+          }
         } else {
           // Roles through groups need every user's own roles and the groups' assignments first.
           for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) void p
@@ -210,7 +216,11 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
           groupRoles = updated.groups
           deriveRoles(next, groupRoles)
           Object.assign(info, { applications: live.size, groupRoles: groupRoles.size, groupMembersRead: updated.membersRead })
-          for (const p of next.values()) yield forMapper(p)
+          for (const p of next.values()) {
+            const out = forMapper(p, general)
+            if (out !== undefined) yield out
+            else info.excluded = (info.excluded ?? 0) + 1
+          }
         }
         await store.save({ deltaLink: round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint, persons: next, ...(groupRoles !== undefined ? { groupRoles } : {}) })
         initialLoadPending = false
@@ -269,11 +279,28 @@ async function readRound (graph: GraphClient, start: string, signal: AbortSignal
   return { changes, deltaLink, malformed }
 }
 
-/** What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`, `@directRoles`). */
-function forMapper (p: JsonObject): JsonObject {
+/**
+ * What the mapper sees: a copy without the collector's own bookkeeping (`@assignments`,
+ * `@directRoles`), group values as documented (the displayName unless `use_original_group_id`), the
+ * groups also as `groups` (the documented default mapper's source name). Undefined for a user that is
+ * not collected (a guest without `include_guest_users`, a UPN prefix in `skip_upn_startswith`); such a
+ * user stays in the mirror, so changing those options needs no new read of Graph.
+ */
+export function forMapper (p: JsonObject, general: Pick<EntraGeneralConfig, 'include_guest_users' | 'skip_upn_startswith' | 'use_original_group_id'>): JsonObject | undefined {
+  const upn = typeof p.userPrincipalName === 'string' ? p.userPrincipalName : ''
+  // Guests: userType Guest; without userType (an old mirror) the #EXT# UPN of invited users tells.
+  const guest = p.userType === 'Guest' || (p.userType === undefined && upn.includes('#EXT#'))
+  if (guest && !general.include_guest_users) return undefined
+  const lower = upn.toLowerCase()
+  if (general.skip_upn_startswith.some(prefix => lower.startsWith(prefix))) return undefined
   const out = structuredClone(p)
   delete out[ASSIGNMENTS_KEY]
   delete out[DIRECT_ROLES_KEY]
+  if (Array.isArray(out.memberOf)) {
+    const groups = (out.memberOf as JsonObject[]).map(g => general.use_original_group_id ? g : { ...g, value: g.display ?? g.value })
+    out.memberOf = groups
+    if (out.groups === undefined) out.groups = structuredClone(groups)
+  }
   return out
 }
 

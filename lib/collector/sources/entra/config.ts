@@ -3,12 +3,20 @@
 // problem is reported with its path, so a bad section lists all its mistakes at once.
 //
 //   auth:
-//     tenant_id: <directory (tenant) id or domain>
-//     client_id: <application (client) id>
-//     client_secret: <secret>                   (encrypted in place on the first start)
+//     oauth:
+//       clients:                                 (one or more app registrations, used round-robin
+//         - client_id: <application (client) id>  to spread Graph throttling over them)
+//           client_secret: <secret>               (encrypted in place on the first start)
+//     (or, one client: tenant_id, client_id, client_secret directly under auth)
 //     login_url: https://login.microsoftonline.com   (optional override; tests: the emulator)
 //     graph_url: https://graph.microsoft.com         (optional override)
 //   general:
+//     entra:
+//       tenant_id: <directory (tenant) id or domain>
+//       include_guest_users: false               (userType Guest / #EXT# users are not collected)
+//       skip_upn_startswith: [svc, …]            (users whose UPN starts so are not collected)
+//       use_original_group_id: false             (group value = displayName; true: the group id)
+//     do_initial_load_filter: (user.… -match …)  (service key: one filtered initial load)
 //     select: [id, userPrincipalName, …]        (users/delta $select; `id` is always added)
 //     group_membership: direct | transitive | none   (memberOf / transitiveMemberOf; default direct)
 //     app_roles: true                            (appRoleAssignments → roles)
@@ -19,11 +27,17 @@
 //     do_initial_load, collect_interval, …       (service keys, see lib/collector/config.ts)
 import { isJsonObject, type JsonObject, type JsonValue } from '../../../scim/types.ts'
 
-/** `entra.<tenant>.auth`. */
-export interface EntraAuthConfig {
-  readonly tenant_id: string
+/** One app registration (`auth.oauth.clients[]`). */
+export interface EntraClient {
   readonly client_id: string
   readonly client_secret: string
+}
+
+/** `entra.<tenant>.auth` (+ `general.entra.tenant_id`). */
+export interface EntraAuthConfig {
+  readonly tenant_id: string
+  /** Used round-robin, one token cache each. */
+  readonly clients: readonly EntraClient[]
   /** Base of the token endpoint, without trailing slash. */
   readonly login_url: string
   /** Base of Microsoft Graph, without trailing slash (the `/v1.0/…` paths are appended). */
@@ -50,6 +64,12 @@ export interface EntraGeneralConfig {
   readonly do_initial_load: boolean
   /** Upper bound of pages per request chain (a server that links to itself forever is cut off). */
   readonly max_pages: number
+  /** `general.entra.include_guest_users`: collect guests (userType Guest) too. */
+  readonly include_guest_users: boolean
+  /** `general.entra.skip_upn_startswith`: UPN prefixes (case-insensitive) of users not collected. */
+  readonly skip_upn_startswith: readonly string[]
+  /** `general.entra.use_original_group_id`: group value = Graph id (default: the displayName). */
+  readonly use_original_group_id: boolean
 }
 
 /** Configuration of the Entra collector. */
@@ -82,7 +102,7 @@ export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com'
  */
 export const DEFAULT_SELECT: readonly string[] = Object.freeze([
   'id', 'userPrincipalName', 'givenName', 'surname', 'displayName', 'mail', 'jobTitle', 'department',
-  'accountEnabled', 'employeeId', 'mobilePhone', 'businessPhones', 'officeLocation', 'companyName'
+  'accountEnabled', 'employeeId', 'mobilePhone', 'businessPhones', 'officeLocation', 'companyName', 'userType'
 ])
 
 const PROPERTY = /^[A-Za-z][A-Za-z0-9_]*$/
@@ -98,24 +118,42 @@ export function parseEntraConfig (raw: unknown): EntraCollectorConfig {
   const ok = isJsonObject((raw ?? null) as JsonValue)
   if (!ok) problems.push({ path: '', message: 'must be an object with auth and general' })
   const section = ok ? raw as JsonObject : {}
-  const auth = readAuth(section.auth, problems)
-  const general = readGeneral(section.general, problems)
+  const entra = isJsonObject((section.general ?? null) as JsonValue) ? obj((section.general as JsonObject).entra, 'general.entra', problems) : {}
+  const auth = readAuth(section.auth, entra, problems)
+  const general = readGeneral(section.general, entra, problems)
   if (problems.length > 0) throw new EntraConfigError(problems)
   return Object.freeze({ auth, general })
 }
 
-function readAuth (v: JsonValue | undefined, problems: EntraConfigProblem[]): EntraAuthConfig {
+function readAuth (v: JsonValue | undefined, entra: JsonObject, problems: EntraConfigProblem[]): EntraAuthConfig {
   const a = obj(v, 'auth', problems)
+  // Documented: general.entra.tenant_id + auth.oauth.clients[]; the one-client flat form is kept too.
+  let tenantId: string
+  if (entra.tenant_id !== undefined && entra.tenant_id !== null) {
+    tenantId = str(entra.tenant_id, 'general.entra.tenant_id', problems)
+    if (a.tenant_id !== undefined && a.tenant_id !== null && a.tenant_id !== entra.tenant_id) problems.push({ path: 'auth.tenant_id', message: 'differs from general.entra.tenant_id; keep one' })
+  } else tenantId = str(a.tenant_id, a.oauth !== undefined ? 'general.entra.tenant_id' : 'auth.tenant_id', problems)
+  const clients: EntraClient[] = []
+  if (a.oauth !== undefined && a.oauth !== null) {
+    if (a.client_id !== undefined || a.client_secret !== undefined) problems.push({ path: 'auth', message: 'give the clients either in auth.oauth.clients or as auth.client_id/client_secret, not both' })
+    const o = obj(a.oauth, 'auth.oauth', problems)
+    if (!Array.isArray(o.clients) || o.clients.length === 0) problems.push({ path: 'auth.oauth.clients', message: 'must be a non-empty list of { client_id, client_secret }' })
+    else {
+      o.clients.forEach((c, i) => {
+        const co = obj(c, `auth.oauth.clients[${i}]`, problems)
+        clients.push(Object.freeze({ client_id: str(co.client_id, `auth.oauth.clients[${i}].client_id`, problems), client_secret: str(co.client_secret, `auth.oauth.clients[${i}].client_secret`, problems) }))
+      })
+    }
+  } else clients.push(Object.freeze({ client_id: str(a.client_id, 'auth.client_id', problems), client_secret: str(a.client_secret, 'auth.client_secret', problems) }))
   return Object.freeze({
-    tenant_id: str(a.tenant_id, 'auth.tenant_id', problems),
-    client_id: str(a.client_id, 'auth.client_id', problems),
-    client_secret: str(a.client_secret, 'auth.client_secret', problems),
+    tenant_id: tenantId,
+    clients: Object.freeze(clients),
     login_url: url(a.login_url, 'auth.login_url', DEFAULT_LOGIN_URL, problems),
     graph_url: url(a.graph_url, 'auth.graph_url', DEFAULT_GRAPH_URL, problems)
   })
 }
 
-function readGeneral (v: JsonValue | undefined, problems: EntraConfigProblem[]): EntraGeneralConfig {
+function readGeneral (v: JsonValue | undefined, entra: JsonObject, problems: EntraConfigProblem[]): EntraGeneralConfig {
   const g = obj(v, 'general', problems)
   let select = [...DEFAULT_SELECT]
   if (g.select !== undefined && g.select !== null) {
@@ -129,6 +167,7 @@ function readGeneral (v: JsonValue | undefined, problems: EntraConfigProblem[]):
         else if (!select.includes(p)) select.push(p)
       })
       if (!select.includes('id')) select.unshift('id')
+      if (!select.includes('userType')) select.push('userType') // include_guest_users needs it
     }
   }
   let membership: GroupMembership = 'direct'
@@ -161,8 +200,33 @@ function readGeneral (v: JsonValue | undefined, problems: EntraConfigProblem[]):
     request_timeout: num(g.request_timeout, 'general.request_timeout', 60, problems, 0.001),
     max_retries: num(g.max_retries, 'general.max_retries', 4, problems, 0, true, 20),
     do_initial_load: g.do_initial_load === true || g.do_initial_load === 'true',
-    max_pages: num(g.max_pages, 'general.max_pages', 100_000, problems, 1, true)
+    max_pages: num(g.max_pages, 'general.max_pages', 100_000, problems, 1, true),
+    include_guest_users: bool(entra.include_guest_users, 'general.entra.include_guest_users', false, problems),
+    skip_upn_startswith: Object.freeze(prefixes(entra.skip_upn_startswith, problems)),
+    use_original_group_id: bool(entra.use_original_group_id, 'general.entra.use_original_group_id', false, problems)
   })
+}
+
+function bool (v: JsonValue | undefined, path: string, dflt: boolean, problems: EntraConfigProblem[]): boolean {
+  if (v === undefined || v === null) return dflt
+  if (typeof v === 'boolean') return v
+  if (v === 'true' || v === 'false') return v === 'true'
+  problems.push({ path, message: 'must be true or false' })
+  return dflt
+}
+
+/** A list (or comma-separated string) of non-empty UPN prefixes. */
+function prefixes (v: JsonValue | undefined, problems: EntraConfigProblem[]): string[] {
+  if (v === undefined || v === null) return []
+  const path = 'general.entra.skip_upn_startswith'
+  const list = typeof v === 'string' ? v.split(',').map(x => x.trim()).filter(x => x !== '') : v
+  if (!Array.isArray(list)) { problems.push({ path, message: 'must be a list of UPN prefixes' }); return [] }
+  const out: string[] = []
+  list.forEach((p, i) => {
+    if (typeof p !== 'string' || p.trim() === '') problems.push({ path: `${path}[${i}]`, message: 'must be a non-empty string' })
+    else out.push(p.trim().toLowerCase())
+  })
+  return out
 }
 
 function obj (v: JsonValue | undefined, path: string, problems: EntraConfigProblem[]): JsonObject {

@@ -94,8 +94,9 @@ export function createGraphClient (opts: GraphClientOptions): GraphClient {
     let refreshed = false
     for (;;) {
       let res: Response
+      let authorization = ''
       try {
-        const authorization = await auth.authorization(signal)
+        authorization = await auth.authorization(signal)
         requests++
         res = await opts.fetch(url, {
           headers: { Accept: 'application/json', Authorization: authorization },
@@ -118,7 +119,7 @@ export function createGraphClient (opts: GraphClientOptions): GraphClient {
       const text = await res.text().catch(() => '')
       if (res.status === 401 && !refreshed) {
         refreshed = true
-        auth.invalidate()
+        auth.invalidate(authorization)
         continue
       }
       if ((res.status === 429 || res.status === 503 || res.status === 504) && retries < opts.maxRetries) {

@@ -63,7 +63,7 @@ async function emulator (o: GraphEmulatorOptions = {}): Promise<GraphEmulator> {
 }
 
 function section (e: GraphEmulator, general: Record<string, unknown> = {}): { auth: Record<string, unknown>, general: Record<string, unknown> } {
-  return { auth: { tenant_id: e.tenantId, client_id: 'app-1', client_secret: 'secret-1', login_url: e.url, graph_url: e.url }, general }
+  return { auth: { tenant_id: e.tenantId, client_id: 'app-1', client_secret: 'secret-1', login_url: e.url, graph_url: e.url }, general: withIds(general) }
 }
 
 async function loaded (e: GraphEmulator, general: Record<string, unknown> = {}, stateDir?: string): Promise<{ entra: EntraCollector, before: JsonObject[] }> {
@@ -220,3 +220,8 @@ test('state: role-carrying groups stored in <tenant>.entra.jsonl; another instan
   const upgraded = await createEntraCollector(section(e), { log: silentLogger, stateDir: dir, tenant: 'contoso' }).collect()
   assert.equal(upgraded.info?.mode, 'full')
 })
+
+/** These tests follow groups by id: the documented default (value = displayName) is tested in options.test.ts. */
+function withIds (general: Record<string, unknown>): Record<string, unknown> {
+  return { ...general, entra: { use_original_group_id: true, ...(general.entra as Record<string, unknown> | undefined) } }
+}

@@ -27,6 +27,8 @@ interface AuthCase {
 const CASES: AuthCase[] = [
   { name: 'basic', good: { basic: { username: 'sfapi@ACME', password: 'pa:ss%20word' } }, bad: { basic: { username: 'sfapi@ACME', password: 'wrong' } } },
   { name: 'bearer_token', good: { bearer_token: 'static-token-123' }, bad: { bearer_token: 'nope' } },
+  { name: 'bearer_token.token (documented shape)', good: { bearer_token: { token: 'static-token-123' } }, bad: { bearer_token: { token: 'nope' } } },
+  { name: 'oauth.clients (documented shape)', good: { oauth: { token_url: '/oauth/token', clients: [{ client_id: 'c2', client_secret: 's2' }] } }, bad: { oauth: { token_url: '/oauth/token', clients: [{ client_id: 'c2', client_secret: 'bad' }] } } },
   { name: 'header', good: { header: { 'X-API-Key': 'k-456' } }, bad: { header: { 'X-API-Key': 'bad' } } },
   { name: 'oauth', good: { oauth: { token_url: '/oauth/token', client_id: 'c1', client_secret: 's1' } }, bad: { oauth: { token_url: '/oauth/token', client_id: 'c1', client_secret: 'bad' } } }
 ]

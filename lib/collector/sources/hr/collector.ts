@@ -29,6 +29,8 @@ export interface HrCollectorDeps {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   /** Added to log lines. */
   tenant?: string
+  /** Directory of relative oauth_saml_assertion key_file / cert_file (service: <config dir>/certs). */
+  certDir?: string
 }
 
 /** A record that was skipped, and why. */
@@ -102,7 +104,7 @@ export function createHrCollector (cfg: HrCollectorConfig | { auth?: unknown, ge
   const now = deps.now ?? (() => new Date())
   const timeoutMs = Math.round(general.request_timeout * 1000)
   const fetchFn = deps.fetch ?? globalThis.fetch
-  const auth = createHrAuth(config.auth, { fetch: fetchFn, now, log, timeoutMs })
+  const auth = createHrAuth(config.auth, { fetch: fetchFn, now, log, timeoutMs, ...(deps.certDir !== undefined ? { certDir: deps.certDir } : {}) })
   const http = createHrHttp({
     baseUrls: config.auth.base_urls, auth, fetch: fetchFn, log, timeoutMs, maxRetries: general.max_retries, now,
     ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {})

@@ -5,10 +5,13 @@
 //
 //   auth:
 //     base_urls: [https://api.example.com, https://api-dr.example.com]   # failover, in order
-//     basic: { username, password }          | bearer_token: <token>
+//     basic: { username, password }          | bearer_token: { token } (or the token itself)
 //     header: { <name>: <value>, … }         (added to every request, with any of the others)
-//     oauth: { token_url, client_id, client_secret, scope? }   or a list of them (failover)
-//   general:
+//     oauth: { token_url, client_id, client_secret, scope? }   or a list of them (failover),
+//            or { token_url?, scope?, clients: [{ client_id, client_secret, token_url?, scope? }] }
+//     oauth_saml_assertion: { token_url, client_id, company_id, name_id, key_file, cert_file,
+//            issuer?, audience?, user_identifier_format?, life_time? }   (SAP SuccessFactors)
+//   general:   (the HR keys may also sit under general.hr, as the product documents them)
 //     collect_query_string: /odata/v2/PerPerson?$expand=…&$format=json
 //     collect_query_result_path: d.results   (default: d.results, else value, else a top-level array)
 //     collect_next_link_path: <path>          (default: d.__next, then @odata.nextLink)
@@ -28,6 +31,27 @@ export interface HrOAuthClient {
   readonly scope?: string
 }
 
+/** Who the SAML assertion's NameID names (SuccessFactors: user name, user id or e-mail). */
+export type SamlUserIdentifierFormat = 'userName' | 'userId' | 'email'
+
+/** `auth.oauth_saml_assertion`: OAuth 2.0 SAML2 bearer grant with a locally signed assertion. */
+export interface HrSamlConfig {
+  /** Token endpoint; absolute, or relative to the base URL in use (default `/oauth/token`). */
+  readonly token_url: string
+  /** SuccessFactors API key (client id), also the assertion's `api_key` attribute. */
+  readonly client_id: string
+  readonly company_id: string
+  readonly name_id: string
+  /** Private key and certificate PEM files (relative names: in the config's `certs` directory). */
+  readonly key_file: string
+  readonly cert_file: string
+  readonly issuer: string
+  readonly audience: string
+  readonly user_identifier_format: SamlUserIdentifierFormat
+  /** Seconds the assertion is valid. */
+  readonly life_time: number
+}
+
 /** `hr.<tenant>.auth`. */
 export interface HrAuthConfig {
   /** Base URLs tried in order; a connection error, timeout or 5xx moves to the next one. */
@@ -38,6 +62,7 @@ export interface HrAuthConfig {
   readonly header?: Readonly<Record<string, string>>
   /** Client-credentials clients; several = failover in order (see auth.ts). */
   readonly oauth?: readonly HrOAuthClient[]
+  readonly oauth_saml_assertion?: HrSamlConfig
 }
 
 /** `hr.<tenant>.general` (the keys the collector uses). */
@@ -119,7 +144,12 @@ function readAuth (v: JsonValue | undefined, problems: HrConfigProblem[]): HrAut
     const password = str(b.password, 'auth.basic.password', problems, true)
     out.basic = Object.freeze({ username, password })
   }
-  if (a.bearer_token !== undefined && a.bearer_token !== null) out.bearer_token = str(a.bearer_token, 'auth.bearer_token', problems)
+  if (a.bearer_token !== undefined && a.bearer_token !== null) {
+    // Documented shape `bearer_token: { token }`; the token itself is accepted too.
+    out.bearer_token = isJsonObject(a.bearer_token)
+      ? str(a.bearer_token.token, 'auth.bearer_token.token', problems)
+      : str(a.bearer_token, 'auth.bearer_token', problems)
+  }
   if (a.header !== undefined && a.header !== null) {
     const h = obj(a.header, 'auth.header', problems)
     const header: Record<string, string> = {}
@@ -130,12 +160,15 @@ function readAuth (v: JsonValue | undefined, problems: HrConfigProblem[]): HrAut
     out.header = Object.freeze(header)
   }
   if (a.oauth !== undefined && a.oauth !== null) {
-    const clients = Array.isArray(a.oauth) ? a.oauth : [a.oauth]
+    // Documented shape `oauth: { clients: [...] }` (token_url/scope shared or per client), or one client, or a list.
+    const shared = isJsonObject(a.oauth) && a.oauth.clients !== undefined ? a.oauth : undefined
+    const list = shared !== undefined ? shared.clients : a.oauth
+    const clients = Array.isArray(list) ? list : [list ?? null]
     out.oauth = Object.freeze(clients.map((c, i) => {
-      const at = Array.isArray(a.oauth) ? `auth.oauth[${i}]` : 'auth.oauth'
-      const o = obj(c, at, problems)
+      const at = shared !== undefined ? `auth.oauth.clients[${i}]` : Array.isArray(a.oauth) ? `auth.oauth[${i}]` : 'auth.oauth'
+      const o = { ...(shared !== undefined ? pick(shared, ['token_url', 'scope']) : {}), ...obj(c, at, problems) }
       const client: { -readonly [K in keyof HrOAuthClient]: HrOAuthClient[K] } = {
-        token_url: str(o.token_url, `${at}.token_url`, problems),
+        token_url: str(o.token_url, o.token_url === undefined && shared !== undefined ? 'auth.oauth.token_url' : `${at}.token_url`, problems),
         client_id: str(o.client_id, `${at}.client_id`, problems),
         client_secret: str(o.client_secret, `${at}.client_secret`, problems, true)
       }
@@ -143,6 +176,12 @@ function readAuth (v: JsonValue | undefined, problems: HrConfigProblem[]): HrAut
       return Object.freeze(client)
     }))
     if (clients.length === 0) problems.push({ path: 'auth.oauth', message: 'at least one client is required' })
+  }
+  if (a.oauth_saml_assertion !== undefined && a.oauth_saml_assertion !== null) {
+    out.oauth_saml_assertion = readSaml(a.oauth_saml_assertion, problems)
+    if (out.basic !== undefined || out.bearer_token !== undefined || out.oauth !== undefined) {
+      problems.push({ path: 'auth', message: 'oauth_saml_assertion excludes basic, bearer_token and oauth (header may be combined with any)' })
+    }
   }
   if (out.basic !== undefined && (out.bearer_token !== undefined || out.oauth !== undefined)) {
     problems.push({ path: 'auth', message: 'basic, bearer_token and oauth exclude each other (header may be combined with any)' })
@@ -152,22 +191,57 @@ function readAuth (v: JsonValue | undefined, problems: HrConfigProblem[]): HrAut
   return Object.freeze(out)
 }
 
+const SAML_FORMATS: readonly SamlUserIdentifierFormat[] = ['userName', 'userId', 'email']
+
+function readSaml (v: JsonValue, problems: HrConfigProblem[]): HrSamlConfig {
+  const at = 'auth.oauth_saml_assertion'
+  const o = obj(v, at, problems)
+  const format = o.user_identifier_format ?? 'userName'
+  if (!SAML_FORMATS.includes(format as SamlUserIdentifierFormat)) problems.push({ path: `${at}.user_identifier_format`, message: `must be one of ${SAML_FORMATS.join(', ')}` })
+  return Object.freeze({
+    token_url: optStr(o.token_url, `${at}.token_url`, problems) ?? '/oauth/token',
+    client_id: str(o.client_id, `${at}.client_id`, problems),
+    company_id: str(o.company_id, `${at}.company_id`, problems),
+    name_id: str(o.name_id, `${at}.name_id`, problems),
+    key_file: str(o.key_file, `${at}.key_file`, problems),
+    cert_file: str(o.cert_file, `${at}.cert_file`, problems),
+    issuer: optStr(o.issuer, `${at}.issuer`, problems) ?? 'scim-stream',
+    audience: optStr(o.audience, `${at}.audience`, problems) ?? 'scim-stream',
+    user_identifier_format: SAML_FORMATS.includes(format as SamlUserIdentifierFormat) ? format as SamlUserIdentifierFormat : 'userName',
+    life_time: num(o.life_time, `${at}.life_time`, 3600, problems, 1, true)
+  })
+}
+
+/** The keys of `from` named in `keys` that are set. */
+function pick (from: JsonObject, keys: readonly string[]): JsonObject {
+  const out: JsonObject = {}
+  for (const k of keys) if (from[k] !== undefined && from[k] !== null) out[k] = from[k] as JsonValue
+  return out
+}
+
 function readGeneral (v: JsonValue | undefined, problems: HrConfigProblem[]): HrGeneralConfig {
-  const g = obj(v, 'general', problems)
-  const query = str(g.collect_query_string, 'general.collect_query_string', problems)
+  const outer = obj(v, 'general', problems)
+  // The product documents the HR-only keys under general.hr; the flat form is accepted too.
+  const inner = outer.hr !== undefined && outer.hr !== null ? obj(outer.hr, 'general.hr', problems) : {}
+  for (const k of Object.keys(inner)) {
+    if (outer[k] !== undefined && outer[k] !== null && JSON.stringify(outer[k]) !== JSON.stringify(inner[k])) problems.push({ path: `general.hr.${k}`, message: `also set as general.${k}; keep one` })
+  }
+  const g: JsonObject = { ...outer, ...inner }
+  const at = (k: string): string => inner[k] !== undefined ? `general.hr.${k}` : `general.${k}`
+  const query = str(g.collect_query_string, at('collect_query_string'), problems)
   const out: { -readonly [K in keyof HrGeneralConfig]: HrGeneralConfig[K] } = {
     collect_query_string: query.startsWith('/') || query === '' ? query : `/${query}`,
     collect_interval: interval(g.collect_interval, problems),
-    request_timeout: num(g.request_timeout, 'general.request_timeout', 60, problems, 0.001),
-    max_retries: num(g.max_retries, 'general.max_retries', 3, problems, 0, true),
-    pre_activate_days: num(g.pre_activate_days, 'general.pre_activate_days', 0, problems, 0, true),
-    start_date_path: optStr(g.start_date_path, 'general.start_date_path', problems) ?? DEFAULT_START_DATE_PATH,
-    end_date_path: optStr(g.end_date_path, 'general.end_date_path', problems) ?? DEFAULT_END_DATE_PATH,
-    max_pages: num(g.max_pages, 'general.max_pages', 100_000, problems, 1, true)
+    request_timeout: num(g.request_timeout, at('request_timeout'), 60, problems, 0.001),
+    max_retries: num(g.max_retries, at('max_retries'), 3, problems, 0, true),
+    pre_activate_days: num(g.pre_activate_days, at('pre_activate_days'), 0, problems, 0, true),
+    start_date_path: optStr(g.start_date_path, at('start_date_path'), problems) ?? DEFAULT_START_DATE_PATH,
+    end_date_path: optStr(g.end_date_path, at('end_date_path'), problems) ?? DEFAULT_END_DATE_PATH,
+    max_pages: num(g.max_pages, at('max_pages'), 100_000, problems, 1, true)
   }
-  const resultPath = optStr(g.collect_query_result_path, 'general.collect_query_result_path', problems)
+  const resultPath = optStr(g.collect_query_result_path, at('collect_query_result_path'), problems)
   if (resultPath !== undefined) out.collect_query_result_path = resultPath
-  const nextPath = optStr(g.collect_next_link_path, 'general.collect_next_link_path', problems)
+  const nextPath = optStr(g.collect_next_link_path, at('collect_next_link_path'), problems)
   if (nextPath !== undefined) out.collect_next_link_path = nextPath
   return Object.freeze(out)
 }
