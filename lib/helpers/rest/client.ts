@@ -14,7 +14,7 @@ import type { JsonObject } from '../../scim/types.ts'
 export interface RestClientOptions {
   /** Directory relative TLS/key file names resolve against (scimgateway: `config/certs`). */
   certsDir?: string
-  /** Makes the SAML assertion for auth.type oauthSamlBearer. */
+  /** Makes the SAML assertion for auth.type oauthSamlBearer (default: lib/helpers/saml, SuccessFactors' form). */
   samlAssertion?: SamlAssertionProvider
   log?: Logger
   /** Clock and randomness (tests). */

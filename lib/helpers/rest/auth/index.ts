@@ -8,7 +8,9 @@ import { TokenCache, type Token } from '../token-cache.ts'
 import { readPem } from '../tls.ts'
 import { entraCertificateForm, entraFedCredForm, entraTokenFileForm, genericJwtBearerForm, googleServiceAccount, type FormMaker } from './jwt-bearer.ts'
 import { requestToken } from './token-endpoint.ts'
-import type { AuthDeps, AuthProvider } from './types.ts'
+import type { AuthDeps, AuthProvider, SamlAssertionProvider } from './types.ts'
+import { createSamlAssertion, NAMEID_EMAIL, NAMEID_UNSPECIFIED } from '../../saml/assertion.ts'
+import { createPrivateKey } from 'node:crypto'
 
 export type { AuthProvider, AuthDeps, FormPost, SamlAssertionProvider, SamlAssertionRequest } from './types.ts'
 
@@ -101,9 +103,8 @@ function oauth (auth: AuthConfig, deps: AuthDeps): AuthProvider {
 
 function samlBearer (auth: AuthConfig, deps: AuthDeps): AuthProvider {
   const o = auth.options
-  const make = deps.samlAssertion
+  const make = deps.samlAssertion ?? defaultSamlAssertion
   const p = o.samlPayload
-  if (make === undefined) throw new RestError('auth.type oauthSamlBearer needs a SAML assertion provider (RestClientOptions.samlAssertion)', { kind: 'config' })
   if (p === undefined || o.tls?.key === undefined || o.tls.cert === undefined || o.tokenUrl === undefined) throw new RestError('auth.type oauthSamlBearer needs options.tokenUrl, options.tls.key/cert and options.samlPayload', { kind: 'config' })
   const tokenUrl = o.tokenUrl
   const cert = readPem(o.tls.cert, deps.certsDir, 'auth.options.tls.cert')
@@ -124,5 +125,27 @@ function samlBearer (auth: AuthConfig, deps: AuthDeps): AuthProvider {
     const assertion = xml.trimStart().startsWith('<') ? Buffer.from(xml, 'utf8').toString('base64') : xml
     const form = { grant_type: SAML2_BEARER_GRANT, client_id: p.clientId, company_id: p.companyId, new_token: 'true', assertion }
     return await requestToken(deps.post, tokenUrl, form, `auth.type oauthSamlBearer, client ${p.clientId}`, signal)
+  })
+}
+
+/**
+ * The SAML 2.0 assertion SAP SuccessFactors documents for its SAML bearer grant: signed with the
+ * configured key, the API key (client id) as attribute `api_key`, the user as NameID.
+ */
+const defaultSamlAssertion: SamlAssertionProvider = (req) => {
+  // lib/helpers/saml signs with an unencrypted PEM: decrypt a passphrase-protected key first
+  const key = req.passphrase !== undefined
+    ? createPrivateKey({ key: req.key, passphrase: req.passphrase }).export({ type: 'pkcs8', format: 'pem' }).toString()
+    : req.key
+  return createSamlAssertion({
+    issuer: req.issuer,
+    audience: req.audience,
+    recipient: req.recipient,
+    nameId: req.nameId,
+    nameIdFormat: req.userIdentifierFormat.toLowerCase() === 'email' ? NAMEID_EMAIL : NAMEID_UNSPECIFIED,
+    lifetimeSeconds: req.lifetimeS,
+    privateKeyPem: key,
+    certificatePem: req.cert,
+    attributes: { api_key: req.clientId }
   })
 }

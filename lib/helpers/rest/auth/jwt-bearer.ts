@@ -8,11 +8,14 @@
 //   file (e.g. AZURE_FEDERATED_TOKEN_FILE, rotated by Kubernetes) is the client_assertion.
 // - Google service account key file and the generic RFC 7523 grant (tokenUrl + jwtPayload + key):
 //   grant_type jwt-bearer with the signed JWT as `assertion`.
-import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, X509Certificate, type KeyObject } from 'node:crypto'
+import { createHash, createPrivateKey, generateKeyPair, randomUUID, X509Certificate, type KeyObject } from 'node:crypto'
+import { promisify } from 'node:util'
 import { exportJWK, SignJWT, type JWTPayload } from 'jose'
 import type { JsonObject } from '../../../scim/types.ts'
 import { RestError } from '../errors.ts'
 import { readFile } from '../tls.ts'
+
+const generateRsa = async (): Promise<{ privateKey: KeyObject, publicKey: KeyObject }> => await promisify(generateKeyPair)('rsa', { modulusLength: 2048 })
 
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -56,15 +59,18 @@ export function entraCertificateForm (o: { tokenUrl: string, clientId: string, s
 
 /** Entra ID federated credential with a gateway-made key pair; `jwks` is what the issuer must publish. */
 export function entraFedCredForm (o: { clientId: string, scope: string, issuer: string, subject: string, name?: string }, now: () => number): { form: FormMaker, jwks: () => Promise<{ keys: JsonObject[] }> } {
-  const { privateKey: key, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const jwkPromise = exportJWK(publicKey).then(jwk => {
+  // made on first use, off the event loop (an RSA key takes a while), then kept for the client's life
+  let pair: Promise<{ key: KeyObject, jwk: JsonObject & { kid: string } }> | undefined
+  const keys = async (): Promise<{ key: KeyObject, jwk: JsonObject & { kid: string } }> => await (pair ??= (async () => {
+    const { privateKey: key, publicKey } = await generateRsa()
+    const jwk = await exportJWK(publicKey)
     const kid = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })).digest('base64url')
-    return { ...jwk, kid, use: 'sig', alg: 'RS256' }
-  })
+    return { key, jwk: { ...(jwk as JsonObject), kid, use: 'sig', alg: 'RS256' } }
+  })())
   return {
-    jwks: async () => ({ keys: [await jwkPromise as JsonObject] }),
+    jwks: async () => ({ keys: [(await keys()).jwk] }),
     form: async () => {
-      const jwk = await jwkPromise
+      const { key, jwk } = await keys()
       return {
         grant_type: 'client_credentials',
         client_id: o.clientId,
