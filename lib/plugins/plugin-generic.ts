@@ -4,7 +4,8 @@
 // version at the edge and the target's version is per entity (`scimVersion`), it is also a SCIM
 // version gateway: 1.1 clients → 2.0 target and 2.0 clients → 1.1 target.
 // Filtering, sorting and paging are done by the target (the whole filter is forwarded; answers are
-// `exact`); group member changes go out as one member-delta PATCH.
+// `exact`); group member changes go out as one member-delta PATCH. With `endpoint.map` the target's
+// own names and values are translated by the endpointMapper (generic/mapped.ts).
 import { join } from 'node:path'
 import { filterToString } from '../scim/filter/serialize.ts'
 import type { FilterNode } from '../scim/filter/ast.ts'
@@ -16,6 +17,8 @@ import { definePlugin, EntityHandles, type PluginEnv } from './sdk/index.ts'
 import type { GetQuery, GetResult, Modification, PluginContext, ScimPlugin, ScimResource } from './types.ts'
 import { genericEndpointSchema, type GenericEndpoint, type GenericEntity } from './generic/config.ts'
 import { ScimTarget, type Kind, type TargetQuery } from './generic/target.ts'
+import { MappedKind } from './generic/mapped.ts'
+import { EndpointMapper, mapperSchemas } from '../helpers/endpoint-mapper/index.ts'
 
 export { genericEndpointSchema, type GenericEndpoint } from './generic/config.ts'
 
@@ -54,10 +57,17 @@ export function createGenericPlugin (endpoint: GenericEndpoint, env: PluginEnv, 
     check: async (t) => { await t.check() }
   })
   const target = async (ctx: PluginContext): Promise<ScimTarget> => (await handles.get(ctx)).handle
+  const mapper = endpoint.map !== undefined ? new EndpointMapper(endpoint.map) : undefined
+  const mapped: Record<Kind, MappedKind | undefined> = {
+    Users: mapper?.has('user') === true ? new MappedKind(mapper, 'Users') : undefined,
+    Groups: mapper?.has('group') === true ? new MappedKind(mapper, 'Groups') : undefined
+  }
   const auth = (ctx: PluginContext): string | undefined => ctx.passThrough?.authorization
 
   const get = async (kind: Kind, query: GetQuery, ctx: PluginContext): Promise<GetResult> => {
     const t = await target(ctx)
+    const m = mapped[kind]
+    if (m !== undefined) return await m.get(t, query, ctx.signal, auth(ctx))
     const s = query.simple
     const onlyId = s !== undefined && s.attribute.toLowerCase() === 'id' && s.operator === 'eq' && (query.filter === undefined || isIdEq(query.filter))
     if (onlyId) {
@@ -73,6 +83,17 @@ export function createGenericPlugin (endpoint: GenericEndpoint, env: PluginEnv, 
     return { Resources: resources, exact: { totalResults: total } }
   }
 
+  const create = async (kind: Kind, r: ScimResource, ctx: PluginContext): Promise<ScimResource> => {
+    const t = await target(ctx)
+    const m = mapped[kind]
+    return m !== undefined ? await m.create(t, r, ctx.signal, auth(ctx)) : await t.create(kind, r, ctx.signal, auth(ctx))
+  }
+  const modify = async (kind: Kind, id: string, mod: Modification, ctx: PluginContext): Promise<ScimResource | undefined> => {
+    const t = await target(ctx)
+    const m = mapped[kind]
+    return m !== undefined ? await m.modify(t, id, mod, ctx.signal, auth(ctx)) : await t.modify(kind, id, mod, ctx.signal, auth(ctx))
+  }
+
   return {
     name: 'generic',
     capabilities: { filter: 'full', groupMemberDelta: true, passThrough: true },
@@ -82,16 +103,17 @@ export function createGenericPlugin (endpoint: GenericEndpoint, env: PluginEnv, 
       await Promise.all([...targets.values()].map(async t => { await t.client.close() }))
     },
     async health () { return await handles.health() },
+    ...(mapper !== undefined ? { schemas: () => mapperSchemas(mapper) } : {}),
 
     getUsers: async (q, ctx) => await get('Users', q, ctx),
     getGroups: async (q, ctx) => await get('Groups', q, ctx),
-    createUser: async (u, ctx) => await (await target(ctx)).create('Users', u, ctx.signal, auth(ctx)),
-    createGroup: async (g, ctx) => await (await target(ctx)).create('Groups', g, ctx.signal, auth(ctx)),
-    modifyUser: async (id, mod, ctx) => await (await target(ctx)).modify('Users', id, mod, ctx.signal, auth(ctx)),
+    createUser: async (u, ctx) => await create('Users', u, ctx),
+    createGroup: async (g, ctx) => await create('Groups', g, ctx),
+    modifyUser: async (id, mod, ctx) => await modify('Users', id, mod, ctx),
     async modifyGroup (id: string, mod: Modification, ctx: PluginContext): Promise<ScimResource | undefined> {
-      const t = await target(ctx)
-      if (mod.members !== undefined) return await t.patchMembers(id, mod.members, ctx.signal, auth(ctx))
-      return await t.modify('Groups', id, mod, ctx.signal, auth(ctx))
+      // member values are ids, which a map does not rename: the delta goes out as it is
+      if (mod.members !== undefined) return await (await target(ctx)).patchMembers(id, mod.members, ctx.signal, auth(ctx))
+      return await modify('Groups', id, mod, ctx)
     },
     deleteUser: async (id, ctx) => { await (await target(ctx)).delete('Users', id, ctx.signal, auth(ctx)) },
     deleteGroup: async (id, ctx) => { await (await target(ctx)).delete('Groups', id, ctx.signal, auth(ctx)) }

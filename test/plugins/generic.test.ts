@@ -140,6 +140,46 @@ describe('plugin-generic', () => {
     }
   })
 
+  it('endpoint.map (endpointMapper): valueMap renames and allowlists groups, attributes are renamed both ways, /Schemas follows the map', async () => {
+    const loki = await lokiTarget()
+    const ent = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+    const raw = {
+      map: {
+        user: { id: { mapTo: 'id', type: 'string' }, userName: { mapTo: 'userName', type: 'string' }, title: { mapTo: `${ent}.department`, type: 'string' } },
+        group: { id: { mapTo: 'id', type: 'string' }, displayName: { mapTo: 'displayName', type: 'string', valueMap: { Employees: 'Admins' } } }
+      },
+      entity: { undefined: { connection: { baseUrls: [loki.url], auth } } }
+    }
+    const ep = validate(genericEndpointSchema, raw)
+    assert.ok(ep.ok, JSON.stringify(ep.errors))
+    const front = await startTestGateway({ plugin: createGenericPlugin(ep.value, { configDir: dir, log: silentLogger }), options: { authenticators: [basicAuthenticator([CRED])] } })
+    try {
+      const mk = async (path: string, body: unknown): Promise<Record<string, unknown>> => await (await call(`${loki.url}${path}`, { method: 'POST', body: JSON.stringify(body) })).json() as Record<string, unknown>
+      const employees = await mk('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Employees' })
+      await mk('/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Others' })
+      const u = await mk('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'mapped', title: 'Sales' })
+      const groups = await (await call(`${front.url}/Groups`)).json() as { totalResults: number, Resources: Array<{ id: string, displayName: string }> }
+      assert.deepEqual(groups.Resources.map(g => [g.id, g.displayName]), [[employees.id, 'Admins']], 'only the allowlisted group, under its SCIM name')
+      const byName = await (await call(`${front.url}/Groups?filter=${encodeURIComponent('displayName eq "Admins"')}`)).json() as { totalResults: number }
+      assert.equal(byName.totalResults, 1)
+      const hidden = await (await call(`${front.url}/Groups?filter=${encodeURIComponent('displayName eq "Others"')}`)).json() as { totalResults: number }
+      assert.equal(hidden.totalResults, 0)
+      const refused = await call(`${front.url}/Groups`, { method: 'POST', body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'NotListed' }) })
+      assert.equal(refused.status, 400)
+      assert.equal((await refused.json() as { scimType: string }).scimType, 'invalidValue')
+      const user = await (await call(`${front.url}/Users/${String(u.id)}`)).json() as Record<string, unknown>
+      assert.equal((user[ent] as { department: string }).department, 'Sales')
+      assert.equal(user.title, undefined)
+      const patched = await call(`${front.url}/Users/${String(u.id)}`, { method: 'PATCH', body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: `${ent}:department`, value: 'Marketing' }] }) })
+      assert.ok(patched.status === 200 || patched.status === 204, await patched.clone().text())
+      assert.equal((await (await call(`${loki.url}/Users/${String(u.id)}`)).json() as { title: string }).title, 'Marketing')
+      const schemas = JSON.stringify(await (await call(`${front.url}/Schemas`)).json())
+      assert.match(schemas, /"canonicalValues":\["Admins"\]/)
+    } finally {
+      await front.stop(); await loki.stop()
+    }
+  })
+
   it('target failures: down → 503, slow → 504, its SCIM errors pass through with status and scimType', async () => {
     const loki = await lokiTarget()
     const url = loki.url

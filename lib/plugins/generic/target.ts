@@ -8,7 +8,7 @@ import { listResponseFromV1, resourceFromV1, resourceToV1 } from '../../scim/con
 import { SCHEMA_CORE_V1, SCHEMA_PATCH_OP } from '../../scim/schema/definitions.ts'
 import { coreResourceSchema } from '../../scim/schema/resolve.ts'
 import { isJsonObject, type JsonObject, type ScimResource } from '../../scim/types.ts'
-import type { MemberDelta, Modification } from '../types.ts'
+import type { MemberDelta, Modification, PatchOperation } from '../types.ts'
 import { targetError } from './errors.ts'
 import { NotFoundError } from '../../scim/errors.ts'
 
@@ -77,12 +77,17 @@ export class ScimTarget {
   async modify (kind: Kind, id: string, mod: Modification, signal: AbortSignal, auth?: string): Promise<ScimResource | undefined> {
     // no operations (a caller that only hands the new state): replace it as a whole
     if (this.version === '1.1' || mod.operations.length === 0) return await this.replace(kind, id, mod.resource, signal, auth)
+    return await this.patch(kind, id, mod.operations, signal, auth)
+  }
+
+  /** One SCIM 2.0 PATCH with `operations` (those on read-only attributes left out). */
+  async patch (kind: Kind, id: string, operations: readonly PatchOperation[], signal: AbortSignal, auth?: string): Promise<ScimResource | undefined> {
     noEmptyId(id)
-    const ops = mod.operations.filter(o => !READ_ONLY.includes((o.path ?? '').split(/[.[]/)[0]?.toLowerCase() ?? ''))
+    const ops = operations.filter(o => !READ_ONLY.includes((o.path ?? '').split(/[.[]/)[0]?.toLowerCase() ?? ''))
     if (ops.length === 0) return undefined
     const path = `/${kind}/${encodeURIComponent(id)}`
     try {
-      const r = await this.client.request({ method: 'PATCH', path, body: { schemas: [SCHEMA_PATCH_OP], Operations: ops }, signal, ...authOf(auth) })
+      const r = await this.client.request({ method: 'PATCH', path, body: { schemas: [SCHEMA_PATCH_OP], Operations: ops as unknown as JsonObject[] }, signal, ...authOf(auth) })
       return isJsonObject(r.body) && r.body.id === id ? this.inbound(kind, r.body) : undefined
     } catch (e) { throw targetError(e, `PATCH ${path}`) }
   }
