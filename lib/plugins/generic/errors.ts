@@ -3,7 +3,7 @@
 // refusing the gateway's credentials becomes a typed upstream error (502/503/504, with cause).
 import { isRestError } from '../../helpers/rest/errors.ts'
 import { ScimError, type ScimType } from '../../scim/errors.ts'
-import { toUpstreamError, UpstreamError } from '../sdk/errors.ts'
+import { ServiceUnavailableError, toUpstreamError, UpstreamError } from '../sdk/errors.ts'
 
 const SCIM_TYPES: ReadonlySet<string> = new Set(['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive'])
 
@@ -17,6 +17,10 @@ export function targetError (err: unknown, what: string): ScimError {
     const scimType = typeof body.scimType === 'string' && SCIM_TYPES.has(body.scimType) ? body.scimType as ScimType : err.status === 409 ? 'uniqueness' : undefined
     const detail = typeof body.detail === 'string' ? body.detail : typeof v1?.description === 'string' ? v1.description : `target answered ${err.status}`
     return new ScimError(err.status, scimType, detail, { cause: err })
+  }
+  // an overloaded target's Retry-After is passed on to the client (after our own retries gave up)
+  if (isRestError(err) && err.kind === 'status' && (err.status === 503 || err.status === 429) && err.retryAfterMs !== undefined) {
+    return new ServiceUnavailableError(`target SCIM server: ${what}: answered ${err.status}, retry after ${Math.ceil(err.retryAfterMs / 1000)} s`, { cause: err, retryAfter: Math.ceil(err.retryAfterMs / 1000) })
   }
   return toUpstreamError(err, `target SCIM server: ${what}`) ?? new UpstreamError(`target SCIM server: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
 }
