@@ -13,20 +13,37 @@ import { createLokiPlugin, lokiOptionsFromEndpoint, LokiOptionsError, type LokiO
 import { isScimError } from '../../lib/scim/errors.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
 import type { GetQuery, ScimPlugin, ScimResource, SimpleFilter } from '../../lib/plugins/types.ts'
-import { runPluginContract, ctx, query } from './contract.ts'
+import { registerPluginContract, ctx, query } from './contract.ts'
 
-runPluginContract('plugin-loki (memory)', async () => ({
-  plugin: createLokiPlugin({ persistence: 'memory' }),
-  cleanup: async () => {}
-}), { baseEntityIsolation: true })
+const noBackend = 'plugin-loki is an embedded store: there is no backend whose health could change'
 
-runPluginContract('plugin-loki (file)', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'loki-contract-'))
-  return {
-    plugin: createLokiPlugin({ persistence: { file: join(dir, 'loki.db') } }),
-    cleanup: async () => { await rm(dir, { recursive: true, force: true }) }
+registerPluginContract({
+  name: 'plugin-loki (memory)',
+  factory: async () => ({ plugin: createLokiPlugin({ persistence: 'memory' }), cleanup: async () => {} }),
+  capabilities: {
+    baseEntityIsolation: true,
+    unknownBaseEntity404: 'without endpoint.entity plugin-loki serves every baseEntity (see the "listed entities" run)',
+    health: noBackend
   }
-}, { baseEntityIsolation: true })
+})
+
+registerPluginContract({
+  name: 'plugin-loki (listed entities)',
+  factory: async () => ({ plugin: createLokiPlugin({ persistence: 'memory', entities: ['tenantA', 'tenantB'] }), cleanup: async () => {} }),
+  capabilities: { baseEntityIsolation: true, unknownBaseEntity404: true, health: noBackend }
+})
+
+registerPluginContract({
+  name: 'plugin-loki (file)',
+  factory: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'loki-contract-'))
+    return {
+      plugin: createLokiPlugin({ persistence: { file: join(dir, 'loki.db') } }),
+      cleanup: async () => { await rm(dir, { recursive: true, force: true }) }
+    }
+  },
+  capabilities: { baseEntityIsolation: true, unknownBaseEntity404: 'without endpoint.entity plugin-loki serves every baseEntity', health: noBackend }
+})
 
 describe('plugin-loki', () => {
   let dir = ''
