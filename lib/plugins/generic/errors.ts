@@ -10,6 +10,8 @@ const SCIM_TYPES: ReadonlySet<string> = new Set(['invalidFilter', 'tooMany', 'un
 /** The ScimError a target failure is for the client. `what` names the call ("POST /Users"). */
 export function targetError (err: unknown, what: string): ScimError {
   if (err instanceof ScimError) return err
+  // aborted by the gateway (plugin timeout → 504, client gone): its reason is the answer
+  if (isRestError(err) && err.kind === 'aborted' && err.cause instanceof ScimError) return err.cause
   if (isRestError(err) && err.kind === 'status' && err.status !== undefined && err.status >= 400 && err.status < 500 && ![401, 403, 407].includes(err.status)) {
     const body = typeof err.body === 'object' && err.body !== null ? err.body as Record<string, unknown> : {}
     // SCIM 1.1 errors are { Errors: [{ description, code }] } and have no scimType; a 1.1 409 is a uniqueness conflict
