@@ -37,11 +37,14 @@ export interface GenericPluginOptions {
  */
 export function createGenericPlugin (endpoint: GenericEndpoint, env: PluginEnv, opts: GenericPluginOptions = {}): ScimPlugin {
   const certsDir = opts.certsDir ?? join(env.configDir, 'certs')
+  // clients are made here so a missing TLS/key file is a config error at start; stop() closes them
+  // and a later start() (open) makes new ones
   const targets = new Map<string, ScimTarget>()
+  const make = (key: string, cfg: GenericEntity): ScimTarget => new ScimTarget(new RestClient(cfg.connection, { certsDir, log: env.log.child({ baseEntity: key }), ...(opts.samlAssertion !== undefined ? { samlAssertion: opts.samlAssertion } : {}) }), cfg.scimVersion)
   const problems: Array<{ path: string, message: string }> = []
   for (const [key, cfg] of Object.entries(endpoint.entity)) {
     try {
-      targets.set(key, new ScimTarget(new RestClient(cfg.connection, { certsDir, log: env.log.child({ baseEntity: key }), ...(opts.samlAssertion !== undefined ? { samlAssertion: opts.samlAssertion } : {}) }), cfg.scimVersion))
+      targets.set(key, make(key, cfg))
     } catch (e) {
       if (!isRestError(e) || e.kind !== 'config') throw e
       problems.push({ path: `endpoint.entity.${key}.connection`, message: e.message })
@@ -53,7 +56,12 @@ export function createGenericPlugin (endpoint: GenericEndpoint, env: PluginEnv, 
   }
   const handles = new EntityHandles<GenericEntity, ScimTarget>({
     entities: endpoint.entity,
-    open: async (_cfg, key) => targets.get(key) as ScimTarget,
+    open: async (cfg, key) => {
+      let t = targets.get(key)
+      if (t === undefined) { t = make(key, cfg); targets.set(key, t) }
+      return t
+    },
+    close: async (t, key) => { targets.delete(key); await t.client.close() },
     check: async (t) => { await t.check() }
   })
   const target = async (ctx: PluginContext): Promise<ScimTarget> => (await handles.get(ctx)).handle
@@ -100,7 +108,10 @@ export function createGenericPlugin (endpoint: GenericEndpoint, env: PluginEnv, 
     async start (log) { await handles.start(log) },
     async stop () {
       await handles.stop()
-      await Promise.all([...targets.values()].map(async t => { await t.client.close() }))
+      // clients of entities never opened
+      const left = [...targets.values()]
+      targets.clear()
+      await Promise.all(left.map(async t => { await t.client.close() }))
     },
     async health () { return await handles.health() },
     ...(mapper !== undefined ? { schemas: () => mapperSchemas(mapper) } : {}),

@@ -202,6 +202,21 @@ describe('plugin-generic', () => {
     }
   })
 
+  it('stop() closes the connections; start() again serves with new ones', async () => {
+    const loki = await lokiTarget()
+    const p = createGenericPlugin(endpoint({ undefined: { url: loki.url } }), { configDir: dir, log: silentLogger })
+    try {
+      for (let round = 0; round < 2; round++) {
+        await p.start?.(silentLogger)
+        const r = await p.getUsers?.(query({ attribute: 'userName', operator: 'eq', value: 'nobody' }), ctx())
+        assert.deepEqual(r?.Resources, [])
+        await p.stop?.()
+      }
+    } finally {
+      await loki.stop()
+    }
+  })
+
   it('target failures: down → 503, slow → 504, its SCIM errors pass through with status and scimType', async () => {
     const loki = await lokiTarget()
     const url = loki.url
