@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createGenericPlugin, genericEndpointSchema, type GenericEndpoint } from '../../lib/plugins/plugin-generic.ts'
-import { basicAuthenticator } from '../../lib/auth/index.ts'
+import { basicAuthenticator, passThroughAuthenticator } from '../../lib/auth/index.ts'
 import { loadPluginConfig, isConfigError } from '../../lib/config/index.ts'
 import { validate } from '../../lib/config/schema.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
@@ -214,6 +214,23 @@ describe('plugin-generic', () => {
       }
     } finally {
       await loki.stop()
+    }
+  })
+
+  it('auth pass-through: the SCIM client\'s own credentials go to the target, which decides', async () => {
+    const loki = await lokiTarget()
+    // the entity has no auth of its own: only what the caller sends reaches loki
+    const ep = validate(genericEndpointSchema, { entity: { undefined: { connection: { baseUrls: [loki.url] } } } })
+    assert.ok(ep.ok)
+    const plugin = createGenericPlugin(ep.value, { configDir: dir, log: silentLogger })
+    const front = await startTestGateway({ plugin, options: { passThrough: true, authenticators: [passThroughAuthenticator({ pluginSupportsPassThrough: plugin.capabilities?.passThrough === true })] } })
+    try {
+      const ok = await call(`${front.url}/Users?filter=${encodeURIComponent('userName eq "x"')}`)
+      assert.equal(ok.status, 200, await ok.clone().text())
+      const wrong = await fetch(`${front.url}/Users?filter=${encodeURIComponent('userName eq "x"')}`, { headers: { authorization: `Basic ${Buffer.from('gwadmin:wrong').toString('base64')}` } })
+      assert.equal(wrong.status, 401, "the target's refusal of the caller's credentials reaches the caller as 401")
+    } finally {
+      await front.stop(); await loki.stop()
     }
   })
 

@@ -7,9 +7,16 @@ import { ServiceUnavailableError, toUpstreamError, UpstreamError } from '../sdk/
 
 const SCIM_TYPES: ReadonlySet<string> = new Set(['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'invalidVers', 'sensitive'])
 
-/** The ScimError a target failure is for the client. `what` names the call ("POST /Users"). */
-export function targetError (err: unknown, what: string): ScimError {
+/**
+ * The ScimError a target failure is for the client. `what` names the call ("POST /Users");
+ * `callerAuth`: the request carried the SCIM client's own credentials (auth pass-through), so a
+ * 401/403 of the target is the client's answer, not a gateway misconfiguration (502).
+ */
+export function targetError (err: unknown, what: string, callerAuth = false): ScimError {
   if (err instanceof ScimError) return err
+  if (callerAuth && isRestError(err) && err.kind === 'status' && (err.status === 401 || err.status === 403)) {
+    return new ScimError(err.status, undefined, `the target refused the credentials (${err.status})`, { cause: err })
+  }
   // aborted by the gateway (plugin timeout → 504, client gone): its reason is the answer
   if (isRestError(err) && err.kind === 'aborted' && err.cause instanceof ScimError) return err.cause
   if (isRestError(err) && err.kind === 'status' && err.status !== undefined && err.status >= 400 && err.status < 500 && ![401, 403, 407].includes(err.status)) {

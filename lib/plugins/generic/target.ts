@@ -38,7 +38,7 @@ export class ScimTarget {
     try {
       const r = await this.client.request({ method: 'GET', path, signal, accept: [404], ...authOf(auth) })
       return r.status === 404 || !isJsonObject(r.body) ? undefined : this.inbound(kind, r.body)
-    } catch (e) { throw targetError(e, `GET ${path}`) }
+    } catch (e) { throw targetError(e, `GET ${path}`, auth !== undefined) }
   }
 
   /** One page (count given) or every resource (count undefined) matching the filter, with the total. */
@@ -58,7 +58,7 @@ export class ScimTarget {
       const resources = Array.isArray(list.Resources) ? list.Resources.filter(isJsonObject) : []
       const total = typeof list.totalResults === 'number' ? list.totalResults : resources.length
       return { resources: this.version === '1.1' ? resources : resources.map(x => x as ScimResource), total }
-    } catch (e) { throw targetError(e, `GET /${kind}${q.filter !== undefined ? ` filter ${q.filter}` : ''}`) }
+    } catch (e) { throw targetError(e, `GET /${kind}${q.filter !== undefined ? ` filter ${q.filter}` : ''}`, auth !== undefined) }
   }
 
   async create (kind: Kind, resource: ScimResource, signal: AbortSignal, auth?: string): Promise<ScimResource> {
@@ -66,7 +66,7 @@ export class ScimTarget {
       const r = await this.client.request({ method: 'POST', path: `/${kind}`, body: this.outbound(resource), signal, ...authOf(auth) })
       if (!isJsonObject(r.body)) throw new Error('the target answered the create without the resource')
       return this.inbound(kind, r.body)
-    } catch (e) { throw targetError(e, `POST /${kind}`) }
+    } catch (e) { throw targetError(e, `POST /${kind}`, auth !== undefined) }
   }
 
   /**
@@ -89,7 +89,7 @@ export class ScimTarget {
     try {
       const r = await this.client.request({ method: 'PATCH', path, body: { schemas: [SCHEMA_PATCH_OP], Operations: ops as unknown as JsonObject[] }, signal, ...authOf(auth) })
       return isJsonObject(r.body) && r.body.id === id ? this.inbound(kind, r.body) : undefined
-    } catch (e) { throw targetError(e, `PATCH ${path}`) }
+    } catch (e) { throw targetError(e, `PATCH ${path}`, auth !== undefined) }
   }
 
   /** PUT: the target gets the whole new state. */
@@ -99,7 +99,7 @@ export class ScimTarget {
     try {
       const r = await this.client.request({ method: 'PUT', path, body: this.outbound(resource), signal, ...authOf(auth) })
       return isJsonObject(r.body) ? this.inbound(kind, r.body) : undefined
-    } catch (e) { throw targetError(e, `PUT ${path}`) }
+    } catch (e) { throw targetError(e, `PUT ${path}`, auth !== undefined) }
   }
 
   /** A member delta as one PATCH (O(delta), the group is not read or rewritten). */
@@ -119,7 +119,7 @@ export class ScimTarget {
       // attributes=id keeps the answer small: the gateway only needs to know it worked
       const r = await this.client.request({ method: 'PATCH', path, query: { attributes: 'id' }, body, signal, ...authOf(auth) })
       return isJsonObject(r.body) && r.body.id === id ? { id } : undefined
-    } catch (e) { throw targetError(e, `PATCH ${path}`) }
+    } catch (e) { throw targetError(e, `PATCH ${path}`, auth !== undefined) }
   }
 
   async delete (kind: Kind, id: string, signal: AbortSignal, auth?: string): Promise<void> {
@@ -127,7 +127,7 @@ export class ScimTarget {
     const path = `/${kind}/${encodeURIComponent(id)}`
     try {
       await this.client.request({ method: 'DELETE', path, signal, ...authOf(auth) })
-    } catch (e) { throw targetError(e, `DELETE ${path}`) }
+    } catch (e) { throw targetError(e, `DELETE ${path}`, auth !== undefined) }
   }
 
   /** Cheap liveness probe for health(). */
