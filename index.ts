@@ -4,3 +4,8 @@ import { runGateway } from './lib/core/run.ts'
 import { lokiPlugin } from './lib/plugins/plugin-loki.ts'
 
 await runGateway(lokiPlugin)
+
+// plugin-generic (opt-in): forwards to the SCIM server in config/plugin-generic.json (default: the
+// loki gateway above, on 8880) and serves it on 8881. Uncomment both lines to run it too.
+// import { genericPlugin } from './lib/plugins/plugin-generic.ts'
+// await runGateway(genericPlugin)
