@@ -1,0 +1,150 @@
+// plugin-ldap: provisions users and groups into an LDAP directory — OpenLDAP or Active Directory —
+// through ldapts, configured like scimgateway's plugin-ldap (endpoint.entity.<baseEntity> with the
+// connection and directory layout, endpoint.map.user / map.group mapping LDAP attributes to SCIM).
+// Filters are pushed down as LDAP filters, plain listings page with the paged-results control,
+// group members change as deltas. The parts live in lib/plugins/ldap/.
+import type { Entry } from 'ldapts'
+import { NotFoundError, ScimError } from '../scim/errors.ts'
+import type { FilterNode } from '../scim/filter/ast.ts'
+import { ConfigError, type ConfigProblem } from '../config/errors.ts'
+import type { GetQuery, GetResult, Logger, Modification, PluginContext, ScimPlugin, ScimResource } from './types.ts'
+import { Directory, type Kind } from './ldap/directory.ts'
+import { NOTHING, toLdapFilter } from './ldap/filter.ts'
+import { compileMapping } from './ldap/mapping.ts'
+import type { LdapOptions } from './ldap/options.ts'
+import type { PoolHealth } from './ldap/pool.ts'
+import { pagedSearch } from './ldap/search.ts'
+import { applyMemberDelta, createEntry, deleteEntry, modifyEntry } from './ldap/writes.ts'
+
+export { ldapOptionsFromEndpoint, type LdapOptions } from './ldap/options.ts'
+
+/** plugin-ldap with its per-baseEntity health (readiness). */
+export interface LdapPlugin extends ScimPlugin {
+  health (): Promise<Record<string, PoolHealth>>
+}
+
+/**
+ * Creates the LDAP plugin. Nothing connects until the first request (a directory that is down at
+ * start makes requests answer 503 until it is back, it does not stop the gateway).
+ * @throws ConfigError when the mapping is unusable (e.g. nothing maps to userName).
+ * @example
+ * const plugin = createLdapPlugin(ldapOptionsFromEndpoint(config.endpoint, configDir))
+ */
+export function createLdapPlugin (options: LdapOptions): LdapPlugin {
+  const problems: ConfigProblem[] = []
+  const dirs = new Map<string, Directory>()
+  for (const [name, e] of options.entities) {
+    const u = compileMapping(options.map.user, 'user', e.ldap.isOpenLdap)
+    const g = options.map.group !== undefined ? compileMapping(options.map.group, 'group', e.ldap.isOpenLdap) : undefined
+    for (const p of u.problems) problems.push({ path: 'endpoint.map.user', message: p })
+    for (const p of g?.problems ?? []) problems.push({ path: 'endpoint.map.group', message: p })
+    dirs.set(name, new Directory(e, u.mapping, g?.mapping))
+  }
+  if (problems.length > 0) throw new ConfigError(undefined, [...new Map(problems.map(p => [p.path + p.message, p])).values()])
+  let log: Logger | undefined
+
+  const dirOf = (ctx: PluginContext): Directory => {
+    const d = dirs.get(ctx.baseEntity ?? 'undefined')
+    if (d === undefined) throw new NotFoundError(`baseEntity ${JSON.stringify(ctx.baseEntity ?? '')} is not configured (endpoint.entity)`)
+    return d
+  }
+  const groupsOf = (ctx: PluginContext): Directory => {
+    const d = dirOf(ctx)
+    if (d.groups === undefined) throw new ScimError(501, undefined, 'groups are not mapped (endpoint.map.group)')
+    return d
+  }
+
+  async function get (kind: Kind, d: Directory, q: GetQuery, ctx: PluginContext): Promise<GetResult> {
+    const m = d.mapping(kind)
+    const membership = wantsMembership(kind, q)
+    const filter = q.filter ?? simpleToNode(q)
+    const id = filter !== undefined ? idEq(filter) : undefined
+    if (id !== undefined) {
+      const e = await d.findById(kind, id, ctx.signal)
+      return { Resources: e === undefined ? [] : [await d.toScim(kind, e, membership, ctx.signal)] }
+    }
+    const ldapFilter = filter === undefined
+      ? undefined
+      : await toLdapFilter(filter, {
+        mapping: m,
+        idClause: v => d.idClause(kind, v),
+        membershipDn: async v => kind === 'user' ? (d.groups !== undefined ? await d.dnOf('group', v, ctx.signal) : undefined) : await d.memberDn(v, ctx.signal)
+      })
+    if (ldapFilter === NOTHING) return { Resources: [] }
+    const spec = { base: d.base(kind), scope: 'sub' as const, filter: d.and(kind, ldapFilter), attributes: m.attributes, binary: m.binary, pageSize: d.opts.pageSize }
+    const plainList = filter === undefined && q.sortBy === undefined && q.count !== undefined
+    if (plainList) {
+      // the directory pages; only the requested window is converted
+      const skip = Math.max(1, Math.floor(q.startIndex)) - 1
+      const count = Math.max(0, Math.floor(q.count ?? 0))
+      let total = 0
+      const window: Entry[] = []
+      await d.pool.run(`list ${kind}s`, async c => await pagedSearch(c, spec, page => {
+        for (const e of page) { if (total >= skip && window.length < count) window.push(e); total++ }
+        return true
+      }), ctx.signal)
+      return { Resources: await Promise.all(window.map(async e => await d.toScim(kind, e, membership, ctx.signal))), exact: { totalResults: total } }
+    }
+    const entries = await d.pool.run(`search ${kind}s`, async c => await pagedSearch(c, spec), ctx.signal)
+    return { Resources: await Promise.all(entries.map(async e => await d.toScim(kind, e, membership, ctx.signal))) }
+  }
+
+  return {
+    name: 'ldap',
+    capabilities: { filter: 'full', groupMemberDelta: true },
+
+    async start (l: Logger): Promise<void> {
+      log = l.child({ plugin: 'ldap' })
+      for (const [name, d] of dirs) log.info(`baseEntity ${name}: ${d.opts.baseUrls.join(', ')} (${d.isAd ? 'Active Directory' : 'OpenLDAP'}), ${d.opts.poolSize} connections`)
+    },
+
+    async stop (): Promise<void> {
+      await Promise.all([...dirs.values()].map(async d => { await d.pool.close() }))
+    },
+
+    async health (): Promise<Record<string, PoolHealth>> {
+      const out: Record<string, PoolHealth> = {}
+      for (const [name, d] of dirs) out[name] = await d.pool.health()
+      return out
+    },
+
+    async getUsers (q: GetQuery, ctx: PluginContext): Promise<GetResult> { return await get('user', dirOf(ctx), q, ctx) },
+    async createUser (u: ScimResource, ctx: PluginContext): Promise<ScimResource> { return await createEntry(dirOf(ctx), 'user', u, ctx.signal) },
+    async modifyUser (id: string, mod: Modification, ctx: PluginContext): Promise<undefined> {
+      await modifyEntry(dirOf(ctx), 'user', id, { ...mod.resource, id }, ctx.signal)
+      return undefined
+    },
+    async deleteUser (id: string, ctx: PluginContext): Promise<void> { await deleteEntry(dirOf(ctx), 'user', id, ctx.signal) },
+
+    async getGroups (q: GetQuery, ctx: PluginContext): Promise<GetResult> { return await get('group', groupsOf(ctx), q, ctx) },
+    async createGroup (g: ScimResource, ctx: PluginContext): Promise<ScimResource> { return await createEntry(groupsOf(ctx), 'group', g, ctx.signal) },
+    async modifyGroup (id: string, mod: Modification, ctx: PluginContext): Promise<undefined> {
+      if (mod.members !== undefined) await applyMemberDelta(groupsOf(ctx), id, mod.members, ctx.signal)
+      else await modifyEntry(groupsOf(ctx), 'group', id, { ...mod.resource, id }, ctx.signal)
+      return undefined
+    },
+    async deleteGroup (id: string, ctx: PluginContext): Promise<void> { await deleteEntry(groupsOf(ctx), 'group', id, ctx.signal) }
+  }
+}
+
+/** Members/groups are resolved (DN → id lookups) only when the response will carry them. */
+function wantsMembership (kind: Kind, q: GetQuery): boolean {
+  const attr = kind === 'group' ? 'members' : 'groups'
+  const has = (list: string[]): boolean => list.some(a => a.toLowerCase() === attr || a.toLowerCase().startsWith(attr + '.'))
+  if (has(q.excludedAttributes)) return false
+  return q.attributes.length === 0 || has(q.attributes)
+}
+
+function simpleToNode (q: GetQuery): FilterNode | undefined {
+  const s = q.simple
+  if (s === undefined) return undefined
+  const [attr = '', sub] = s.attribute.split('.')
+  const path = sub === undefined ? { attr } : { attr, sub }
+  return s.operator === 'pr' ? { type: 'present', path } : { type: 'compare', path, op: s.operator, value: s.value }
+}
+
+/** The id of a top-level `id eq "x"` filter. */
+function idEq (f: FilterNode): string | undefined {
+  if (f.type === 'compare' && f.op === 'eq' && f.path.attr.toLowerCase() === 'id' && f.path.sub === undefined && f.path.uri === undefined) return String(f.value)
+  return undefined
+}
