@@ -57,7 +57,7 @@ attributetype ( 1.3.6.1.4.1.55555.99.1.5 NAME 'objectGUID' EQUALITY octetStringM
 attributetype ( 1.3.6.1.4.1.55555.99.1.6 NAME 'mS-DS-ConsistencyGuid' EQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
 attributetype ( 1.3.6.1.4.1.55555.99.1.7 NAME 'scimExternalId' EQUALITY caseExactMatch SUBSTR caseExactSubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
 attributetype ( 1.3.6.1.4.1.55555.99.1.8 NAME 'scimActive' EQUALITY booleanMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.7 SINGLE-VALUE )
-objectclass ( 1.3.6.1.4.1.55555.99.2.3 NAME 'scimObject' SUP top AUXILIARY MAY ( scimExternalId $ scimActive ) )
+objectclass ( 1.3.6.1.4.1.55555.99.2.3 NAME 'scimObject' SUP top AUXILIARY MAY ( scimExternalId $ scimActive $ co ) )
 objectclass ( 1.3.6.1.4.1.55555.99.2.1 NAME 'user' SUP top STRUCTURAL MUST cn
   MAY ( sn $ givenName $ displayName $ mail $ title $ mobile $ telephoneNumber $ description $ sAMAccountName $ userPrincipalName $ userAccountControl $ unicodePwd $ objectGUID $ mS-DS-ConsistencyGuid $ employeeNumber ) )
 objectclass ( 1.3.6.1.4.1.55555.99.2.2 NAME 'group' SUP top STRUCTURAL MUST cn

@@ -196,6 +196,13 @@ export class Directory {
     const id = this.idOf(kind, e)
     const r: ScimResource = {}
     if (id !== undefined) { r.id = id; this.remember(id, e.dn, kind) }
+    const created = generalizedTime(first(e, 'createTimestamp'))
+    const modified = generalizedTime(first(e, 'modifyTimestamp'))
+    if (created !== undefined || modified !== undefined) {
+      r.meta = {}
+      if (created !== undefined) r.meta.created = created
+      if (modified !== undefined) r.meta.lastModified = modified
+    }
     for (const f of m.fields) {
       if (f.kind === 'id' || f.kind === 'password') continue
       if (f.kind === 'membership') {
@@ -212,6 +219,14 @@ export class Directory {
     }
     return r
   }
+}
+
+/** LDAP GeneralizedTime (`20261203121500Z`, `20261203121500.0Z`) → ISO 8601. */
+export function generalizedTime (v: string | undefined): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z$/.exec(v ?? '')
+  if (m === null) return undefined
+  const [, y, mo, d, h, mi, se, frac] = m
+  return `${y}-${mo}-${d}T${h}:${mi}:${se}${frac !== undefined ? '.' + frac.slice(0, 3).padEnd(3, '0') : ''}Z`
 }
 
 /** SCIM values of one mapped attribute of an entry. */

@@ -89,6 +89,9 @@ export function compileMapping (map: Record<string, MapEntry>, kind: 'user' | 'g
   const attributes = new Set<string>()
   const binary = new Set<string>()
   for (const f of fields) if (f.ldap.toLowerCase() !== 'dn' && f.kind !== 'password') attributes.add(f.ldap)
+  // operational, on OpenLDAP and AD alike: become meta.created / meta.lastModified
+  attributes.add('createTimestamp')
+  attributes.add('modifyTimestamp')
   if (id.kind !== 'dn') attributes.add(id.attr)
   if (id.kind === 'guid') binary.add(id.attr)
   for (const f of fields) if (f.type === 'binary') binary.add(f.ldap)
@@ -130,6 +133,10 @@ export function writeScim (r: JsonObject, p: ScimPath, values: JsonValue[], mult
   if (MULTI.has(p.attr.toLowerCase()) || (multi && p.sub !== undefined)) {
     const list = Array.isArray(container[p.attr]) ? container[p.attr] as JsonValue[] : (container[p.attr] = [])
     if (p.type !== undefined) {
+      if (multi) { // every value its own element of that type (mail → several work emails)
+        for (const v of values) list.push({ type: p.type, [p.sub ?? 'value']: v })
+        return
+      }
       let el = list.find(e => isJsonObject(e) && e.type === p.type)
       if (!isJsonObject(el)) { el = { type: p.type }; list.push(el) }
       ;(el)[p.sub ?? 'value'] = values[0] ?? null
