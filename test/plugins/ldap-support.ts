@@ -126,3 +126,47 @@ export async function adminClient (s: TestSlapd, suffix = OPENLDAP_SUFFIX): Prom
   await c.bind(suffix === OPENLDAP_SUFFIX ? s.bindDn : s.bindDnAd, s.password)
   return c
 }
+
+/** A real Samba AD DC (test/support/samba-ad.ts): objectGUID ids, CN=<userName>, users and groups in one OU. */
+export function sambaEndpoint (s: { ldapsUrl: string, caPem: string, servername: string, baseDn: string, bindDn: string, password: string }, ou: string): JsonObject {
+  const base = `OU=${ou},${s.baseDn}`
+  return {
+    entity: {
+      undefined: {
+        baseUrls: [s.ldapsUrl],
+        username: s.bindDn,
+        password: s.password,
+        tls: { ca: s.caPem, servername: s.servername },
+        ldap: {
+          isOpenLdap: false,
+          userBase: base,
+          groupBase: base,
+          allowModifyDN: true,
+          namingAttribute: { user: [{ attribute: 'CN', mapTo: 'userName' }], group: [{ attribute: 'CN', mapTo: 'displayName' }] },
+          userObjectClasses: ['user'],
+          groupObjectClasses: ['group']
+        }
+      }
+    },
+    map: {
+      user: {
+        objectGUID: { mapTo: 'id', type: 'string' },
+        sAMAccountName: { mapTo: 'userName', type: 'string' },
+        userPrincipalName: { mapTo: 'externalId', type: 'string' },
+        userAccountControl: { mapTo: 'active', type: 'integer' },
+        unicodePwd: { mapTo: 'password', type: 'string' },
+        givenName: { mapTo: 'name.givenName', type: 'string' },
+        sn: { mapTo: 'name.familyName', type: 'string' },
+        displayName: { mapTo: 'displayName', type: 'string' },
+        mail: { mapTo: 'emails.work.value', type: 'string' },
+        memberOf: { mapTo: 'groups.value', type: 'array' }
+      },
+      group: {
+        objectGUID: { mapTo: 'id', type: 'string' },
+        sAMAccountName: { mapTo: 'displayName', type: 'string' },
+        info: { mapTo: 'externalId', type: 'string' },
+        member: { mapTo: 'members.value', type: 'array' }
+      }
+    }
+  }
+}
