@@ -128,7 +128,7 @@ export async function adminClient (s: TestSlapd, suffix = OPENLDAP_SUFFIX): Prom
 }
 
 /** A real Samba AD DC (test/support/samba-ad.ts): objectGUID ids, CN=<userName>, users and groups in one OU. */
-export function sambaEndpoint (s: { ldapsUrl: string, caPem: string, servername: string, baseDn: string, bindDn: string, password: string }, ou: string): JsonObject {
+export function sambaEndpoint (s: { ldapsUrl: string, caPem: string, servername: string, baseDn: string, bindDn: string, password: string }, ou: string, naming = 'userName'): JsonObject {
   const base = `OU=${ou},${s.baseDn}`
   return {
     entity: {
@@ -142,7 +142,7 @@ export function sambaEndpoint (s: { ldapsUrl: string, caPem: string, servername:
           userBase: base,
           groupBase: base,
           allowModifyDN: true,
-          namingAttribute: { user: [{ attribute: 'CN', mapTo: 'userName' }], group: [{ attribute: 'CN', mapTo: 'displayName' }] },
+          namingAttribute: { user: [{ attribute: 'CN', mapTo: naming }], group: [{ attribute: 'CN', mapTo: 'displayName' }] },
           userObjectClasses: ['user'],
           groupObjectClasses: ['group']
         }
