@@ -131,6 +131,8 @@ export function createLdapPlugin (options: LdapOptions): LdapPlugin {
 function wantsMembership (kind: Kind, q: GetQuery): boolean {
   const attr = kind === 'group' ? 'members' : 'groups'
   const has = (list: string[]): boolean => list.some(a => a.toLowerCase() === attr || a.toLowerCase().startsWith(attr + '.'))
+  // the gateway re-applies the filter to what we return: a filter on members needs them
+  if (new RegExp(`\\b${attr}\\b`, 'i').test(q.rawFilter ?? '') || (q.simple !== undefined && q.simple.attribute.toLowerCase().startsWith(attr))) return true
   if (has(q.excludedAttributes)) return false
   return q.attributes.length === 0 || has(q.attributes)
 }

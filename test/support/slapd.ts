@@ -72,6 +72,7 @@ rootdn "${root}"
 rootpw ${PASSWORD}
 directory ${data}
 maxsize 1073741824
+dbnosync
 index objectClass eq
 index cn,uid,mail,sn,givenName,displayName eq,sub
 index entryUUID eq

@@ -99,7 +99,9 @@ export class LdapPool {
     const tlsOptions: ConnectionOptions = { rejectUnauthorized: this.opts.tls.rejectUnauthorized }
     if (this.opts.caPem !== undefined) tlsOptions.ca = this.opts.caPem
     if (this.opts.tls.servername !== undefined) tlsOptions.servername = this.opts.tls.servername
-    return new Client({ url, timeout: this.opts.timeout, connectTimeout: this.opts.connectTimeout, tlsOptions, autoRebind: true, strictDN: false })
+    // ldapts speaks TLS whenever tlsOptions has a value, even for ldap:// — pass them only for ldaps://
+    const secure = url.toLowerCase().startsWith('ldaps:')
+    return new Client({ url, timeout: this.opts.timeout, connectTimeout: this.opts.connectTimeout, ...(secure ? { tlsOptions } : {}), autoRebind: true, strictDN: false })
   }
 
   private async bound (slot: Slot): Promise<void> {
