@@ -1,6 +1,6 @@
 // The entry a user edits: import the plugins to run and start them. Importing a plugin has no side
 // effect; each runGateway() call loads config/plugin-<name>.json and serves that plugin on its port.
 import { runGateway } from './lib/core/run.ts'
-import { createLokiPlugin, lokiOptionsFromEndpoint } from './lib/plugins/plugin-loki.ts'
+import { lokiPlugin } from './lib/plugins/plugin-loki.ts'
 
-await runGateway('loki', (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromEndpoint(endpoint, configDir)))
+await runGateway(lokiPlugin)
