@@ -4,24 +4,37 @@
 // Filters are pushed down as LDAP filters, plain listings page with the paged-results control,
 // group members change as deltas. The parts live in lib/plugins/ldap/.
 import type { Entry } from 'ldapts'
-import { NotFoundError, ScimError } from '../scim/errors.ts'
+import { ScimError } from '../scim/errors.ts'
 import type { FilterNode } from '../scim/filter/ast.ts'
 import { ConfigError, type ConfigProblem } from '../config/errors.ts'
 import type { GetQuery, GetResult, Logger, Modification, PluginContext, ScimPlugin, ScimResource } from './types.ts'
 import { Directory, type Kind } from './ldap/directory.ts'
 import { NOTHING, toLdapFilter } from './ldap/filter.ts'
 import { compileMapping } from './ldap/mapping.ts'
-import type { LdapOptions } from './ldap/options.ts'
-import type { PoolHealth } from './ldap/pool.ts'
+import { ldapEndpointSchema, resolveLdapOptions, type LdapEntityOptions, type LdapOptions } from './ldap/options.ts'
+import { definePlugin } from './sdk/config.ts'
+import { EntityHandles } from './sdk/entities.ts'
+import type { PluginHealth } from './types.ts'
 import { pagedSearch } from './ldap/search.ts'
 import { applyMemberDelta, createEntry, deleteEntry, modifyEntry } from './ldap/writes.ts'
 
-export { ldapOptionsFromEndpoint, type LdapOptions } from './ldap/options.ts'
+export { ldapOptionsFromEndpoint, ldapEndpointSchema, type LdapOptions } from './ldap/options.ts'
 
-/** plugin-ldap with its per-baseEntity health (readiness). */
+/** plugin-ldap: health() is always there (readiness per baseEntity). */
 export interface LdapPlugin extends ScimPlugin {
-  health (): Promise<Record<string, PoolHealth>>
+  health (): Promise<PluginHealth>
 }
+
+/**
+ * For `runGateway(ldapPlugin)`: config/plugin-ldap.json's `endpoint` is validated with
+ * {@link ldapEndpointSchema} (problems join the one config report), CA files resolved against the
+ * config dir.
+ */
+export const ldapPlugin = definePlugin({
+  name: 'ldap',
+  endpoint: ldapEndpointSchema,
+  create: (endpoint, env) => createLdapPlugin(resolveLdapOptions(endpoint, env.configDir))
+})
 
 /**
  * Creates the LDAP plugin. Nothing connects until the first request (a directory that is down at
@@ -32,24 +45,31 @@ export interface LdapPlugin extends ScimPlugin {
  */
 export function createLdapPlugin (options: LdapOptions): LdapPlugin {
   const problems: ConfigProblem[] = []
-  const dirs = new Map<string, Directory>()
+  type EntityCfg = LdapEntityOptions & { mappings: ConstructorParameters<typeof Directory> }
+  const entities: Record<string, EntityCfg> = {}
   for (const [name, e] of options.entities) {
     const u = compileMapping(options.map.user, 'user', e.ldap.isOpenLdap)
     const g = options.map.group !== undefined ? compileMapping(options.map.group, 'group', e.ldap.isOpenLdap) : undefined
     for (const p of u.problems) problems.push({ path: 'endpoint.map.user', message: p })
     for (const p of g?.problems ?? []) problems.push({ path: 'endpoint.map.group', message: p })
-    dirs.set(name, new Directory(e, u.mapping, g?.mapping))
+    entities[name] = { ...e, mappings: [e, u.mapping, g?.mapping] }
   }
   if (problems.length > 0) throw new ConfigError(undefined, [...new Map(problems.map(p => [p.path + p.message, p])).values()])
-  let log: Logger | undefined
+  // one Directory (pool + caches) per baseEntity, opened (bound) by its first request
+  const handles = new EntityHandles<EntityCfg, Directory>({
+    entities,
+    open: async cfg => {
+      const d = new Directory(...cfg.mappings)
+      try { await d.pool.run('connect', async () => {}) } catch (err) { await d.pool.close(); throw err }
+      return d
+    },
+    close: async d => { await d.pool.close() },
+    check: async d => { await d.pool.run('health check', async c => { await c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] }) }) }
+  })
 
-  const dirOf = (ctx: PluginContext): Directory => {
-    const d = dirs.get(ctx.baseEntity ?? 'undefined')
-    if (d === undefined) throw new NotFoundError(`baseEntity ${JSON.stringify(ctx.baseEntity ?? '')} is not configured (endpoint.entity)`)
-    return d
-  }
-  const groupsOf = (ctx: PluginContext): Directory => {
-    const d = dirOf(ctx)
+  const dirOf = async (ctx: PluginContext): Promise<Directory> => (await handles.get(ctx)).handle
+  const groupsOf = async (ctx: PluginContext): Promise<Directory> => {
+    const d = await dirOf(ctx)
     if (d.groups === undefined) throw new ScimError(501, undefined, 'groups are not mapped (endpoint.map.group)')
     return d
   }
@@ -94,36 +114,31 @@ export function createLdapPlugin (options: LdapOptions): LdapPlugin {
     capabilities: { filter: 'full', groupMemberDelta: true },
 
     async start (l: Logger): Promise<void> {
-      log = l.child({ plugin: 'ldap' })
-      for (const [name, d] of dirs) log.info(`baseEntity ${name}: ${d.opts.baseUrls.join(', ')} (${d.isAd ? 'Active Directory' : 'OpenLDAP'}), ${d.opts.poolSize} connections`)
+      const log = l.child({ plugin: 'ldap' })
+      for (const [name, e] of options.entities) log.info(`baseEntity ${name}: ${e.baseUrls.join(', ')} (${e.ldap.isOpenLdap ? 'OpenLDAP' : 'Active Directory'}), ${e.poolSize} connections`)
+      await handles.start(log)
     },
 
-    async stop (): Promise<void> {
-      await Promise.all([...dirs.values()].map(async d => { await d.pool.close() }))
-    },
+    async stop (): Promise<void> { await handles.stop() },
 
-    async health (): Promise<Record<string, PoolHealth>> {
-      const out: Record<string, PoolHealth> = {}
-      for (const [name, d] of dirs) out[name] = await d.pool.health()
-      return out
-    },
+    async health (): Promise<PluginHealth> { return await handles.health() },
 
-    async getUsers (q: GetQuery, ctx: PluginContext): Promise<GetResult> { return await get('user', dirOf(ctx), q, ctx) },
-    async createUser (u: ScimResource, ctx: PluginContext): Promise<ScimResource> { return await createEntry(dirOf(ctx), 'user', u, ctx.signal) },
+    async getUsers (q: GetQuery, ctx: PluginContext): Promise<GetResult> { return await get('user', await dirOf(ctx), q, ctx) },
+    async createUser (u: ScimResource, ctx: PluginContext): Promise<ScimResource> { return await createEntry(await dirOf(ctx), 'user', u, ctx.signal) },
     async modifyUser (id: string, mod: Modification, ctx: PluginContext): Promise<undefined> {
-      await modifyEntry(dirOf(ctx), 'user', id, { ...mod.resource, id }, ctx.signal)
+      await modifyEntry(await dirOf(ctx), 'user', id, { ...mod.resource, id }, ctx.signal)
       return undefined
     },
-    async deleteUser (id: string, ctx: PluginContext): Promise<void> { await deleteEntry(dirOf(ctx), 'user', id, ctx.signal) },
+    async deleteUser (id: string, ctx: PluginContext): Promise<void> { await deleteEntry(await dirOf(ctx), 'user', id, ctx.signal) },
 
-    async getGroups (q: GetQuery, ctx: PluginContext): Promise<GetResult> { return await get('group', groupsOf(ctx), q, ctx) },
-    async createGroup (g: ScimResource, ctx: PluginContext): Promise<ScimResource> { return await createEntry(groupsOf(ctx), 'group', g, ctx.signal) },
+    async getGroups (q: GetQuery, ctx: PluginContext): Promise<GetResult> { return await get('group', await groupsOf(ctx), q, ctx) },
+    async createGroup (g: ScimResource, ctx: PluginContext): Promise<ScimResource> { return await createEntry(await groupsOf(ctx), 'group', g, ctx.signal) },
     async modifyGroup (id: string, mod: Modification, ctx: PluginContext): Promise<undefined> {
-      if (mod.members !== undefined) await applyMemberDelta(groupsOf(ctx), id, mod.members, ctx.signal)
-      else await modifyEntry(groupsOf(ctx), 'group', id, { ...mod.resource, id }, ctx.signal)
+      if (mod.members !== undefined) await applyMemberDelta(await groupsOf(ctx), id, mod.members, ctx.signal)
+      else await modifyEntry(await groupsOf(ctx), 'group', id, { ...mod.resource, id }, ctx.signal)
       return undefined
     },
-    async deleteGroup (id: string, ctx: PluginContext): Promise<void> { await deleteEntry(groupsOf(ctx), 'group', id, ctx.signal) }
+    async deleteGroup (id: string, ctx: PluginContext): Promise<void> { await deleteEntry(await groupsOf(ctx), 'group', id, ctx.signal) }
   }
 }
 

@@ -4,7 +4,7 @@
 import { before, after } from 'node:test'
 import { createLdapPlugin, ldapOptionsFromEndpoint } from '../../lib/plugins/plugin-ldap.ts'
 import { startSlapd, type TestSlapd } from '../support/slapd.ts'
-import { runPluginContract } from './contract.ts'
+import { registerPluginContract } from './contract.ts'
 import { adEndpoint, ensureOus, openLdapEndpoint } from './ldap-support.ts'
 
 let slapd: TestSlapd
@@ -14,12 +14,14 @@ before(async () => {
 })
 after(async () => { await slapd.stop() })
 
-runPluginContract('plugin-ldap (OpenLDAP)', async () => ({
-  plugin: createLdapPlugin(ldapOptionsFromEndpoint(openLdapEndpoint(slapd, { tenants: ['tenantA', 'tenantB'] }), '.')),
-  cleanup: async () => {}
-}), { baseEntityIsolation: true })
+registerPluginContract({
+  name: 'plugin-ldap (OpenLDAP)',
+  factory: async () => ({ plugin: createLdapPlugin(ldapOptionsFromEndpoint(openLdapEndpoint(slapd, { tenants: ['tenantA', 'tenantB'] }), '.')), cleanup: async () => {} }),
+  capabilities: { baseEntityIsolation: true, unknownBaseEntity404: true, health: true }
+})
 
-runPluginContract('plugin-ldap (Active Directory look-alike)', async () => ({
-  plugin: createLdapPlugin(ldapOptionsFromEndpoint(adEndpoint(slapd), '.')),
-  cleanup: async () => {}
-}))
+registerPluginContract({
+  name: 'plugin-ldap (Active Directory look-alike)',
+  factory: async () => ({ plugin: createLdapPlugin(ldapOptionsFromEndpoint(adEndpoint(slapd), '.')), cleanup: async () => {} }),
+  capabilities: { unknownBaseEntity404: true, health: true }
+})

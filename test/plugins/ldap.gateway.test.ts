@@ -186,9 +186,11 @@ describe('plugin-ldap failure modes without a gateway', () => {
       await assert.rejects(plugin.getUsers?.(query({ attribute: 'userName', operator: 'eq', value: 'x' }), ctx()) ?? Promise.reject(new Error('no getUsers')), (e: unknown) => (e as { status?: number }).status === 504)
       assert.ok(Date.now() - t0 < 10_000)
       const down = createLdapPlugin(ldapOptionsFromEndpoint(openLdapEndpoint(slapd, { url: 'ldap://127.0.0.1:1', extra: { connectTimeout: 500 } }), '.'))
+      assert.equal((await down.health()).entities.undefined?.state, 'idle', 'nothing opened before the first request')
+      await assert.rejects(down.getUsers?.(query({ attribute: 'userName', operator: 'eq', value: 'x' }), ctx()) ?? Promise.reject(new Error('no getUsers')), (e: unknown) => (e as { status?: number }).status === 503)
       const h = await down.health()
-      assert.equal(h.undefined?.ok, false)
-      assert.match(String(h.undefined?.error), /unavailable/)
+      assert.equal(h.entities.undefined?.state, 'down')
+      assert.match(String(h.entities.undefined?.detail), /unavailable/)
       await down.stop?.()
     } finally {
       await plugin.stop?.()

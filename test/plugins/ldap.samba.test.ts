@@ -9,7 +9,7 @@ import { createLdapPlugin, ldapOptionsFromEndpoint } from '../../lib/plugins/plu
 import { rangedValues } from '../../lib/plugins/ldap/search.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
 import { startSambaAd, sambaAvailable, type TestSambaAd } from '../support/samba-ad.ts'
-import { runPluginContract, ctx, query } from './contract.ts'
+import { registerPluginContract, ctx, query } from './contract.ts'
 import { sambaEndpoint } from './ldap-support.ts'
 
 const unavailable = sambaAvailable()
@@ -37,9 +37,13 @@ after(async () => { await ad?.stop() })
 if (unavailable !== undefined) console.log(`Samba AD tests skipped: ${unavailable}`)
 
 if (unavailable === undefined) {
-  runPluginContract('plugin-ldap (Samba Active Directory)', async () => {
-    if (ad === undefined) throw new Error(`Samba AD not running: ${skipReason ?? '?'}`)
-    return { plugin: createLdapPlugin(ldapOptionsFromEndpoint(sambaEndpoint(ad, OU), '.')), cleanup: async () => {} }
+  registerPluginContract({
+    name: 'plugin-ldap (Samba Active Directory)',
+    factory: async () => {
+      if (ad === undefined) throw new Error(`Samba AD not running: ${skipReason ?? '?'}`)
+      return { plugin: createLdapPlugin(ldapOptionsFromEndpoint(sambaEndpoint(ad, OU), '.')), cleanup: async () => {} }
+    },
+    capabilities: { unknownBaseEntity404: true, health: true }
   })
 }
 

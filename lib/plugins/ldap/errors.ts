@@ -4,6 +4,7 @@
 // request the directory refuses because of its content is 4xx with the directory's diagnostic.
 import { ResultCodeError } from 'ldapts'
 import { ScimError } from '../../scim/errors.ts'
+import { GatewayTimeoutError, ServiceUnavailableError, UpstreamError } from '../sdk/errors.ts'
 
 export const LDAP = {
   noSuchAttribute: 16,
@@ -53,10 +54,10 @@ function diagnostic (err: Error): string {
  */
 export function toScimError (err: unknown, what: string): ScimError {
   if (err instanceof ScimError) return err
-  if (isTimeout(err)) return new ScimError(504, undefined, `LDAP ${what}: the directory did not answer in time`, { cause: err })
-  if (isConnectionError(err)) return new ScimError(503, undefined, `LDAP ${what}: directory unavailable (${(err as Error).message.split('\n').pop() ?? ''})`, { cause: err })
+  if (isTimeout(err)) return new GatewayTimeoutError(`LDAP ${what}: the directory did not answer in time`, { cause: err })
+  if (isConnectionError(err)) return new ServiceUnavailableError(`LDAP ${what}: directory unavailable (${(err as Error).message.split('\n').pop() ?? ''})`, { cause: err })
   const code = ldapCode(err)
-  if (code === undefined || !(err instanceof Error)) return new ScimError(502, undefined, `LDAP ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+  if (code === undefined || !(err instanceof Error)) return new UpstreamError(`LDAP ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   const msg = diagnostic(err)
   switch (code) {
     case LDAP.alreadyExists: return new ScimError(409, 'uniqueness', `LDAP ${what}: an entry with this name already exists (${msg})`, { cause: err })
@@ -71,10 +72,10 @@ export function toScimError (err: unknown, what: string): ScimError {
       return new ScimError(400, 'invalidValue', `LDAP ${what} refused by the directory: ${msg}`, { cause: err })
     case LDAP.busy:
     case LDAP.unavailable:
-      return new ScimError(503, undefined, `LDAP ${what}: directory busy or unavailable (${msg})`, { cause: err })
+      return new ServiceUnavailableError(`LDAP ${what}: directory busy or unavailable (${msg})`, { cause: err })
     case 3: // timeLimitExceeded
-      return new ScimError(504, undefined, `LDAP ${what}: time limit exceeded`, { cause: err })
+      return new GatewayTimeoutError(`LDAP ${what}: time limit exceeded`, { cause: err })
     default:
-      return new ScimError(502, undefined, `LDAP ${what} failed: ${msg}`, { cause: err })
+      return new UpstreamError(`LDAP ${what} failed: ${msg}`, { cause: err })
   }
 }

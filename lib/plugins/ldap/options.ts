@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { ConfigError, type ConfigProblem } from '../../config/errors.ts'
 import { parseLdapFilter } from './filter-parse.ts'
+import { entityMap } from '../sdk/config.ts'
 import { array, boolean, enumOf, integer, object, record, string, validate, type Infer } from '../../config/schema.ts'
 
 const naming = object({
@@ -58,7 +59,7 @@ const mapEntry = object({
 })
 
 export const ldapEndpointSchema = object({
-  entity: record(entitySection),
+  entity: entityMap(entitySection).refine((v, report) => { if (Object.keys(v).length === 0) report('at least one baseEntity is required (the key "undefined" = requests without one)') }),
   map: object({
     user: record(mapEntry),
     group: record(mapEntry).optional()
@@ -89,9 +90,14 @@ export interface LdapOptions {
 export function ldapOptionsFromEndpoint (endpoint: unknown, configDir: string, file?: string): LdapOptions {
   const r = validate(ldapEndpointSchema, endpoint, { coerce: true }, ['endpoint'])
   if (!r.ok) throw new ConfigError(file, r.errors)
+  return resolveLdapOptions(r.value, configDir, file)
+}
+
+/** A validated endpoint section → options: CA files read, LDAP filters and naming checked. @throws ConfigError */
+export function resolveLdapOptions (endpoint: LdapEndpoint, configDir: string, file?: string): LdapOptions {
   const problems: ConfigProblem[] = []
   const entities = new Map<string, LdapEntityOptions>()
-  for (const [name, cfg] of Object.entries(r.value.entity)) {
+  for (const [name, cfg] of Object.entries(endpoint.entity)) {
     const path = `endpoint.entity.${name}`
     const e: LdapEntityOptions = { ...cfg, name }
     const ca = cfg.tls.ca
@@ -115,7 +121,6 @@ export function ldapOptionsFromEndpoint (endpoint: unknown, configDir: string, f
     }
     entities.set(name, e)
   }
-  if (entities.size === 0) problems.push({ path: 'endpoint.entity', message: 'at least one baseEntity ("undefined" = requests without one) is required' })
   if (problems.length > 0) throw new ConfigError(file, problems)
-  return { entities, map: r.value.map }
+  return { entities, map: endpoint.map }
 }

@@ -7,13 +7,11 @@
 // operation has a timeout and follows the request's abort signal.
 import { Client } from 'ldapts'
 import type { ConnectionOptions } from 'node:tls'
-import { ScimError } from '../../scim/errors.ts'
+import { GatewayTimeoutError, ServiceUnavailableError } from '../sdk/errors.ts'
 import { isConnectionError, toScimError } from './errors.ts'
 import type { LdapEntityOptions } from './options.ts'
 
 interface Slot { client: Client, url: string, inFlight: number, binding?: Promise<void> }
-
-export interface PoolHealth { url: string, connections: number, ok: boolean, error?: string }
 
 export class LdapPool {
   private readonly slots: Array<Slot | undefined>
@@ -33,8 +31,8 @@ export class LdapPool {
    * once through every URL; failures are mapped to ScimErrors (503/504/…) naming `what`.
    */
   async run<T> (what: string, fn: (c: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.closed) throw new ScimError(503, undefined, `LDAP ${what}: the plugin is stopped`)
-    if (signal?.aborted === true) throw new ScimError(504, undefined, `LDAP ${what}: request aborted`)
+    if (this.closed) throw new ServiceUnavailableError(`LDAP ${what}: the plugin is stopped`)
+    if (signal?.aborted === true) throw new GatewayTimeoutError(`LDAP ${what}: request aborted`)
     let lastErr: unknown
     for (let attempt = 0; attempt < this.opts.baseUrls.length; attempt++) {
       const slot = this.pick()
@@ -58,16 +56,6 @@ export class LdapPool {
       } finally { slot.inFlight-- }
     }
     throw toScimError(lastErr, what)
-  }
-
-  /** Connection state for readiness checks: binds one connection if none is open. */
-  async health (): Promise<PoolHealth> {
-    try {
-      await this.run('health check', async () => {})
-      return { url: this.url, connections: this.slots.filter(s => s?.client.isConnected === true).length, ok: true }
-    } catch (err) {
-      return { url: this.url, connections: 0, ok: false, error: err instanceof Error ? err.message : String(err) }
-    }
   }
 
   async close (): Promise<void> {
@@ -128,7 +116,7 @@ async function abortable<T> (p: Promise<T>, signal: AbortSignal | undefined, wha
   if (signal === undefined) return await p
   let onAbort: (() => void) | undefined
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(new ScimError(504, undefined, `LDAP ${what}: request aborted (timeout or client gone)`)) }
+    onAbort = () => { reject(new GatewayTimeoutError(`LDAP ${what}: request aborted (timeout or client gone)`)) }
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { Attribute, Change, type Client, type Entry } from 'ldapts'
 import { InvalidValueError, MutabilityError, NotFoundError, ScimError, UniquenessError } from '../../scim/errors.ts'
 import type { JsonObject, MemberDelta, ScimResource } from '../types.ts'
+import { UpstreamError } from '../sdk/errors.ts'
 import { childDn, normalizeDn, parentDn, parseDn } from './dn.ts'
 import type { Directory, Kind } from './directory.ts'
 import { LDAP, ldapCode } from './errors.ts'
@@ -83,7 +84,7 @@ export async function createEntry (dir: Directory, kind: Kind, r: ScimResource, 
     return await dir.pool.run(what, async c => {
       await c.add(dn, [...attrs].map(([type, v]) => new Attribute({ type, values: v as string[] })))
       const [e] = await pagedSearch(c, { base: dn, scope: 'base', filter: '(objectClass=*)', attributes: m.attributes, binary: m.binary, pageSize: 1 })
-      if (e === undefined) throw new ScimError(502, undefined, `LDAP ${what}: the new entry ${dn} cannot be read back`)
+      if (e === undefined) throw new UpstreamError(`LDAP ${what}: the new entry ${dn} cannot be read back`)
       return await dir.toScim(kind, e, true, signal)
     }, signal)
   })
