@@ -94,16 +94,19 @@ export function createLdapPlugin (options: LdapOptions): LdapPlugin {
     const spec = { base: d.base(kind), scope: 'sub' as const, filter: d.and(kind, ldapFilter), attributes: m.attributes, binary: m.binary, pageSize: d.opts.pageSize }
     const plainList = filter === undefined && q.sortBy === undefined && q.count !== undefined
     if (plainList) {
-      // the directory pages; only the requested window is converted
+      // the directory pages (DNs only, cached for a few seconds); then only the window is read
       const skip = Math.max(1, Math.floor(q.startIndex)) - 1
       const count = Math.max(0, Math.floor(q.count ?? 0))
       let total = 0
-      const window: Entry[] = []
-      await d.pool.run(`list ${kind}s`, async c => await pagedSearch(c, spec, page => {
-        for (const e of page) { if (total >= skip && window.length < count) window.push(e); total++ }
-        return true
-      }), ctx.signal)
-      return { Resources: await Promise.all(window.map(async e => await d.toScim(kind, e, membership, ctx.signal))), exact: { totalResults: total } }
+      const entries = await d.pool.run(`list ${kind}s`, async c => {
+        const dns = await d.listDns(kind, c, spec)
+        total = dns.length
+        const got = await Promise.all(dns.slice(skip, skip + count).map(async dn => {
+          try { return (await pagedSearch(c, { ...spec, base: dn, scope: 'base' }))[0] } catch (err) { if ((err as { code?: unknown }).code === 32) return undefined; throw err }
+        }))
+        return got.filter((e): e is Entry => e !== undefined)
+      }, ctx.signal)
+      return { Resources: await Promise.all(entries.map(async e => await d.toScim(kind, e, membership, ctx.signal))), exact: { totalResults: total } }
     }
     const entries = await d.pool.run(`search ${kind}s`, async c => await pagedSearch(c, spec), ctx.signal)
     return { Resources: await Promise.all(entries.map(async e => await d.toScim(kind, e, membership, ctx.signal))) }

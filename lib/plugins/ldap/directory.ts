@@ -17,6 +17,8 @@ export type Kind = 'user' | 'group'
 /** Entries of the DN ⇄ id caches expire: another tool may rename or recreate entries. */
 const CACHE_TTL_MS = 5 * 60_000
 const CACHE_MAX = 200_000
+const LISTING_TTL_MS = 10_000
+const LISTING_MAX = 200_000
 
 class TtlMap {
   private readonly m = new Map<string, { v: string, at: number }>()
@@ -39,10 +41,35 @@ export class Directory {
   readonly pool: LdapPool
   private readonly dnById = new TtlMap()
   private readonly idByDn = new TtlMap()
+  /** DNs exactly as the server spells them → id: skips parsing/normalising on the hot path. */
+  private readonly idByRawDn = new TtlMap()
 
   constructor (readonly opts: LdapEntityOptions, readonly users: Mapping, readonly groups: Mapping | undefined) {
     this.pool = new LdapPool(opts)
   }
+
+  /**
+   * DNs of the last full listing per kind, so a client paging through 10,000 users does not make the
+   * directory enumerate them all for every page. Kept 10 s, dropped by this plugin's own writes;
+   * SCIM paging promises no snapshot, so other writers' changes show up within that time.
+   */
+  private readonly listings = new Map<Kind, { dns: string[], at: number }>()
+
+  async listDns (kind: Kind, c: Client, spec: { base: string, filter: string }): Promise<string[]> {
+    const cached = this.listings.get(kind)
+    if (cached !== undefined && Date.now() - cached.at < LISTING_TTL_MS) return cached.dns
+    const dns: string[] = []
+    // DNs only, in the largest pages AD allows (MaxPageSize 1000); OpenLDAP takes them too
+    await pagedSearch(c, { ...spec, scope: 'sub', attributes: [], pageSize: Math.max(this.opts.pageSize, 1000) }, page => {
+      for (const e of page) dns.push(e.dn)
+      return true
+    })
+    if (dns.length <= LISTING_MAX) this.listings.set(kind, { dns, at: Date.now() })
+    return dns
+  }
+
+  /** Called by every write: the next listing reads the directory again. */
+  changed (kind: Kind): void { this.listings.delete(kind) }
 
   get isAd (): boolean { return !this.opts.ldap.isOpenLdap }
   mapping (kind: Kind): Mapping {
@@ -125,11 +152,13 @@ export class Directory {
   remember (id: string, dn: string, kind: Kind): void {
     this.dnById.set(`${kind}:${id.toLowerCase()}`, dn)
     this.idByDn.set(normalizeDn(dn), id)
+    this.idByRawDn.set(dn, id)
   }
 
   forget (id: string, dn: string, kind: Kind): void {
     this.dnById.delete(`${kind}:${id.toLowerCase()}`)
     this.idByDn.delete(normalizeDn(dn))
+    this.idByRawDn.delete(dn)
   }
 
   /** The DN of the user/group with this id (cached), or undefined. */
@@ -154,6 +183,8 @@ export class Directory {
     const misses: string[] = []
     const placeholder = this.opts.ldap.emptyGroupMember !== undefined ? normalizeDn(this.opts.ldap.emptyGroupMember) : undefined
     for (const dn of dns) {
+      const raw = this.idByRawDn.get(dn)
+      if (raw !== undefined) { out.set(dn, raw); continue }
       const n = normalizeDn(dn)
       if (n === placeholder) continue
       const id = this.idByDn.get(n)

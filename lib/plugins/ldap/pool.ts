@@ -112,17 +112,32 @@ export class LdapPool {
   get lastFailure (): string | undefined { return this.lastError }
 }
 
+/** One 'abort' listener per signal, however many operations a request runs (no listener leak warnings). */
+const waiters = new WeakMap<AbortSignal, Set<() => void>>()
+function onAbort (signal: AbortSignal, cb: () => void): () => void {
+  let set = waiters.get(signal)
+  if (set === undefined) {
+    const s = new Set<() => void>()
+    set = s
+    waiters.set(signal, s)
+    signal.addEventListener('abort', () => { for (const f of s) f() }, { once: true })
+  }
+  const mine = set
+  mine.add(cb)
+  return () => { mine.delete(cb) }
+}
+
 async function abortable<T> (p: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
   if (signal === undefined) return await p
-  let onAbort: (() => void) | undefined
+  let off: (() => void) | undefined
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(new GatewayTimeoutError(`LDAP ${what}: request aborted (timeout or client gone)`)) }
-    signal.addEventListener('abort', onAbort, { once: true })
+    off = onAbort(signal, () => { reject(new GatewayTimeoutError(`LDAP ${what}: request aborted (timeout or client gone)`)) })
   })
   try {
     return await Promise.race([p, aborted])
   } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+    off?.()
     p.catch(() => {}) // the operation may still fail after the abort: nobody waits for it
+    aborted.catch(() => {})
   }
 }

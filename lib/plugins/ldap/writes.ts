@@ -83,6 +83,7 @@ export async function createEntry (dir: Directory, kind: Kind, r: ScimResource, 
     await checkUnique(dir, kind, key, undefined, signal)
     return await dir.pool.run(what, async c => {
       await c.add(dn, [...attrs].map(([type, v]) => new Attribute({ type, values: v as string[] })))
+      dir.changed(kind)
       const [e] = await pagedSearch(c, { base: dn, scope: 'base', filter: '(objectClass=*)', attributes: m.attributes, binary: m.binary, pageSize: 1 })
       if (e === undefined) throw new UpstreamError(`LDAP ${what}: the new entry ${dn} cannot be read back`)
       return await dir.toScim(kind, e, true, signal)
@@ -151,6 +152,7 @@ export async function modifyEntry (dir: Directory, kind: Kind, id: string, targe
       if (!l.allowModifyDN) throw new MutabilityError(`${rdn.attribute} names the directory entry and ldap.allowModifyDN is false: it cannot change`)
       const newDn = childDn(rdn.attribute, rdn.value, parentDn(e.dn))
       await dir.pool.run(`${what} (rename)`, async c => { await c.modifyDN(e.dn, newDn) }, signal)
+      dir.changed(kind)
       dir.forget(id, e.dn, kind)
       dn = newDn
     }
@@ -258,6 +260,7 @@ export async function deleteEntry (dir: Directory, kind: Kind, id: string, signa
   const dn = await dir.dnOf(kind, id, signal)
   if (dn === undefined) throw new NotFoundError(`${kind === 'user' ? 'User' : 'Group'} ${JSON.stringify(id)} not found`)
   await dir.pool.run(`delete ${kind} ${JSON.stringify(id)}`, async c => { await c.del(dn) }, signal)
+  dir.changed(kind)
   dir.forget(id, dn, kind)
 }
 
