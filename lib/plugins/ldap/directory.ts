@@ -55,9 +55,21 @@ export class Directory {
    */
   private readonly listings = new Map<Kind, { dns: string[], at: number }>()
 
+  private readonly scanning = new Map<Kind, Promise<string[]>>()
+
   async listDns (kind: Kind, c: Client, spec: { base: string, filter: string }): Promise<string[]> {
     const cached = this.listings.get(kind)
     if (cached !== undefined && Date.now() - cached.at < LISTING_TTL_MS) return cached.dns
+    // concurrent pages share one enumeration
+    let p = this.scanning.get(kind)
+    if (p === undefined) {
+      p = this.scan(kind, c, spec).finally(() => { this.scanning.delete(kind) })
+      this.scanning.set(kind, p)
+    }
+    return await p
+  }
+
+  private async scan (kind: Kind, c: Client, spec: { base: string, filter: string }): Promise<string[]> {
     const dns: string[] = []
     // DNs only, in the largest pages AD allows (MaxPageSize 1000); OpenLDAP takes them too
     await pagedSearch(c, { ...spec, scope: 'sub', attributes: [], pageSize: Math.max(this.opts.pageSize, 1000) }, page => {
@@ -69,7 +81,7 @@ export class Directory {
   }
 
   /** Called by every write: the next listing reads the directory again. */
-  changed (kind: Kind): void { this.listings.delete(kind) }
+  changed (kind: Kind): void { this.listings.delete(kind); this.scanning.delete(kind) }
 
   get isAd (): boolean { return !this.opts.ldap.isOpenLdap }
   mapping (kind: Kind): Mapping {
