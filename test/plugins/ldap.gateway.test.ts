@@ -147,6 +147,27 @@ describe('plugin-ldap through the gateway (OpenLDAP)', () => {
     assert.ok(!((after.body.groups ?? []) as JsonObject[]).some(g => g.value === gid))
   })
 
+  it('slapd restarted under load: every request ends (200 or 503, nothing else), then all succeed', async () => {
+    const u = await call('POST', '/Users', { userName: uniq('load') })
+    assert.equal(u.status, 201)
+    const statuses: number[] = []
+    let running = true
+    const workers = Array.from({ length: 8 }, async (_x, i) => {
+      while (running) {
+        const r = i % 2 === 0 ? await call('GET', `/Users/${String(u.body.id)}`) : await call('GET', q(`userName eq "${String(u.body.userName)}"`))
+        statuses.push(r.status)
+      }
+    })
+    await new Promise(resolve => setTimeout(resolve, 300))
+    await slapd.restart()
+    await new Promise(resolve => setTimeout(resolve, 300))
+    running = false
+    await Promise.all(workers)
+    assert.ok(statuses.length > 8)
+    assert.deepEqual([...new Set(statuses)].filter(s => s !== 200 && s !== 503), [], `statuses seen: ${[...new Set(statuses)].join(', ')}`)
+    for (let i = 0; i < 10; i++) assert.equal((await call('GET', `/Users/${String(u.body.id)}`)).status, 200)
+  })
+
   it('the directory goes away: requests answer 503 quickly, and work again once it is back', async () => {
     const before = await call('POST', '/Users', { userName: uniq('restart') })
     assert.equal(before.status, 201)
