@@ -9,3 +9,8 @@ await runGateway(lokiPlugin)
 // loki gateway above, on 8880) and serves it on 8881. Uncomment both lines to run it too.
 // import { genericPlugin } from './lib/plugins/plugin-generic.ts'
 // await runGateway(genericPlugin)
+
+// Opt-in: plugin-ldap (OpenLDAP / Active Directory) on the port of config/plugin-ldap.json (8883);
+// edit that file (baseUrls, bind DN, bases, map), then uncomment:
+// import { ldapPlugin } from './lib/plugins/plugin-ldap.ts'
+// await runGateway(ldapPlugin)

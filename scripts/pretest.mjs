@@ -5,6 +5,10 @@ import { spawnSync } from 'node:child_process'
 
 const needed = [
   { bin: 'nats-server', pkg: 'nats-server' },
+  { bin: 'slapd', pkg: 'slapd' },
+  { bin: 'ldapsearch', pkg: 'ldap-utils' },
+  { bin: 'samba', pkg: 'samba-ad-dc' },
+  { bin: 'socat', pkg: 'socat' },
 ]
 const which = (b) => spawnSync('sh', ['-c', `command -v ${b} || test -x /usr/sbin/${b}`], { stdio: 'ignore' }).status === 0
 const missing = needed.filter(n => !which(n.bin))
