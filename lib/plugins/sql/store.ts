@@ -1,0 +1,120 @@
+// One baseEntity's data in SQL: reading (filters, sorting and paging pushed down; emails, groups and
+// members fetched in batches per page) — writes are in writes.ts. Every statement is parameterised.
+import type { GetQuery, GetResult, ScimResource } from '../types.ts'
+import type { Db, Queryable, Row } from './db.ts'
+import type { Dialect } from './dialect.ts'
+import { Params, Scope, toWhere, type Kind } from './filter.ts'
+import type { Tables } from './mapping.ts'
+import { groupFromRow, userFromRow } from './rows.ts'
+import { withRetry } from './errors.ts'
+
+/** IN lists are sent in chunks (SQL Server allows 2100 parameters per statement). */
+const CHUNK = 500
+
+export class SqlStore {
+  readonly users: Scope
+  readonly groups: Scope
+  constructor (readonly db: Db, readonly d: Dialect, readonly t: Tables, readonly opts: { uniqueGroupDisplayName: boolean }) {
+    this.users = new Scope('Users', t, d)
+    this.groups = new Scope('Groups', t, d)
+  }
+
+  q (name: string): string { return this.d.ident(name) }
+
+  /**
+   * A list query. When the filter and sortBy translate fully, the page and the total come from SQL
+   * (`exact`); otherwise every row of the superset is returned and the gateway finishes the job.
+   */
+  async list (kind: Kind, query: GetQuery): Promise<GetResult> {
+    return await withRetry(this.d, async () => await this.listOnce(kind, query))
+  }
+
+  private async listOnce (kind: Kind, query: GetQuery): Promise<GetResult> {
+    const scope = kind === 'Users' ? this.users : this.groups
+    const table = this.q(kind === 'Users' ? this.t.users.name : this.t.groups.name)
+    const params = new Params(this.d)
+    let where = '1=1'
+    let exact = true
+    if (query.filter !== undefined) ({ sql: where, exact } = toWhere(query.filter, scope, params))
+    const idCol = scope.columns.id?.expr ?? 't.id'
+    let order = idCol
+    if (query.sortBy !== undefined && query.sortBy !== '') {
+      const col = scope.sortColumn(query.sortBy)
+      if (col === undefined) exact = false
+      else order = `${col} ${query.sortOrder === 'descending' ? 'DESC' : 'ASC'}, ${idCol}`
+    }
+    const select = `SELECT t.* FROM ${table} t WHERE ${where} ORDER BY ${order}`
+    let rows: Row[]
+    let total: number
+    if (exact && query.count !== undefined) {
+      const offset = Math.max(0, Math.floor(query.startIndex) - 1)
+      const limit = Math.max(0, Math.floor(query.count))
+      rows = limit === 0 ? [] : await this.db.query(`${select} ${this.d.page(offset, limit)}`, params.values)
+      // the first page being short gives the total without a COUNT
+      total = offset === 0 && rows.length < limit ? rows.length : await this.count(table, where, params.values)
+    } else {
+      rows = await this.db.query(select, params.values)
+      total = rows.length
+    }
+    const Resources = kind === 'Users' ? await this.hydrateUsers(this.db, rows) : await this.hydrateGroups(this.db, rows)
+    return exact ? { Resources, exact: { totalResults: total } } : { Resources }
+  }
+
+  private async count (table: string, where: string, params: readonly unknown[]): Promise<number> {
+    const [r] = await this.db.query(`SELECT COUNT(*) AS n FROM ${table} t WHERE ${where}`, params)
+    return Number(r?.n ?? 0)
+  }
+
+  async userById (q: Queryable, id: string): Promise<ScimResource | undefined> {
+    const rows = await q.query(`SELECT t.* FROM ${this.q(this.t.users.name)} t WHERE t.${this.q(this.t.users.c.id)} = ${this.d.param(1)}`, [id])
+    return (await this.hydrateUsers(q, rows))[0]
+  }
+
+  async groupById (q: Queryable, id: string): Promise<ScimResource | undefined> {
+    const rows = await q.query(`SELECT t.* FROM ${this.q(this.t.groups.name)} t WHERE t.${this.q(this.t.groups.c.id)} = ${this.d.param(1)}`, [id])
+    return (await this.hydrateGroups(q, rows))[0]
+  }
+
+  /** Users with their emails and groups (two batched queries per chunk of rows). */
+  async hydrateUsers (q: Queryable, rows: Row[]): Promise<ScimResource[]> {
+    if (rows.length === 0) return []
+    const t = this.t; const u = t.users.c; const e = t.emails.c; const m = t.members.c; const g = t.groups.c
+    const ids = rows.map(r => String(r[u.id]))
+    const emails = new Map<string, Row[]>()
+    const groups = new Map<string, Array<{ value: string, display: string | undefined }>>()
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const part = ids.slice(i, i + CHUNK)
+      const inList = part.map((_, k) => this.d.param(k + 1)).join(', ')
+      const [er, gr] = await Promise.all([
+        q.query(`SELECT e.* FROM ${this.q(t.emails.name)} e WHERE e.${this.q(e.userId)} IN (${inList}) ORDER BY e.${this.q(e.userId)}, e.${this.q(e.position)}`, part),
+        q.query(`SELECT m.${this.q(m.valueKey)} AS member_key, g.${this.q(g.id)} AS group_id, g.${this.q(g.displayName)} AS group_name FROM ${this.q(t.members.name)} m JOIN ${this.q(t.groups.name)} g ON g.${this.q(g.id)} = m.${this.q(m.groupId)} WHERE m.${this.q(m.valueKey)} IN (${inList}) ORDER BY g.${this.q(g.id)}`, part.map(id => id.toLowerCase()))
+      ])
+      for (const r of er) push(emails, String(r[e.userId]), r)
+      for (const r of gr) push(groups, String(r.member_key), { value: String(r.group_id), display: typeof r.group_name === 'string' ? r.group_name : undefined })
+    }
+    return rows.map(r => {
+      const id = String(r[u.id])
+      return userFromRow(t, r, emails.get(id) ?? [], groups.get(id.toLowerCase()) ?? [])
+    })
+  }
+
+  /** Groups with their members (one batched query per chunk of rows). */
+  async hydrateGroups (q: Queryable, rows: Row[]): Promise<ScimResource[]> {
+    if (rows.length === 0) return []
+    const t = this.t; const g = t.groups.c; const m = t.members.c
+    const ids = rows.map(r => String(r[g.id]))
+    const members = new Map<string, Row[]>()
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const part = ids.slice(i, i + CHUNK)
+      const inList = part.map((_, k) => this.d.param(k + 1)).join(', ')
+      const mr = await q.query(`SELECT m.* FROM ${this.q(t.members.name)} m WHERE m.${this.q(m.groupId)} IN (${inList}) ORDER BY m.${this.q(m.groupId)}, m.${this.q(m.valueKey)}`, part)
+      for (const r of mr) push(members, String(r[m.groupId]), r)
+    }
+    return rows.map(r => groupFromRow(t, r, members.get(String(r[g.id])) ?? []))
+  }
+}
+
+function push<V> (map: Map<string, V[]>, key: string, v: V): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [v]); else list.push(v)
+}
