@@ -21,12 +21,13 @@ export interface UserColumns {
 }
 
 /** One row per element of a user's `emails` (multi-valued, written in the user's transaction). */
-export interface EmailColumns { userId: string, position: string, value: string, valueKey: string, type: string, primary: string }
+/** `data`: JSON of the element's other sub-attributes (display, …), or NULL. */
+export interface EmailColumns { userId: string, position: string, value: string, valueKey: string, type: string, primary: string, data: string }
 
 export interface GroupColumns { id: string, displayName: string, displayNameKey: string, externalId: string, data: string, created: string, lastModified: string }
 
 /** One row per group member; `valueKey` is the lower-cased member value (members compare case-insensitively). */
-export interface MemberColumns { groupId: string, value: string, valueKey: string, display: string }
+export interface MemberColumns { groupId: string, value: string, valueKey: string, display: string, data: string }
 
 export interface Tables {
   users: { name: string, c: UserColumns }
@@ -40,9 +41,9 @@ export const DEFAULT_TABLES: Tables = {
     name: 'scim_users',
     c: { id: 'id', userName: 'user_name', userNameKey: 'user_name_key', externalId: 'external_id', displayName: 'display_name', displayNameKey: 'display_name_key', givenName: 'given_name', familyName: 'family_name', active: 'active', data: 'data', created: 'created', lastModified: 'last_modified' }
   },
-  emails: { name: 'scim_user_emails', c: { userId: 'user_id', position: 'position', value: 'value', valueKey: 'value_key', type: 'type', primary: 'is_primary' } },
+  emails: { name: 'scim_user_emails', c: { userId: 'user_id', position: 'position', value: 'value', valueKey: 'value_key', type: 'type', primary: 'is_primary', data: 'data' } },
   groups: { name: 'scim_groups', c: { id: 'id', displayName: 'display_name', displayNameKey: 'display_name_key', externalId: 'external_id', data: 'data', created: 'created', lastModified: 'last_modified' } },
-  members: { name: 'scim_group_members', c: { groupId: 'group_id', value: 'value', valueKey: 'value_key', display: 'display' } }
+  members: { name: 'scim_group_members', c: { groupId: 'group_id', value: 'value', valueKey: 'value_key', display: 'display', data: 'data' } }
 }
 
 export type TableKey = keyof Tables

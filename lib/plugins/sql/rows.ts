@@ -21,8 +21,15 @@ export interface UserValues {
   data: string
 }
 
-export interface EmailValue { value: string | null, valueKey: string | null, type: string | null, primary: boolean | null }
-export interface MemberValue { value: string, valueKey: string, display: string | null }
+export interface EmailValue { value: string | null, valueKey: string | null, type: string | null, primary: boolean | null, data: string | null }
+export interface MemberValue { value: string, valueKey: string, display: string | null, data: string | null }
+
+/** JSON of an element's sub-attributes other than `known`, or null when there are none. */
+function extras (el: JsonObject, known: string[]): string | null {
+  const rest: JsonObject = {}
+  for (const [k, v] of Object.entries(el)) if (!known.includes(k) && v !== undefined) rest[k] = v
+  return Object.keys(rest).length > 0 ? JSON.stringify(rest) : null
+}
 
 const optString = (v: JsonValue | undefined, name: string): string | null => {
   if (v === undefined || v === null) return null
@@ -66,7 +73,7 @@ function emailValues (emails: JsonValue | undefined): EmailValue[] {
   return emails.map(e => {
     if (!isJsonObject(e)) throw new InvalidValueError('emails elements must be objects')
     const value = optString(e.value, 'emails.value')
-    return { value, valueKey: value?.toLowerCase() ?? null, type: optString(e.type, 'emails.type'), primary: typeof e.primary === 'boolean' ? e.primary : null }
+    return { value, valueKey: value?.toLowerCase() ?? null, type: optString(e.type, 'emails.type'), primary: typeof e.primary === 'boolean' ? e.primary : null, data: extras(e, ['value', 'type', 'primary']) }
   })
 }
 
@@ -78,7 +85,7 @@ export function memberValues (members: JsonValue | undefined): MemberValue[] {
   for (const m of members) {
     if (!isJsonObject(m) || typeof m.value !== 'string' || m.value === '') throw new InvalidValueError('every member needs a non-empty string value')
     const key = m.value.toLowerCase()
-    if (!seen.has(key)) seen.set(key, { value: m.value, valueKey: key, display: optString(m.display, 'members.display') })
+    if (!seen.has(key)) seen.set(key, { value: m.value, valueKey: key, display: optString(m.display, 'members.display'), data: extras(m, ['value', 'display']) })
   }
   return [...seen.values()]
 }
@@ -120,7 +127,7 @@ export function userFromRow (t: Tables, row: Row, emails: Row[], groups: Array<{
   if (emails.length > 0) {
     const e = t.emails.c
     user.emails = emails.map(r => {
-      const out: JsonObject = {}
+      const out: JsonObject = parseData(r[e.data])
       const v = str(r[e.value]); if (v !== undefined) out.value = v
       const ty = str(r[e.type]); if (ty !== undefined) out.type = ty
       const p = bool(r[e.primary]); if (p !== undefined) out.primary = p
@@ -137,8 +144,9 @@ export function groupFromRow (t: Tables, row: Row, members: Row[]): ScimResource
   const group: ScimResource = { schemas: [GROUP_SCHEMA], ...parseData(row[c.data]), id: String(row[c.id]), displayName: String(row[c.displayName]) }
   const ext = str(row[c.externalId]); if (ext !== undefined) group.externalId = ext
   group.members = members.map(r => {
-    const d = str(r[m.display])
-    return d !== undefined ? { value: String(r[m.value]), display: d } : { value: String(r[m.value]) }
+    const out: JsonObject = { ...parseData(r[m.data]), value: String(r[m.value]) }
+    const d = str(r[m.display]); if (d !== undefined) out.display = d
+    return out
   })
   group.meta = { resourceType: 'Group', created: String(row[c.created]), lastModified: String(row[c.lastModified]) }
   return group

@@ -32,13 +32,13 @@ export class SqlWriter {
 
   private async insertEmails (tx: Queryable, userId: string, emails: EmailValue[]): Promise<void> {
     const e = this.t.emails.c
-    await this.insertRows(tx, this.t.emails.name, [e.userId, e.position, e.value, e.valueKey, e.type, e.primary],
-      emails.map((m, i) => [userId, i, m.value, m.valueKey, m.type, m.primary]))
+    await this.insertRows(tx, this.t.emails.name, [e.userId, e.position, e.value, e.valueKey, e.type, e.primary, e.data],
+      emails.map((m, i) => [userId, i, m.value, m.valueKey, m.type, m.primary, m.data]))
   }
 
   private async insertMembers (tx: Queryable, groupId: string, members: MemberValue[]): Promise<void> {
     const m = this.t.members.c
-    await this.insertRows(tx, this.t.members.name, [m.groupId, m.value, m.valueKey, m.display], members.map(x => [groupId, x.value, x.valueKey, x.display]))
+    await this.insertRows(tx, this.t.members.name, [m.groupId, m.value, m.valueKey, m.display, m.data], members.map(x => [groupId, x.value, x.valueKey, x.display, x.data]))
   }
 
   async createUser (user: ScimResource): Promise<ScimResource> {

@@ -95,11 +95,11 @@ function ddl (t: Tables, opts: { uniqueGroupDisplayName: boolean }): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${U} (${q(u.id)} varchar(64) NOT NULL PRIMARY KEY, ${q(u.userName)} varchar(255) NOT NULL, ${q(u.userNameKey)} varchar(255) NOT NULL, ${q(u.externalId)} varchar(255) NULL, ${q(u.displayName)} varchar(255) NULL, ${q(u.displayNameKey)} varchar(255) NULL, ${q(u.givenName)} varchar(255) NULL, ${q(u.familyName)} varchar(255) NULL, ${q(u.active)} tinyint(1) NULL, ${q(u.data)} longtext NOT NULL, ${q(u.created)} varchar(32) NOT NULL, ${q(u.lastModified)} varchar(32) NOT NULL, ` +
       `UNIQUE KEY ${q(`ux_${ub}_uname`)} (${q(u.userNameKey)}), KEY ${q(`ix_${ub}_extid`)} (${q(u.externalId)}), KEY ${q(`ix_${ub}_dname`)} (${q(u.displayNameKey)})) ${tail}`,
-    `CREATE TABLE IF NOT EXISTS ${q(t.emails.name)} (${q(e.userId)} varchar(64) NOT NULL, ${q(e.position)} int NOT NULL, ${q(e.value)} varchar(255) NULL, ${q(e.valueKey)} varchar(255) NULL, ${q(e.type)} varchar(64) NULL, ${q(e.primary)} tinyint(1) NULL, ` +
+    `CREATE TABLE IF NOT EXISTS ${q(t.emails.name)} (${q(e.userId)} varchar(64) NOT NULL, ${q(e.position)} int NOT NULL, ${q(e.value)} varchar(255) NULL, ${q(e.valueKey)} varchar(255) NULL, ${q(e.type)} varchar(64) NULL, ${q(e.primary)} tinyint(1) NULL, ${q(e.data)} longtext NULL, ` +
       `PRIMARY KEY (${q(e.userId)}, ${q(e.position)}), KEY ${q(`ix_${eb}_value`)} (${q(e.valueKey)}), CONSTRAINT ${q(`fk_${eb}_user`)} FOREIGN KEY (${q(e.userId)}) REFERENCES ${U} (${q(u.id)}) ON DELETE CASCADE) ${tail}`,
     `CREATE TABLE IF NOT EXISTS ${G} (${q(g.id)} varchar(64) NOT NULL PRIMARY KEY, ${q(g.displayName)} varchar(255) NOT NULL, ${q(g.displayNameKey)} varchar(255) NOT NULL, ${q(g.externalId)} varchar(255) NULL, ${q(g.data)} longtext NOT NULL, ${q(g.created)} varchar(32) NOT NULL, ${q(g.lastModified)} varchar(32) NOT NULL, ` +
       `${opts.uniqueGroupDisplayName ? 'UNIQUE ' : ''}KEY ${q(`ux_${gb}_dname`)} (${q(g.displayNameKey)}), KEY ${q(`ix_${gb}_extid`)} (${q(g.externalId)})) ${tail}`,
-    `CREATE TABLE IF NOT EXISTS ${q(t.members.name)} (${q(m.groupId)} varchar(64) NOT NULL, ${q(m.value)} varchar(255) NOT NULL, ${q(m.valueKey)} varchar(255) NOT NULL, ${q(m.display)} varchar(255) NULL, ` +
+    `CREATE TABLE IF NOT EXISTS ${q(t.members.name)} (${q(m.groupId)} varchar(64) NOT NULL, ${q(m.value)} varchar(255) NOT NULL, ${q(m.valueKey)} varchar(255) NOT NULL, ${q(m.display)} varchar(255) NULL, ${q(m.data)} longtext NULL, ` +
       `PRIMARY KEY (${q(m.groupId)}, ${q(m.valueKey)}), KEY ${q(`ix_${mb}_value`)} (${q(m.valueKey)}), CONSTRAINT ${q(`fk_${mb}_group`)} FOREIGN KEY (${q(m.groupId)}) REFERENCES ${G} (${q(g.id)}) ON DELETE CASCADE) ${tail}`
   ]
 }

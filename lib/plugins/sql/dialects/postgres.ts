@@ -86,12 +86,12 @@ function ddl (t: Tables, opts: { uniqueGroupDisplayName: boolean }): string[] {
     `CREATE UNIQUE INDEX IF NOT EXISTS ${q(`ux_${ub}_uname`)} ON ${U} (${q(u.userNameKey)})`,
     `CREATE INDEX IF NOT EXISTS ${q(`ix_${ub}_extid`)} ON ${U} (${q(u.externalId)})`,
     `CREATE INDEX IF NOT EXISTS ${q(`ix_${ub}_dname`)} ON ${U} (${q(u.displayNameKey)})`,
-    `CREATE TABLE IF NOT EXISTS ${E} (${q(e.userId)} varchar(64) COLLATE "C" NOT NULL REFERENCES ${U} (${q(u.id)}) ON DELETE CASCADE, ${q(e.position)} integer NOT NULL, ${q(e.value)} varchar(255), ${q(e.valueKey)} ${key}, ${q(e.type)} varchar(64), ${q(e.primary)} boolean, PRIMARY KEY (${q(e.userId)}, ${q(e.position)}))`,
+    `CREATE TABLE IF NOT EXISTS ${E} (${q(e.userId)} varchar(64) COLLATE "C" NOT NULL REFERENCES ${U} (${q(u.id)}) ON DELETE CASCADE, ${q(e.position)} integer NOT NULL, ${q(e.value)} varchar(255), ${q(e.valueKey)} ${key}, ${q(e.type)} varchar(64), ${q(e.primary)} boolean, ${q(e.data)} text, PRIMARY KEY (${q(e.userId)}, ${q(e.position)}))`,
     `CREATE INDEX IF NOT EXISTS ${q(`ix_${eb}_value`)} ON ${E} (${q(e.valueKey)})`,
     `CREATE TABLE IF NOT EXISTS ${G} (${q(g.id)} varchar(64) COLLATE "C" PRIMARY KEY, ${q(g.displayName)} varchar(255) NOT NULL, ${q(g.displayNameKey)} ${key} NOT NULL, ${q(g.externalId)} ${key}, ${q(g.data)} text NOT NULL, ${q(g.created)} varchar(32) COLLATE "C" NOT NULL, ${q(g.lastModified)} varchar(32) COLLATE "C" NOT NULL)`,
     `CREATE ${opts.uniqueGroupDisplayName ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${q(`ux_${gb}_dname`)} ON ${G} (${q(g.displayNameKey)})`,
     `CREATE INDEX IF NOT EXISTS ${q(`ix_${gb}_extid`)} ON ${G} (${q(g.externalId)})`,
-    `CREATE TABLE IF NOT EXISTS ${M} (${q(m.groupId)} varchar(64) COLLATE "C" NOT NULL REFERENCES ${G} (${q(g.id)}) ON DELETE CASCADE, ${q(m.value)} varchar(255) NOT NULL, ${q(m.valueKey)} ${key} NOT NULL, ${q(m.display)} varchar(255), PRIMARY KEY (${q(m.groupId)}, ${q(m.valueKey)}))`,
+    `CREATE TABLE IF NOT EXISTS ${M} (${q(m.groupId)} varchar(64) COLLATE "C" NOT NULL REFERENCES ${G} (${q(g.id)}) ON DELETE CASCADE, ${q(m.value)} varchar(255) NOT NULL, ${q(m.valueKey)} ${key} NOT NULL, ${q(m.display)} varchar(255), ${q(m.data)} text, PRIMARY KEY (${q(m.groupId)}, ${q(m.valueKey)}))`,
     `CREATE INDEX IF NOT EXISTS ${q(`ix_${mb}_value`)} ON ${M} (${q(m.valueKey)})`
   ]
 }
