@@ -8,9 +8,10 @@ import type { ScimPlugin, Logger } from '../plugins/types.ts'
 import { ScimGateway } from './gateway.ts'
 import { withStreamOptions, startStream } from '../stream/index.ts'
 import { gatewayOptionsFromConfig, type AuthenticatorFactory } from './from-config.ts'
+import type { PluginDefinition } from '../plugins/sdk/config.ts'
 
 /** Makes a plugin from its config's `endpoint` section. */
-export type PluginFactory = (endpoint: JsonObject, env: { configDir: string, log: Logger, config: GatewayConfig }) => ScimPlugin
+export type PluginFactory = (endpoint: JsonObject, env: { configDir: string, log: Logger, config: GatewayConfig, endpoint?: unknown }) => ScimPlugin
 
 export interface RunOptions {
   /** Extra auth methods (lib/auth's JWT/OAuth modules register here). */
@@ -24,10 +25,26 @@ export interface RunOptions {
  * @example
  * await runGateway('loki', (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromEndpoint(endpoint, configDir)))
  */
-export async function runGateway (name: string, makePlugin: PluginFactory, opts: RunOptions = {}): Promise<ScimGateway> {
+export async function runGateway (name: string, makePlugin: PluginFactory, opts?: RunOptions): Promise<ScimGateway>
+/**
+ * Loads `config/plugin-<definition.name>.json`, validating `endpoint` with the plugin's own schema
+ * (its problems join the one config error report), and starts the gateway.
+ * @example await runGateway(lokiPlugin)
+ */
+export async function runGateway<E> (definition: PluginDefinition<E>, opts?: RunOptions): Promise<ScimGateway>
+export async function runGateway<E> (nameOrDef: string | PluginDefinition<E>, factoryOrOpts?: PluginFactory | RunOptions, maybeOpts?: RunOptions): Promise<ScimGateway> {
+  const def = typeof nameOrDef === 'string' ? undefined : nameOrDef
+  const name = typeof nameOrDef === 'string' ? nameOrDef : nameOrDef.name
+  const opts: RunOptions = (typeof factoryOrOpts === 'function' ? maybeOpts : factoryOrOpts) ?? {}
+  const makePlugin: PluginFactory = typeof factoryOrOpts === 'function'
+    ? factoryOrOpts
+    : (_endpoint, env) => {
+        if (def === undefined) throw new Error('runGateway: no plugin factory')
+        return def.create(env.endpoint as E, { configDir: env.configDir, log: env.log })
+      }
   let loaded
   try {
-    loaded = await loadPluginConfig(name)
+    loaded = await loadPluginConfig(name, def !== undefined ? { endpointSchema: def.endpoint } : {})
   } catch (err) {
     if (isConfigError(err) && opts.exitOnConfigError !== false) {
       process.stderr.write(`${err.message}\n`)
@@ -45,7 +62,17 @@ export async function runGateway (name: string, makePlugin: PluginFactory, opts:
     file: { level: g.log.loglevel.file, path: join(g.log.logDirectory ?? join(configDir, '..', 'logs'), `plugin-${name}.log`), ...(g.log.maxSize !== undefined ? { maxSize: g.log.maxSize } : {}), ...(g.log.maxFiles !== undefined ? { maxFiles: g.log.maxFiles } : {}) },
     customMasking: [...g.log.customMasking]
   })
-  const plugin = makePlugin(config.endpoint as JsonObject, { configDir, log, config })
+  let plugin: ScimPlugin
+  try {
+    plugin = makePlugin(config.endpoint as JsonObject, { configDir, log, config, endpoint: loaded.endpoint })
+  } catch (err) {
+    // a factory may find what a schema cannot (a file that does not exist): same report, no stack
+    if (isConfigError(err) && opts.exitOnConfigError !== false) {
+      process.stderr.write(`${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
   const options = withStreamOptions(config, gatewayOptionsFromConfig(config, opts.auth, { configDir, plugin, log }), { configDir })
   const gateway = new ScimGateway({ plugin, options, log, logPush })
   await gateway.start()
