@@ -2,7 +2,7 @@
 // MSSQL_URL is set), each run in its own freshly created databases (one per baseEntity), dropped after.
 import { after, describe, it } from 'node:test'
 import { createSqlPlugin, sqlOptionsFromEndpoint } from '../../lib/plugins/plugin-mssql.ts'
-import { runPluginContract } from './contract.ts'
+import { registerPluginContract } from './contract.ts'
 import { SERVERS, TestDatabases } from './sql-support.ts'
 
 for (const server of SERVERS) {
@@ -16,7 +16,9 @@ for (const server of SERVERS) {
   }
   const dbs = new TestDatabases(server)
   after(async () => { await dbs.dropAll() })
-  runPluginContract(`plugin-mssql (${server.dialect})`, async () => {
+  registerPluginContract({
+    name: `plugin-mssql (${server.dialect})`,
+    factory: async () => {
     const [main, a, b] = await Promise.all([dbs.get('main'), dbs.get('tenantA'), dbs.get('tenantB')])
     const plugin = createSqlPlugin(sqlOptionsFromEndpoint({
       dialect: server.dialect,
@@ -31,5 +33,7 @@ for (const server of SERVERS) {
       }
     }))
     return { plugin, cleanup: async () => {} }
-  }, { baseEntityIsolation: true })
+    },
+    capabilities: { baseEntityIsolation: true, unknownBaseEntity404: true, health: true }
+  })
 }

@@ -1,7 +1,8 @@
 // Maps driver errors to SCIM errors and retries what is safe to retry: a lost connection once (the
 // pool has dropped it; an uncommitted transaction was rolled back by the server), deadlocks and
 // serialisation failures a few times. A failed COMMIT is never retried: its outcome is unknown.
-import { InvalidValueError, ScimError, UniquenessError, isScimError } from '../../scim/errors.ts'
+import { InvalidValueError, UniquenessError, isScimError } from '../../scim/errors.ts'
+import { ServiceUnavailableError } from '../sdk/errors.ts'
 import { CommitError } from './db.ts'
 import type { Dialect } from './dialect.ts'
 
@@ -9,14 +10,14 @@ import type { Dialect } from './dialect.ts'
 export function toScimError (d: Dialect, err: unknown, uniqueDetail: () => string): Error {
   if (isScimError(err)) return err
   if (err instanceof CommitError) {
-    return new ScimError(503, undefined, `the database connection failed while committing; the change may or may not have been applied (${err.message})`, { cause: err })
+    return new ServiceUnavailableError(`the database connection failed while committing; the change may or may not have been applied (${err.message})`, { cause: err })
   }
   const msg = err instanceof Error ? err.message : String(err)
   switch (d.classify(err)) {
     case 'unique': return new UniquenessError(uniqueDetail())
     case 'data': return new InvalidValueError(`the database refused a value: ${msg}`)
-    case 'connection': return new ScimError(503, undefined, `database unavailable: ${msg}`, { cause: err })
-    case 'retry': return new ScimError(503, undefined, `database busy (deadlock), try again: ${msg}`, { cause: err })
+    case 'connection': return new ServiceUnavailableError(`database unavailable: ${msg}`, { cause: err })
+    case 'retry': return new ServiceUnavailableError(`database busy (deadlock), try again: ${msg}`, { cause: err, retryAfter: 1 })
     default: return err instanceof Error ? err : new Error(msg)
   }
 }

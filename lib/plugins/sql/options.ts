@@ -2,7 +2,8 @@
 // every problem (bad value, unknown key, with "did you mean") is reported with its path in one
 // ConfigError, like the rest of the configuration.
 import { ConfigError } from '../../config/errors.ts'
-import { boolean, enumOf, integer, jsonObject, object, record, string, validate, type Infer } from '../../config/schema.ts'
+import { boolean, enumOf, integer, jsonObject, object, string, validate, type Infer } from '../../config/schema.ts'
+import { endpointSchema, NO_BASE_ENTITY } from '../sdk/config.ts'
 import type { JsonObject } from '../../scim/types.ts'
 import type { DialectName } from './dialect.ts'
 import { COLUMN_IDENT, DEFAULT_TABLES, TABLE_IDENT, type ColumnNames, type TableNames } from './mapping.ts'
@@ -29,44 +30,75 @@ const connectionSchema = object({
 
 const tablesSchema = object({ users: tableName().optional(), emails: tableName().optional(), groups: tableName().optional(), members: tableName().optional() })
 
-const entitySchema = object({
+const entityShape = {
   connection: connectionSchema.optional(),
   tables: tablesSchema.optional(),
   createSchema: boolean().optional()
-})
-
-export const sqlEndpointSchema = object({
-  dialect: enumOf(['mssql', 'postgres', 'postgresql', 'mysql', 'mariadb'] as const).default('mssql'),
-  connection: connectionSchema.optional(),
-  pool: object({
-    max: integer({ min: 1, max: 1000 }).default(10),
-    idleTimeoutMs: integer({ min: 0 }).default(30_000),
-    connectTimeoutMs: integer({ min: 100 }).default(5_000)
-  }).default({}),
-  createSchema: boolean().default(false).describe('create missing tables and indexes at first use'),
-  uniqueGroupDisplayName: boolean().default(true),
-  tables: tablesSchema.optional(),
-  columns: object({ users: columnsOf('users').optional(), emails: columnsOf('emails').optional(), groups: columnsOf('groups').optional(), members: columnsOf('members').optional() }).optional(),
-  entity: record(entitySchema).optional().describe('per-baseEntity connection/tables; the key "undefined" is requests without a baseEntity')
-})
-
-type Endpoint = Infer<typeof sqlEndpointSchema>
-export type ConnectionConfig = NonNullable<Endpoint['connection']>
-
-/** Options of the SQL plugin (the validated endpoint section). */
-export interface SqlOptions {
-  dialect: DialectName
-  connection?: ConnectionConfig
-  pool: { max: number, idleTimeoutMs: number, connectTimeoutMs: number }
-  createSchema: boolean
-  uniqueGroupDisplayName: boolean
-  tables?: TableNames
-  columns?: ColumnNames
-  entity?: Record<string, { connection?: ConnectionConfig, tables?: TableNames, createSchema?: boolean }>
 }
 
 /**
- * Validates a config file's `endpoint` section.
+ * The endpoint section: plugin-wide keys plus `entity.<baseEntity>` (the SDK's shape; the key
+ * "undefined" serves requests without a baseEntity). A top-level `connection` is the default every
+ * entity extends; with no `entity` at all it serves requests without a baseEntity.
+ */
+export const sqlEndpointSchema = endpointSchema({
+  top: {
+    dialect: enumOf(['mssql', 'postgres', 'postgresql', 'mysql', 'mariadb'] as const).default('mssql'),
+    connection: connectionSchema.optional(),
+    pool: object({
+      max: integer({ min: 1, max: 1000 }).default(10),
+      idleTimeoutMs: integer({ min: 0 }).default(30_000),
+      connectTimeoutMs: integer({ min: 100 }).default(5_000)
+    }).default({}),
+    createSchema: boolean().default(false).describe('create missing tables and indexes when an entity is first used'),
+    uniqueGroupDisplayName: boolean().default(true),
+    tables: tablesSchema.optional(),
+    columns: object({ users: columnsOf('users').optional(), emails: columnsOf('emails').optional(), groups: columnsOf('groups').optional(), members: columnsOf('members').optional() }).optional()
+  },
+  entity: entityShape
+}).refine((v, report) => {
+  if (v.connection === undefined && Object.keys(v.entity).length === 0) report('a connection is required: endpoint.connection or endpoint.entity.<baseEntity>.connection', ['connection'])
+  for (const [be, e] of Object.entries(v.entity)) {
+    if (e.connection === undefined && v.connection === undefined) report('required when endpoint.connection is not given', ['entity', be, 'connection'])
+  }
+})
+
+export type SqlEndpoint = Infer<typeof sqlEndpointSchema>
+export type ConnectionConfig = NonNullable<SqlEndpoint['connection']>
+
+/** One baseEntity's settings, the plugin-wide defaults applied. */
+export interface SqlEntity { connection: ConnectionConfig, tables: TableNames, createSchema: boolean }
+
+/** Options of the SQL plugin. */
+export interface SqlOptions {
+  dialect: DialectName
+  pool: { max: number, idleTimeoutMs: number, connectTimeoutMs: number }
+  uniqueGroupDisplayName: boolean
+  columns?: ColumnNames
+  /** Keyed by baseEntity ("undefined" = requests without one). */
+  entities: Record<string, SqlEntity>
+}
+
+/** The plugin options from a validated endpoint section (what runGateway hands to the factory). */
+export function toSqlOptions (v: SqlEndpoint): SqlOptions {
+  const dialect: DialectName = v.dialect === 'postgresql' ? 'postgres' : v.dialect === 'mariadb' ? 'mysql' : v.dialect
+  const entity = Object.keys(v.entity).length === 0 ? { [NO_BASE_ENTITY]: {} } : v.entity
+  const entities: Record<string, SqlEntity> = {}
+  for (const [key, e] of Object.entries(entity)) {
+    entities[key] = {
+      connection: { ...v.connection, ...e.connection },
+      tables: { ...v.tables, ...e.tables },
+      createSchema: e.createSchema ?? v.createSchema
+    }
+  }
+  const out: SqlOptions = { dialect, pool: { ...v.pool }, uniqueGroupDisplayName: v.uniqueGroupDisplayName, entities }
+  if (v.columns !== undefined) out.columns = v.columns as ColumnNames
+  return out
+}
+
+/**
+ * Validates a config file's `endpoint` section and makes the plugin options (for code that builds
+ * the plugin itself; runGateway(mssqlPlugin) validates through the config loader).
  * @throws ConfigError listing every problem with its path (`endpoint.pool.max: …`).
  * @example
  * sqlOptionsFromEndpoint({ dialect: 'postgres', connection: { url: 'postgres://postgres@127.0.0.1/scim' }, createSchema: true })
@@ -74,19 +106,5 @@ export interface SqlOptions {
 export function sqlOptionsFromEndpoint (endpoint: JsonObject, file?: string): SqlOptions {
   const r = validate(sqlEndpointSchema, endpoint, { coerce: true }, ['endpoint'])
   if (!r.ok) throw new ConfigError(file, r.errors)
-  const v = r.value
-  const problems: Array<{ path: string, message: string }> = []
-  const entities = v.entity ?? {}
-  if (v.connection === undefined && Object.keys(entities).length === 0) problems.push({ path: 'endpoint.connection', message: 'required (or endpoint.entity.<baseEntity>.connection)' })
-  for (const [be, e] of Object.entries(entities)) {
-    if (e.connection === undefined && v.connection === undefined) problems.push({ path: `endpoint.entity.${be}.connection`, message: 'required when endpoint.connection is not given' })
-  }
-  if (problems.length > 0) throw new ConfigError(file, problems)
-  const dialect: DialectName = v.dialect === 'postgresql' ? 'postgres' : v.dialect === 'mariadb' ? 'mysql' : v.dialect
-  const out: SqlOptions = { dialect, pool: v.pool, createSchema: v.createSchema, uniqueGroupDisplayName: v.uniqueGroupDisplayName }
-  if (v.connection !== undefined) out.connection = v.connection
-  if (v.tables !== undefined) out.tables = v.tables
-  if (v.columns !== undefined) out.columns = v.columns as ColumnNames
-  if (v.entity !== undefined) out.entity = v.entity
-  return out
+  return toSqlOptions(r.value)
 }
