@@ -3,4 +3,21 @@
 import { runGateway } from './lib/core/run.ts'
 import { createLokiPlugin, lokiOptionsFromEndpoint } from './lib/plugins/plugin-loki.ts'
 
-await runGateway('loki', (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromEndpoint(endpoint, configDir)))
+// Several plugins side by side, each on the port of its own config/plugin-<name>.json (opt-in):
+//   SCIM_PLUGINS=loki,mssql,api npm start
+// One supervisor (lib/core/supervisor.ts) stops them all, in start order, on SIGTERM/SIGINT.
+const plugins: Record<string, () => Promise<unknown>> = {
+  loki: async () => await runGateway('loki', (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromEndpoint(endpoint, configDir))),
+  mssql: async () => await runGateway((await import('./lib/plugins/plugin-mssql.ts')).mssqlPlugin),
+  api: async () => await runGateway((await import('./lib/plugins/plugin-api.ts')).apiPlugin)
+}
+const list = process.env.SCIM_PLUGINS?.trim()
+const wanted = (list === undefined || list === '' ? 'loki' : list).split(',').map(n => n.trim()).filter(n => n !== '')
+for (const name of wanted) {
+  const start = plugins[name]
+  if (start === undefined) {
+    process.stderr.write(`SCIM_PLUGINS: unknown plugin "${name}" (known: ${Object.keys(plugins).join(', ')})\n`)
+    process.exit(1)
+  }
+  await start()
+}
