@@ -16,6 +16,12 @@ export interface Dialect {
   page (offset: number, limit: number): string
   /** `FOR UPDATE`-style row lock suffix of a SELECT, or '' (SQL Server uses table hints instead). */
   readonly lockSuffix: string
+  /**
+   * A scalar subquery yielding a JSON array of objects `{key: expr, …}` over the rows of `fromWhere`
+   * (`<tables> WHERE <condition>`), or NULL/empty when there are none. Lets a user's emails and
+   * groups come back in the same statement as the user (one round trip).
+   */
+  jsonArray (fields: Array<[string, string]>, fromWhere: string): string
   /** Classifies a driver error. */
   classify (err: unknown): ErrorClass
   /** Statements creating the tables and indexes when they do not exist. */

@@ -1,5 +1,5 @@
-// One baseEntity's data in SQL: reading (filters, sorting and paging pushed down; emails, groups and
-// members fetched in batches per page) — writes are in writes.ts. Every statement is parameterised.
+// One baseEntity's data in SQL: reading (filters, sorting and paging pushed down; a user's emails and
+// groups aggregated as JSON in the same statement, a page's group members in one batched query) — writes are in writes.ts. Every statement is parameterised.
 import type { GetQuery, GetResult, ScimResource } from '../types.ts'
 import type { Db, Queryable, Row } from './db.ts'
 import type { Dialect } from './dialect.ts'
@@ -43,7 +43,7 @@ export class SqlStore {
       if (col === undefined) exact = false
       else order = `${col} ${query.sortOrder === 'descending' ? 'DESC' : 'ASC'}, ${idCol}`
     }
-    const select = `SELECT t.* FROM ${table} t WHERE ${where} ORDER BY ${order}`
+    const select = `${kind === 'Users' ? this.userSelect() : `SELECT t.* FROM ${table} t`} WHERE ${where} ORDER BY ${order}`
     let rows: Row[]
     let total: number
     if (exact && query.count !== undefined) {
@@ -56,7 +56,7 @@ export class SqlStore {
       rows = await this.db.query(select, params.values)
       total = rows.length
     }
-    const Resources = kind === 'Users' ? await this.hydrateUsers(this.db, rows) : await this.hydrateGroups(this.db, rows)
+    const Resources = kind === 'Users' ? this.hydrateUsers(rows) : await this.hydrateGroups(this.db, rows)
     return exact ? { Resources, exact: { totalResults: total } } : { Resources }
   }
 
@@ -66,8 +66,8 @@ export class SqlStore {
   }
 
   async userById (q: Queryable, id: string): Promise<ScimResource | undefined> {
-    const rows = await q.query(`SELECT t.* FROM ${this.q(this.t.users.name)} t WHERE t.${this.q(this.t.users.c.id)} = ${this.d.param(1)}`, [id])
-    return (await this.hydrateUsers(q, rows))[0]
+    const rows = await q.query(`${this.userSelect()} WHERE t.${this.q(this.t.users.c.id)} = ${this.d.param(1)}`, [id])
+    return this.hydrateUsers(rows)[0]
   }
 
   async groupById (q: Queryable, id: string): Promise<ScimResource | undefined> {
@@ -75,26 +75,32 @@ export class SqlStore {
     return (await this.hydrateGroups(q, rows))[0]
   }
 
-  /** Users with their emails and groups (two batched queries per chunk of rows). */
-  async hydrateUsers (q: Queryable, rows: Row[]): Promise<ScimResource[]> {
-    if (rows.length === 0) return []
+  /**
+   * `SELECT` of users with their emails and groups aggregated as JSON in the same statement (one
+   * round trip per page or lookup instead of three).
+   */
+  userSelect (): string {
     const t = this.t; const u = t.users.c; const e = t.emails.c; const m = t.members.c; const g = t.groups.c
-    const ids = rows.map(r => String(r[u.id]))
-    const emails = new Map<string, Row[]>()
-    const groups = new Map<string, Array<{ value: string, display: string | undefined }>>()
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const part = ids.slice(i, i + CHUNK)
-      const inList = part.map((_, k) => this.d.param(k + 1)).join(', ')
-      const [er, gr] = await Promise.all([
-        q.query(`SELECT e.* FROM ${this.q(t.emails.name)} e WHERE e.${this.q(e.userId)} IN (${inList}) ORDER BY e.${this.q(e.userId)}, e.${this.q(e.position)}`, part),
-        q.query(`SELECT m.${this.q(m.valueKey)} AS member_key, g.${this.q(g.id)} AS group_id, g.${this.q(g.displayName)} AS group_name FROM ${this.q(t.members.name)} m JOIN ${this.q(t.groups.name)} g ON g.${this.q(g.id)} = m.${this.q(m.groupId)} WHERE m.${this.q(m.valueKey)} IN (${inList}) ORDER BY g.${this.q(g.id)}`, part.map(id => id.toLowerCase()))
-      ])
-      for (const r of er) push(emails, String(r[e.userId]), r)
-      for (const r of gr) push(groups, String(r.member_key), { value: String(r.group_id), display: typeof r.group_name === 'string' ? r.group_name : undefined })
-    }
+    const q = (n: string): string => this.q(n)
+    const emails = this.d.jsonArray([['v', `e.${q(e.value)}`], ['t', `e.${q(e.type)}`], ['p', `e.${q(e.primary)}`], ['d', `e.${q(e.data)}`], ['i', `e.${q(e.position)}`]],
+      `${q(t.emails.name)} e WHERE e.${q(e.userId)} = t.${q(u.id)}`)
+    // user ids are lower-case UUIDs, so a membership's value_key equals the user's id
+    const groups = this.d.jsonArray([['v', `g.${q(g.id)}`], ['d', `g.${q(g.displayName)}`]],
+      `${q(t.members.name)} m JOIN ${q(t.groups.name)} g ON g.${q(g.id)} = m.${q(m.groupId)} WHERE m.${q(m.valueKey)} = t.${q(u.id)}`)
+    return `SELECT t.*, ${emails} AS scim__emails, ${groups} AS scim__groups FROM ${q(t.users.name)} t`
+  }
+
+  /** Users from rows of {@link userSelect}. */
+  hydrateUsers (rows: Row[]): ScimResource[] {
+    const e = this.t.emails.c
     return rows.map(r => {
-      const id = String(r[u.id])
-      return userFromRow(t, r, emails.get(id) ?? [], groups.get(id.toLowerCase()) ?? [])
+      const emails = jsonList(r.scim__emails)
+        .sort((a, b) => Number(a.i) - Number(b.i))
+        .map(o => ({ [e.value]: o.v, [e.type]: o.t, [e.primary]: o.p, [e.data]: o.d }))
+      const groups = jsonList(r.scim__groups)
+        .map(o => ({ value: String(o.v), display: typeof o.d === 'string' ? o.d : undefined }))
+        .sort((a, b) => a.value < b.value ? -1 : a.value > b.value ? 1 : 0)
+      return userFromRow(this.t, r, emails, groups)
     })
   }
 
@@ -112,6 +118,13 @@ export class SqlStore {
     }
     return rows.map(r => groupFromRow(t, r, members.get(String(r[g.id])) ?? []))
   }
+}
+
+/** A JSON array column as objects: drivers return parsed JSON (pg) or text (MariaDB, SQL Server). */
+function jsonList (v: unknown): Row[] {
+  let parsed: unknown = v
+  if (typeof v === 'string') { try { parsed = JSON.parse(v) } catch { parsed = [] } }
+  return Array.isArray(parsed) ? parsed.filter((o): o is Row => typeof o === 'object' && o !== null) : []
 }
 
 function push<V> (map: Map<string, V[]>, key: string, v: V): void {

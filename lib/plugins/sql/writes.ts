@@ -56,6 +56,26 @@ export class SqlWriter {
     return await this.readUser(id)
   }
 
+  /**
+   * Inserts many users (and their emails) in one transaction without reading them back: an import
+   * path for migrations and benchmarks. A duplicate userName fails the whole batch with 409.
+   * Resolves to the new ids, in input order.
+   */
+  async bulkInsertUsers (users: ScimResource[]): Promise<string[]> {
+    const u = this.t.users.c; const e = this.t.emails.c
+    const now = new Date().toISOString()
+    const rows = users.map(user => ({ id: randomUUID(), ...userValues(user) }))
+    await withRetry(this.s.d, async () => {
+      await this.s.db.tx(async tx => {
+        await this.insertRows(tx, this.t.users.name, [u.id, u.userName, u.userNameKey, u.externalId, u.displayName, u.displayNameKey, u.givenName, u.familyName, u.active, u.data, u.created, u.lastModified],
+          rows.map(({ id, values: v }) => [id, v.userName, v.userNameKey, v.externalId, v.displayName, v.displayNameKey, v.givenName, v.familyName, v.active, v.data, now, now]))
+        await this.insertRows(tx, this.t.emails.name, [e.userId, e.position, e.value, e.valueKey, e.type, e.primary, e.data],
+          rows.flatMap(({ id, emails }) => emails.map((m, i) => [id, i, m.value, m.valueKey, m.type, m.primary, m.data])))
+      })
+    }, () => 'a userName of the batch is already in use')
+    return rows.map(r => r.id)
+  }
+
   async modifyUser (id: string, user: ScimResource): Promise<ScimResource> {
     if (!possibleId(id)) throw new NotFoundError(`user ${id} not found`)
     const { values: v, emails } = userValues(user)

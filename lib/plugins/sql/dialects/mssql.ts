@@ -12,6 +12,7 @@ export const mssqlDialect: Dialect = {
   ident: name => quoteParts(name, '[', ']'),
   page: (offset, limit) => `OFFSET ${offset} ROWS FETCH NEXT ${limit} ROWS ONLY`,
   lockSuffix: '',
+  jsonArray: (fields, fromWhere) => `(SELECT ${fields.map(([k, e]) => `${e} AS [${k}]`).join(', ')} FROM ${fromWhere} FOR JSON PATH, INCLUDE_NULL_VALUES)`,
   classify,
   ddl,
   open

@@ -12,6 +12,7 @@ export const mysqlDialect: Dialect = {
   ident: name => quoteParts(name, '`', '`'),
   page: (offset, limit) => `LIMIT ${offset}, ${limit}`,
   lockSuffix: ' FOR UPDATE',
+  jsonArray: (fields, fromWhere) => `(SELECT JSON_ARRAYAGG(JSON_OBJECT(${fields.map(([k, e]) => `'${k}', ${e}`).join(', ')})) FROM ${fromWhere})`,
   classify,
   ddl,
   open
@@ -49,6 +50,8 @@ function open (conn: ConnectionSettings, pool: PoolSettings): Db {
     connectTimeout: pool.connectTimeoutMs,
     enableKeepAlive: true
   })
+  // MariaDB's JSON_ARRAYAGG is bounded by group_concat_max_len: lift it so big lists are never cut
+  p.pool.on('connection', c => { c.query('SET SESSION group_concat_max_len = 4294967295') })
   const on = (c: mysql.Pool | mysql.PoolConnection): Queryable => ({
     async query (sql, params) {
       const [rows] = await c.execute(sql, norm(params))

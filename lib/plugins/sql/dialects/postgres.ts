@@ -11,6 +11,7 @@ export const postgres: Dialect = {
   ident: name => quoteParts(name, '"', '"'),
   page: (offset, limit) => `LIMIT ${limit} OFFSET ${offset}`,
   lockSuffix: ' FOR UPDATE',
+  jsonArray: (fields, fromWhere) => `(SELECT json_agg(json_build_object(${fields.map(([k, e]) => `'${k}', ${e}`).join(', ')})) FROM ${fromWhere})`,
   classify,
   ddl,
   open
@@ -26,6 +27,9 @@ function classify (err: unknown): ErrorClass {
   }
   return isNetworkError(err) ? 'connection' : 'other'
 }
+
+/** Distinct statements prepared per connection at most (others run unnamed). */
+const MAX_NAMED = 1000
 
 function open (conn: ConnectionSettings, pool: PoolSettings): Db {
   const config: pg.PoolConfig = {
@@ -44,9 +48,17 @@ function open (conn: ConnectionSettings, pool: PoolSettings): Db {
   // an idle connection killed by the server emits 'error' on the pool; pg drops that client and the
   // next query opens a new one. Without a listener the event would crash the process.
   p.on('error', () => {})
+  // named statements are parsed and planned once per connection; the plugin's SQL text is built from
+  // identifiers and placeholders only, so the set of distinct statements stays small (bounded anyway)
+  const names = new Map<string, string>()
+  const named = (text: string, values: readonly unknown[]): pg.QueryConfig => {
+    let name = names.get(text)
+    if (name === undefined && names.size < MAX_NAMED) { name = `scim_${names.size}`; names.set(text, name) }
+    return name === undefined ? { text, values: [...values] } : { name, text, values: [...values] }
+  }
   const on = (c: pg.Pool | pg.PoolClient): Queryable => ({
-    async query (sql, params) { return (await c.query<Row>(sql, [...params])).rows },
-    async exec (sql, params) { return (await c.query(sql, [...params])).rowCount ?? 0 }
+    async query (sql, params) { return (await c.query<Row>(named(sql, params))).rows },
+    async exec (sql, params) { return (await c.query(named(sql, params))).rowCount ?? 0 }
   })
   return {
     ...on(p),
