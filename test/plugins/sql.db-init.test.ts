@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url'
 import { loadPluginConfig } from '../../lib/config/index.ts'
 import { sqlEndpointSchema, toSqlOptions } from '../../lib/plugins/plugin-mssql.ts'
 import { apiEndpointSchema } from '../../lib/plugins/plugin-api.ts'
+import { soapEndpointSchema } from '../../lib/plugins/plugin-soap.ts'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { WSDL_FILE } from './soap-server.ts'
 import type { SqlEndpoint } from '../../lib/plugins/sql/options.ts'
 import { MY, PG, mariadbServer, postgresServer, TestDatabases } from './sql-support.ts'
 
@@ -51,7 +55,7 @@ describe('npm run db:init', () => {
 })
 
 describe('shipped config files', () => {
-  it('config/plugin-mssql.json and config/plugin-api.json validate with the plugins\' endpoint schemas', async () => {
+  it('config/plugin-mssql.json, plugin-api.json and plugin-soap.json validate with the plugins\' endpoint schemas', async () => {
     const configDir = fileURLToPath(new URL('../../config', import.meta.url))
     const m = await loadPluginConfig('mssql', { configDir, endpointSchema: sqlEndpointSchema, env: { ...process.env, MSSQL_PASSWORD: 'x' } })
     const opts = toSqlOptions(m.endpoint as SqlEndpoint)
@@ -59,5 +63,9 @@ describe('shipped config files', () => {
     assert.deepEqual(Object.keys(opts.entities), ['undefined'])
     const a = await loadPluginConfig('api', { configDir, endpointSchema: apiEndpointSchema })
     assert.ok(a.endpoint !== undefined)
+    const soapCfg = await loadPluginConfig('soap', { configDir, endpointSchema: soapEndpointSchema })
+    assert.equal((soapCfg.endpoint as { wsdl: string }).wsdl, 'wsdls/user-service.wsdl')
+    // the shipped WSDL is the one the tests serve
+    assert.equal(readFileSync(join(configDir, 'wsdls', 'user-service.wsdl'), 'utf8'), readFileSync(WSDL_FILE, 'utf8'))
   })
 })
