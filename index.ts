@@ -10,7 +10,8 @@ const plugins: Record<string, () => Promise<unknown>> = {
   loki: async () => await runGateway('loki', (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromEndpoint(endpoint, configDir))),
   mssql: async () => await runGateway((await import('./lib/plugins/plugin-mssql.ts')).mssqlPlugin),
   api: async () => await runGateway((await import('./lib/plugins/plugin-api.ts')).apiPlugin),
-  soap: async () => await runGateway((await import('./lib/plugins/plugin-soap.ts')).soapPlugin)
+  soap: async () => await runGateway((await import('./lib/plugins/plugin-soap.ts')).soapPlugin),
+  mongodb: async () => await runGateway((await import('./lib/plugins/plugin-mongodb.ts')).mongodbPlugin)
 }
 const list = process.env.SCIM_PLUGINS?.trim()
 const wanted = (list === undefined || list === '' ? 'loki' : list).split(',').map(n => n.trim()).filter(n => n !== '')

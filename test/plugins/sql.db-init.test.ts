@@ -8,6 +8,7 @@ import { loadPluginConfig } from '../../lib/config/index.ts'
 import { sqlEndpointSchema, toSqlOptions } from '../../lib/plugins/plugin-mssql.ts'
 import { apiEndpointSchema } from '../../lib/plugins/plugin-api.ts'
 import { soapEndpointSchema } from '../../lib/plugins/plugin-soap.ts'
+import { mongoEndpointSchema } from '../../lib/plugins/plugin-mongodb.ts'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { WSDL_FILE } from './soap-server.ts'
@@ -55,7 +56,7 @@ describe('npm run db:init', () => {
 })
 
 describe('shipped config files', () => {
-  it('config/plugin-mssql.json, plugin-api.json and plugin-soap.json validate with the plugins\' endpoint schemas', async () => {
+  it('config/plugin-mssql.json, plugin-api.json, plugin-soap.json and plugin-mongodb.json validate with the plugins\' endpoint schemas', async () => {
     const configDir = fileURLToPath(new URL('../../config', import.meta.url))
     const m = await loadPluginConfig('mssql', { configDir, endpointSchema: sqlEndpointSchema, env: { ...process.env, MSSQL_PASSWORD: 'x' } })
     const opts = toSqlOptions(m.endpoint as SqlEndpoint)
@@ -65,6 +66,8 @@ describe('shipped config files', () => {
     assert.ok(a.endpoint !== undefined)
     const soapCfg = await loadPluginConfig('soap', { configDir, endpointSchema: soapEndpointSchema })
     assert.equal((soapCfg.endpoint as { wsdl: string }).wsdl, 'wsdls/user-service.wsdl')
+    const mongoCfg = await loadPluginConfig('mongodb', { configDir, endpointSchema: mongoEndpointSchema })
+    assert.deepEqual(Object.keys((mongoCfg.endpoint as { entity: object }).entity), ['undefined', 'client-a'])
     // the shipped WSDL is the one the tests serve
     assert.equal(readFileSync(join(configDir, 'wsdls', 'user-service.wsdl'), 'utf8'), readFileSync(WSDL_FILE, 'utf8'))
   })
