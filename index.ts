@@ -1,13 +1,13 @@
 // The entry a user edits: import the plugins to run and start them. Importing a plugin has no side
 // effect; each runGateway() call loads config/plugin-<name>.json and serves that plugin on its port.
 import { runGateway } from './lib/core/run.ts'
-import { createLokiPlugin, lokiOptionsFromEndpoint } from './lib/plugins/plugin-loki.ts'
+import { lokiPlugin } from './lib/plugins/plugin-loki.ts'
 
 // Several plugins side by side, each on the port of its own config/plugin-<name>.json (opt-in):
 //   SCIM_PLUGINS=loki,mssql,api npm start
 // One supervisor (lib/core/supervisor.ts) stops them all, in start order, on SIGTERM/SIGINT.
 const plugins: Record<string, () => Promise<unknown>> = {
-  loki: async () => await runGateway('loki', (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromEndpoint(endpoint, configDir))),
+  loki: async () => await runGateway(lokiPlugin),
   mssql: async () => await runGateway((await import('./lib/plugins/plugin-mssql.ts')).mssqlPlugin),
   api: async () => await runGateway((await import('./lib/plugins/plugin-api.ts')).apiPlugin),
   soap: async () => await runGateway((await import('./lib/plugins/plugin-soap.ts')).soapPlugin),

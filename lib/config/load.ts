@@ -128,14 +128,14 @@ async function loadFile<S extends Schema<unknown, Presence>> (
   problems.push(...resolved.problems)
   const decrypted = decryptTree(resolved.value, [], getKey, problems)
   override(decrypted, problems)
-  const result = validate(schema, decrypted, { coerce: true })
-  // the plugin's endpoint schema has the last word on `endpoint`: the generic check's endpoint
-  // problems would only repeat its findings
+  // the plugin's endpoint schema (if any) checks `endpoint` first; the rest of the file is then
+  // checked with the endpoint as the plugin validated it (defaults filled, null entries resolved)
   const ep = endpointSchema !== undefined ? validate(endpointSchema, isJsonObject(decrypted) ? decrypted.endpoint : undefined, { coerce: true }, ['endpoint']) : undefined
-  problems.push(...(ep === undefined ? result.errors : result.errors.filter(e => e.path !== 'endpoint' && !e.path.startsWith('endpoint.') && !e.path.startsWith('endpoint['))))
+  const whole = ep !== undefined && isJsonObject(decrypted) ? { ...decrypted, endpoint: ep.ok ? ep.value as JsonValue : {} } : decrypted
+  const result = validate(schema, whole, { coerce: true })
+  problems.push(...result.errors)
   if (ep !== undefined) problems.push(...ep.errors)
-  if (!result.ok && problems.length === 0) problems.push(...result.errors)
-  if (!result.ok || problems.length > 0 || ep?.ok === false) throw new ConfigError(file, problems.map(redact))
+  if (!result.ok || problems.length > 0) throw new ConfigError(file, problems.map(redact))
   log.info('configuration loaded', { file })
   return deepFreeze({ config: result.value, file, configDir, encryptedNow, ...(ep !== undefined ? { endpoint: ep.value } : {}) })
 }

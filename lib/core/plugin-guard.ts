@@ -44,32 +44,36 @@ export function guardPlugin (plugin: ScimPlugin, opts: GuardOptions): ScimPlugin
 
 async function guardedCall (plugin: ScimPlugin, name: string, fn: AnyCall, args: unknown[], timeoutMs: number): Promise<unknown> {
   const last = args.length - 1
-  const ctx = args[last] as PluginContext
-  const what = `plugin ${plugin.name} ${name}`
+  const outer = args[last] as PluginContext
   if (timeoutMs <= 0) {
-    try { return await fn.apply(plugin, args) } catch (err) { throw typed(err, what) }
+    try { return await fn.apply(plugin, args) } catch (err) { throw typed(err, `plugin ${plugin.name} ${name}`) }
   }
-  const timer = new AbortController()
+  // made only when the plugin reads ctx.signal or the time runs out: most calls never need them
+  let timer: AbortController | undefined
   let signal: AbortSignal | undefined
-  const outer = ctx
-  // lazy: composing signals costs, and on @hono/node-server touching the request's signal does too
-  const props = Object.getOwnPropertyDescriptors(outer)
-  props.signal = { get () { return (signal ??= AbortSignal.any([outer.signal, timer.signal])) }, enumerable: true, configurable: true }
-  const bounded = Object.defineProperties({}, props) as PluginContext
-  const callArgs = [...args]
+  const bounded: PluginContext = {
+    baseEntity: outer.baseEntity,
+    log: outer.log,
+    requestId: outer.requestId,
+    // lazy: composing signals costs, and on @hono/node-server touching the request's signal does too
+    get signal () { return (signal ??= AbortSignal.any([outer.signal, (timer ??= new AbortController()).signal])) }
+  }
+  if (outer.passThrough !== undefined) bounded.passThrough = outer.passThrough
+  const callArgs = args.slice()
   callArgs[last] = bounded
   let handle: NodeJS.Timeout | undefined
-  const expired = new Promise<never>((_resolve, reject) => {
-    handle = setTimeout(() => {
-      const err = new GatewayTimeoutError(`${what} did not answer within ${timeoutMs} ms`)
-      timer.abort(err)
-      reject(err)
-    }, timeoutMs)
-  })
   try {
-    return await Promise.race([fn.apply(plugin, callArgs), expired])
+    return await new Promise<unknown>((resolve, reject) => {
+      handle = setTimeout(() => {
+        const err = new GatewayTimeoutError(`plugin ${plugin.name} ${name} did not answer within ${timeoutMs} ms`)
+        // also when the plugin has not read ctx.signal yet: a later read must see it aborted
+        ;(timer ??= new AbortController()).abort(err)
+        reject(err)
+      }, timeoutMs)
+      fn.apply(plugin, callArgs).then(resolve, reject)
+    })
   } catch (err) {
-    throw typed(err, what)
+    throw typed(err, `plugin ${plugin.name} ${name}`)
   } finally {
     clearTimeout(handle)
   }

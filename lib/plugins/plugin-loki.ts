@@ -12,8 +12,11 @@ import type { Collection } from './loki/collection.ts'
 import { Database } from './loki/database.ts'
 import type { StoredResource } from './loki/json.ts'
 import { checkLokiOptions, type LokiOptions } from './loki/options.ts'
+import { lokiEndpointSchema, lokiOptionsFromConfig } from './loki/endpoint.ts'
+import { definePlugin } from './sdk/config.ts'
 
 export { lokiOptionsFromEndpoint, LokiOptionsError, type LokiOptions } from './loki/options.ts'
+export { lokiEndpointSchema, lokiOptionsFromConfig, type LokiEndpoint } from './loki/endpoint.ts'
 
 const DEFAULT_COMPACT_THRESHOLD = 10_000
 
@@ -117,6 +120,17 @@ export function createLokiPlugin (options: LokiOptions): ScimPlugin {
     }
   }
 }
+
+/**
+ * plugin-loki as `runGateway` starts it: config/plugin-loki.json's `endpoint` is validated with the
+ * rest of the file (lib/plugins/loki/endpoint.ts), every problem in one report.
+ * @example await runGateway(lokiPlugin)
+ */
+export const lokiPlugin = definePlugin({
+  name: 'loki',
+  endpoint: lokiEndpointSchema,
+  create: (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromConfig(endpoint, configDir))
+})
 
 /**
  * All resources of a collection, or — for a plain list (no filter, no sortBy, a count) — just the

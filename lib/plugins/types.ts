@@ -37,8 +37,10 @@ export interface GetQuery {
   filter?: FilterNode
   /**
    * The single comparison the plugin should apply, when the gateway could reduce the filter to one
-   * (`id eq "x"`, `userName eq "bjensen"`, `members.value eq "x"`). The gateway re-checks the full filter
-   * on what the plugin returns, so a plugin may ignore conditions it cannot handle.
+   * (`id eq "x"`, `userName eq "bjensen"`, `members.value eq "x"`). `eq` on id, userName, externalId
+   * (users) and id, displayName, members.value (groups) must be applied exactly (the contract suite
+   * checks it; GET by id and Entra's existence check rely on it). For other comparisons a plugin may
+   * return a superset: the gateway re-checks the full filter on what the plugin returns.
    */
   simple?: SimpleFilter
   /** The filter text as the client sent it. */

@@ -13,20 +13,37 @@ import { createLokiPlugin, lokiOptionsFromEndpoint, LokiOptionsError, type LokiO
 import { isScimError } from '../../lib/scim/errors.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
 import type { GetQuery, ScimPlugin, ScimResource, SimpleFilter } from '../../lib/plugins/types.ts'
-import { runPluginContract, ctx, query } from './contract.ts'
+import { registerPluginContract, ctx, query } from './contract.ts'
 
-runPluginContract('plugin-loki (memory)', async () => ({
-  plugin: createLokiPlugin({ persistence: 'memory' }),
-  cleanup: async () => {}
-}), { baseEntityIsolation: true })
+const noBackend = 'plugin-loki is an embedded store: there is no backend whose health could change'
 
-runPluginContract('plugin-loki (file)', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'loki-contract-'))
-  return {
-    plugin: createLokiPlugin({ persistence: { file: join(dir, 'loki.db') } }),
-    cleanup: async () => { await rm(dir, { recursive: true, force: true }) }
+registerPluginContract({
+  name: 'plugin-loki (memory)',
+  factory: async () => ({ plugin: createLokiPlugin({ persistence: 'memory' }), cleanup: async () => {} }),
+  capabilities: {
+    baseEntityIsolation: true,
+    unknownBaseEntity404: 'without endpoint.entity plugin-loki serves every baseEntity (see the "listed entities" run)',
+    health: noBackend
   }
-}, { baseEntityIsolation: true })
+})
+
+registerPluginContract({
+  name: 'plugin-loki (listed entities)',
+  factory: async () => ({ plugin: createLokiPlugin({ persistence: 'memory', entities: ['tenantA', 'tenantB'] }), cleanup: async () => {} }),
+  capabilities: { baseEntityIsolation: true, unknownBaseEntity404: true, health: noBackend }
+})
+
+registerPluginContract({
+  name: 'plugin-loki (file)',
+  factory: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'loki-contract-'))
+    return {
+      plugin: createLokiPlugin({ persistence: { file: join(dir, 'loki.db') } }),
+      cleanup: async () => { await rm(dir, { recursive: true, force: true }) }
+    }
+  },
+  capabilities: { baseEntityIsolation: true, unknownBaseEntity404: 'without endpoint.entity plugin-loki serves every baseEntity', health: noBackend }
+})
 
 describe('plugin-loki', () => {
   let dir = ''
@@ -383,13 +400,14 @@ describe('plugin-loki', () => {
       assert.throws(() => lokiOptionsFromEndpoint({ persistence: 'yes', dbname: 42, demoData: 'true', entity: { x: { persistence: 1 } } }, '/c'), (e: unknown) => {
         assert.ok(e instanceof LokiOptionsError)
         assert.equal(e.problems.length, 4)
-        assert.match(e.message, /endpoint\.persistence: expected true or false, got "yes"/)
+        assert.match(e.message, /endpoint\.persistence: expected boolean, got "yes"/)
         assert.match(e.message, /endpoint\.dbname/)
         assert.match(e.message, /endpoint\.demoData/)
         assert.match(e.message, /endpoint\.entity\.x\.persistence/)
         return true
       })
-      assert.throws(() => lokiOptionsFromEndpoint({ entity: [] }, '/c'), /endpoint\.entity: expected an object/)
+      assert.throws(() => lokiOptionsFromEndpoint({ entity: [] }, '/c'), /endpoint\.entity: expected object/)
+      assert.throws(() => lokiOptionsFromEndpoint({ dbnme: 'x.db' }, '/c'), /endpoint\.dbnme: unknown key \(did you mean "dbname"\?\)/)
       assert.throws(() => createLokiPlugin({ persistence: { file: '' } }), LokiOptionsError)
     })
   })

@@ -12,6 +12,9 @@ export function errorResponse (err: unknown, version: ScimVersion, extraHeaders:
   const e = isScimError(err) ? err : new ScimError(500, undefined, 'Internal server error')
   const headers = { ...extraHeaders }
   if (e.status === 429) headers['retry-after'] ??= '1'
+  // a plugin's ServiceUnavailableError may say when the backend expects to be back
+  const retryAfter = (e as { retryAfter?: unknown }).retryAfter
+  if (e.status === 503 && typeof retryAfter === 'number' && retryAfter > 0) headers['retry-after'] ??= String(Math.ceil(retryAfter))
   return jsonResponse(e.status, toScimErrorBody(e, version), headers)
 }
 

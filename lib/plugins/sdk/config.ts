@@ -4,6 +4,7 @@
 // its path (`endpoint.entity.undefined.connection.baseUrls[0]: …`). A plugin made this way is started
 // with `runGateway(definition)` (lib/core/run.ts).
 import * as s from '../../config/schema.ts'
+import { formatPath } from '../../config/path.ts'
 import type { Logger, ScimPlugin } from '../types.ts'
 
 export { s }
@@ -50,10 +51,29 @@ export function definePlugin<E> (def: PluginDefinition<E>): PluginDefinition<E> 
 type Shape = Record<string, s.Schema<unknown, s.Presence>>
 
 /** A baseEntity key: non-empty, no '/', no surrounding spaces (it becomes a URL path segment). */
-function checkEntityKeys (entity: Record<string, unknown> | undefined, report: (m: string, p?: Array<string | number>) => void): void {
-  for (const name of Object.keys(entity ?? {})) {
-    if (name.trim() === '' || name !== name.trim() || name.includes('/')) report(`${JSON.stringify(name)} is not a valid baseEntity (no "/", no surrounding spaces)`, ['entity', name])
+function checkEntityKeys (entity: Record<string, unknown>, report: (m: string, p?: Array<string | number>) => void): void {
+  for (const name of Object.keys(entity)) {
+    if (name.trim() === '' || name !== name.trim() || name.includes('/')) report(`${JSON.stringify(name)} is not a valid baseEntity (no "/", no surrounding spaces)`, [name])
   }
+}
+
+/**
+ * `endpoint.entity`: an object keyed by baseEntity (the key `undefined` = requests without one), each
+ * value checked by `entry`. A null entry (scimgateway's configs write them) counts as `{}`; keys that
+ * cannot be a URL path segment are reported.
+ */
+export function entityMap<T> (entry: s.Schema<T, s.Presence>): s.Schema<Record<string, T>> {
+  const entries = s.record(entry)
+  return new s.Schema<Record<string, T>>('object', entries.expected, (v, path, ctx) => {
+    let value = v
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      // checked here, not in a refine, so a bad key is reported together with bad entries
+      checkEntityKeys(v as Record<string, unknown>, (message, sub = []) => { ctx.issues.push({ path: formatPath([...path, ...sub]), message }) })
+      value = Object.fromEntries(Object.entries(v).map(([k, e]) => [k, e === null ? {} : e as unknown]))
+    }
+    const r = entries.run(value, path, ctx)
+    return r === undefined ? {} : r
+  }, 'required')
 }
 
 /**
@@ -69,9 +89,8 @@ function checkEntityKeys (entity: Record<string, unknown> | undefined, report: (
  * // accepts { map: …, entity: { undefined: { connection: … }, clientA: { connection: … } } }
  */
 export function endpointSchema<T extends Shape = Record<never, never>, E extends Shape = Record<never, never>> (def: { top?: T, entity: E, requireEntity?: boolean }): s.Schema<EndpointOf<T, E>> {
-  const entity = s.record(s.object(def.entity)).default({})
+  const entity = entityMap(s.object(def.entity)).default({})
     .refine((v, report) => {
-      checkEntityKeys(v, (m, p) => { report(m, (p ?? []).slice(1)) })
       if (def.requireEntity === true && Object.keys(v).length === 0) report(`at least one baseEntity is required (use the key "${NO_BASE_ENTITY}" for requests without one)`)
     })
   return s.object({ ...(def.top ?? {}), entity }) as unknown as s.Schema<EndpointOf<T, E>>

@@ -24,6 +24,8 @@ export interface EntityHandlesOptions<C, H> {
   mode?: 'lazy' | 'start'
   /** Bound for one check in health() (ms, default 5000). */
   checkTimeoutMs?: number
+  /** Bound for one close in stop() (ms, default 5000); a close that takes longer is logged and left. */
+  closeTimeoutMs?: number
 }
 
 /** One entity's config and its open handle, as a plugin method uses them. */
@@ -96,7 +98,8 @@ export class EntityHandles<C, H> {
       slot.opening = undefined
       slot.health = { state: 'idle' }
       if (h !== undefined && this.opts.close !== undefined) {
-        try { await this.opts.close(h, key) } catch (err) { this.log?.warn(`closing baseEntity ${key} failed: ${errText(err)}`) }
+        // bounded: a backend that never acknowledges the close must not hold up the shutdown
+        try { await withTimeout(this.opts.close(h, key), this.opts.closeTimeoutMs ?? 5000) } catch (err) { this.log?.warn(`closing baseEntity ${key} failed: ${errText(err)}`) }
       }
     }))
   }

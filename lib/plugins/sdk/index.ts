@@ -3,7 +3,7 @@
 // - entities: per-baseEntity connections/pools/clients with health
 // - errors: typed upstream errors (502/503/504 with cause) and `toUpstreamError`
 // The endpointMapper lives in lib/helpers/endpoint-mapper, the REST client in lib/helpers/rest.
-export { s, NO_BASE_ENTITY, entityKey, entityConfig, definePlugin, endpointSchema } from './config.ts'
+export { s, NO_BASE_ENTITY, entityKey, entityConfig, definePlugin, endpointSchema, entityMap } from './config.ts'
 export type { PluginDefinition, PluginEnv, EndpointOf } from './config.ts'
 export { EntityHandles } from './entities.ts'
 export type { EntityHandlesOptions, EntityUse } from './entities.ts'
