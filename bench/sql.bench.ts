@@ -6,7 +6,7 @@
 //   BENCH_USERS=100000 BENCH_SECONDS=10 npm run bench:sql
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import mysql from 'mysql2/promise'
@@ -77,16 +77,15 @@ async function bench (backend: string): Promise<void> {
     rows.push(`${label.padEnd(26)} list 100-user pages      ${fmt(page.requests.average)} pages/s p99 ${String(page.latency.p99).padStart(4)} ms   non-2xx ${page.non2xx + page.errors}`)
 
     let n = 0
-    const amount = Math.min(20_000, USERS)
     const t0 = performance.now()
     const post = await autocannon({
       url: base,
       connections: 50,
-      amount,
+      duration: DURATION,
       requests: [{ method: 'POST', path: '/Users', headers, setupRequest: (req: AcRequest) => ({ ...req, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new${n++}@example.com`, active: true, name: { givenName: 'New', familyName: `User ${n}` }, emails: [{ value: `new${n}@example.com`, type: 'work' }] }) }) }]
     })
     const perSec = post.requests.total / ((performance.now() - t0) / 1000)
-    rows.push(`${label.padEnd(26)} POST /Users              ${fmt(perSec)} users/s p99 ${String(post.latency.p99).padStart(4)} ms   non-2xx ${post.non2xx + post.errors} (${amount} users)`)
+    rows.push(`${label.padEnd(26)} POST /Users              ${fmt(perSec)} users/s p99 ${String(post.latency.p99).padStart(4)} ms   non-2xx ${post.non2xx + post.errors} (${post.requests.total} users)`)
   } finally {
     child.send('stop')
     await new Promise(resolve => { child.once('exit', resolve); setTimeout(resolve, 5000) })
@@ -95,8 +94,10 @@ async function bench (backend: string): Promise<void> {
   }
 }
 
+console.log(`load average before: ${loadavg().map(l => l.toFixed(1)).join(' ')} (other processes share these cores: compare backends within one run)`)
 console.log(`bench:sql — node ${process.version}, ${cpus()[0]?.model ?? '?'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${USERS.toLocaleString('en-US')} users per backend; gateway in a child process, autocannon 50 connections here, ${DURATION}s per GET run`)
 for (const b of BACKENDS) {
   await bench(b)
   console.log(rows.splice(0).join('\n'))
 }
+console.log(`load average after: ${loadavg().map(l => l.toFixed(1)).join(' ')}`)
