@@ -1,6 +1,7 @@
 // Test databases for the SQL plugin: each test run creates its own uniquely named databases on the
 // local PostgreSQL / MariaDB servers (or on SQL Server when MSSQL_URL is set) and drops them after.
 import { randomBytes } from 'node:crypto'
+import { connect } from 'node:net'
 import pg from 'pg'
 import mysql from 'mysql2/promise'
 import sql from 'mssql'
@@ -23,11 +24,29 @@ export interface TestServer {
   admin (name: string, statement: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>
 }
 
+/** Whether something listens on host:port (a fresh machine may have no database server). */
+async function reachable (host: string, port: number): Promise<boolean> {
+  return await new Promise(resolve => {
+    const sock = connect({ host, port })
+    const done = (ok: boolean): void => { sock.destroy(); resolve(ok) }
+    sock.setTimeout(2000, () => { done(false) })
+    sock.once('connect', () => { done(true) })
+    sock.once('error', () => { done(false) })
+  })
+}
+
+// SQL_TESTS_REQUIRED=1 turns a missing server into a failure instead of a skip (CI with databases)
+const required = process.env.SQL_TESTS_REQUIRED === '1'
+const skipUnless = async (name: string, host: string, port: number): Promise<string | false> =>
+  required || await reachable(host, port) ? false : `${name} is not reachable at ${host}:${port} (start it, or set SQL_TESTS_REQUIRED=1 to fail instead of skipping)`
+const pgSkip = await skipUnless('PostgreSQL', PG.host, PG.port)
+const mySkip = await skipUnless('MariaDB/MySQL', MY.host, MY.port)
+
 const unique = (): string => `scimt_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
 
 export const postgresServer: TestServer = {
   dialect: 'postgres',
-  skip: false,
+  skip: pgSkip,
   connection: name => ({ ...PG, database: name }),
   async createDatabase () {
     const name = unique()
@@ -44,7 +63,7 @@ export const postgresServer: TestServer = {
 
 export const mariadbServer: TestServer = {
   dialect: 'mysql',
-  skip: false,
+  skip: mySkip,
   connection: name => ({ ...MY, database: name }),
   async createDatabase () {
     const name = unique()
