@@ -43,17 +43,20 @@ export class SqlStore {
       if (col === undefined) exact = false
       else order = `${col} ${query.sortOrder === 'descending' ? 'DESC' : 'ASC'}, ${idCol}`
     }
-    const select = `${kind === 'Users' ? this.userSelect() : `SELECT t.* FROM ${table} t`} WHERE ${where} ORDER BY ${order}`
+    const base = kind === 'Users' ? this.userSelect() : `SELECT t.* FROM ${table} t`
     let rows: Row[]
     let total: number
     if (exact && query.count !== undefined) {
       const offset = Math.max(0, Math.floor(query.startIndex) - 1)
       const limit = Math.max(0, Math.floor(query.count))
-      rows = limit === 0 ? [] : await this.db.query(`${select} ${this.d.page(offset, limit)}`, params.values)
+      // the page's ids first, then the rows with their aggregates: a database may evaluate the
+      // select list (the JSON subqueries) for every row an OFFSET skips
+      const ids = `SELECT ${idCol} AS scim__pid FROM ${table} t WHERE ${where} ORDER BY ${order} ${this.d.page(offset, limit)}`
+      rows = limit === 0 ? [] : await this.db.query(`${base} JOIN (${ids}) p ON p.scim__pid = ${idCol} ORDER BY ${order}`, params.values)
       // the first page being short gives the total without a COUNT
       total = offset === 0 && rows.length < limit ? rows.length : await this.count(table, where, params.values)
     } else {
-      rows = await this.db.query(select, params.values)
+      rows = await this.db.query(`${base} WHERE ${where} ORDER BY ${order}`, params.values)
       total = rows.length
     }
     const Resources = kind === 'Users' ? this.hydrateUsers(rows) : await this.hydrateGroups(this.db, rows)

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../scim/errors.ts'
 import type { MemberDelta, ScimResource } from '../types.ts'
 import type { Queryable } from './db.ts'
 import { withRetry } from './errors.ts'
-import { groupValues, memberValues, userValues, type EmailValue, type MemberValue } from './rows.ts'
+import { groupValues, memberValues, userFromRow, userValues, type EmailValue, type MemberValue } from './rows.ts'
 import type { SqlStore } from './store.ts'
 
 /** Rows per multi-row INSERT (SQL Server: at most 1000 rows and 2100 parameters). */
@@ -53,7 +53,10 @@ export class SqlWriter {
         await this.insertEmails(tx, id, emails)
       })
     }, () => `userName "${v.userName}" is already in use`)
-    return await this.readUser(id)
+    // what was just committed, without reading it back (a new user is in no group yet)
+    const u2 = this.t.users.c; const e2 = this.t.emails.c
+    const row = { [u2.id]: id, [u2.userName]: v.userName, [u2.externalId]: v.externalId, [u2.displayName]: v.displayName, [u2.givenName]: v.givenName, [u2.familyName]: v.familyName, [u2.active]: v.active, [u2.data]: v.data, [u2.created]: now, [u2.lastModified]: now }
+    return userFromRow(this.t, row, emails.map(m => ({ [e2.value]: m.value, [e2.type]: m.type, [e2.primary]: m.primary, [e2.data]: m.data })), [])
   }
 
   /**
