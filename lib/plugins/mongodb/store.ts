@@ -92,7 +92,14 @@ export class MongoStore {
     const r = await this.users.deleteOne({ id })
     if (r.deletedCount === 0) throw new NotFoundError(`user ${id} not found`)
     const key = id.toLowerCase()
-    await this.groups.updateMany({ '_k.members': key }, { $pull: { members: { value: { $in: [id, key] } }, '_k.members': key } as Document })
+    // members compare case-insensitively: filter on the lower-cased value (pipeline update, literal key)
+    await this.groups.updateMany({ '_k.members': key }, [{
+      $set: {
+        members: { $filter: { input: '$members', cond: { $ne: [{ $toLower: '$$this.value' }, { $literal: key }] } } },
+        '_k.members': { $filter: { input: '$_k.members', cond: { $ne: ['$$this', { $literal: key }] } } },
+        'meta.lastModified': { $literal: new Date().toISOString() }
+      }
+    }])
   }
 
   async createGroup (group: ScimResource): Promise<ScimResource> {
