@@ -102,6 +102,22 @@ for (const server of SERVERS) {
       } finally { await plugin.stop?.() }
     })
 
+    it('table and column names from the config are used for DDL, writes, filters and reads', async () => {
+      const db = await dbs.get('main')
+      const plugin = createSqlPlugin(sqlOptionsFromEndpoint({ dialect: server.dialect, connection: server.connection(db), createSchema: true, tables: { users: 'people', emails: 'people_mail', groups: 'teams', members: 'team_members' }, columns: { users: { userName: 'login', userNameKey: 'login_key' }, members: { value: 'member' } } }))
+      await plugin.start?.(silentLogger)
+      try {
+        const api = new Api(plugin)
+        const u = await api.createUser({ userName: 'Mapped.User', emails: [{ value: 'm@example.com' }] })
+        const g = await api.createGroup({ displayName: 'Mapped Team', members: [{ value: String(u.id) }] })
+        assert.equal((await api.getUsers({ attribute: 'userName', operator: 'eq', value: 'mapped.user' })).Resources[0]?.id, u.id)
+        assert.deepEqual((await api.userById(String(u.id)))?.groups, [{ value: g.id, display: 'Mapped Team', type: 'direct' }])
+        const rows = await server.admin(db, server.dialect === 'postgres' ? 'SELECT login, login_key FROM people WHERE id = $1' : 'SELECT login, login_key FROM people WHERE id = ?', [u.id])
+        assert.deepEqual(rows.map(r => [r.login, r.login_key]), [['Mapped.User', 'mapped.user']])
+        assert.equal((await server.admin(db, 'SELECT member FROM team_members')).length, 1)
+      } finally { await plugin.stop?.() }
+    })
+
     it('over HTTP: duplicate userName 409 uniqueness, unknown id 404, unknown baseEntity 404, bad filter 400', async () => {
       const db = await dbs.get('main')
       const token = 'sql-' + Math.random().toString(36).slice(2)
