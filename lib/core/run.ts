@@ -1,5 +1,6 @@
 // Starts a gateway from its config file: load + validate config (every problem listed, exit 1),
-// logger, plugin, HTTP server, clean shutdown on SIGTERM/SIGINT. index.ts calls this per plugin.
+// logger, plugin, HTTP server; shutdown on SIGTERM/SIGINT through the one process supervisor
+// (supervisor.ts), so index.ts may call this for several plugins.
 import { join } from 'node:path'
 import { loadPluginConfig, isConfigError, type GatewayConfig } from '../config/index.ts'
 import { createLogger, createLogPush } from '../logging/index.ts'
@@ -8,6 +9,7 @@ import type { ScimPlugin, Logger } from '../plugins/types.ts'
 import { ScimGateway } from './gateway.ts'
 import { withStreamOptions, startStream } from '../stream/index.ts'
 import { gatewayOptionsFromConfig, type AuthenticatorFactory } from './from-config.ts'
+import { supervise } from './supervisor.ts'
 import type { PluginDefinition } from '../plugins/sdk/config.ts'
 
 /** Makes a plugin from its config's `endpoint` section. */
@@ -77,13 +79,7 @@ export async function runGateway<E> (nameOrDef: string | PluginDefinition<E>, fa
   const gateway = new ScimGateway({ plugin, options, log, logPush })
   await gateway.start()
   const stream = await startStream(gateway, config, log, { configDir })
-  const shutdown = (signal: string): void => {
-    log.info(`${signal} received, stopping plugin-${name}`)
-    void stream.stop().then(async () => { await gateway.stop() }).then(async () => { await log.close() }).finally(() => process.exit(0))
-  }
-  process.once('SIGTERM', shutdown)
-  process.once('SIGINT', shutdown)
-  // a plugin's stray promise must not take the gateway down: log it and keep serving
-  process.on('unhandledRejection', (reason) => { log.error(`unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`) })
+  // one supervisor for all gateways of the process: signals and unhandledRejection registered once
+  supervise(`plugin-${name}`, async () => { await stream.stop(); await gateway.stop(); await log.close() }, log)
   return gateway
 }
