@@ -43,7 +43,8 @@ export async function runGateway (name: string, makePlugin: PluginFactory, opts:
     push: logPush,
     console: g.log.loglevel.console,
     file: { level: g.log.loglevel.file, path: join(g.log.logDirectory ?? join(configDir, '..', 'logs'), `plugin-${name}.log`), ...(g.log.maxSize !== undefined ? { maxSize: g.log.maxSize } : {}), ...(g.log.maxFiles !== undefined ? { maxFiles: g.log.maxFiles } : {}) },
-    customMasking: [...g.log.customMasking]
+    customMasking: [...g.log.customMasking],
+    ...(g.log.loglevel.push !== undefined ? { pushLevel: g.log.loglevel.push } : {})
   })
   const plugin = makePlugin(config.endpoint as JsonObject, { configDir, log, config })
   const options = withStreamOptions(config, gatewayOptionsFromConfig(config, opts.auth, { configDir, plugin, log }), { configDir })
