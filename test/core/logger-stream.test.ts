@@ -32,14 +32,15 @@ async function gateway (pushLevel: LevelSetting = 'debug'): Promise<{ gw: ScimGa
 
 /** Reads SSE events the way the documented client recipe does: `data:` lines, an event per blank line. */
 async function collectEvents (res: Response, until: (events: string[]) => boolean, ms = 10_000): Promise<{ events: string[], raw: string }> {
-  const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader()
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
   let raw = ''
   const events: string[] = []
   const deadline = Date.now() + ms
   while (!until(events) && Date.now() < deadline) {
     const r = await Promise.race([reader.read(), new Promise<{ done: true, value: undefined }>(resolve => setTimeout(() => { resolve({ done: true, value: undefined }) }, deadline - Date.now()))])
     if (r.done === true) break
-    raw += r.value
+    raw += decoder.decode(r.value, { stream: true })
     let i: number
     while ((i = raw.indexOf('\n\n')) >= 0) {
       const block = raw.slice(0, i)
