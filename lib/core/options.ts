@@ -51,6 +51,8 @@ export interface GatewayOptions {
   patchReturnsResource: boolean
   /** Configured baseEntities (`endpoint.entity.<name>`); a path segment naming another one is a 404. */
   entities: string[]
+  /** Any first path segment that is not a route is a baseEntity (chaining: the next gateway decides). */
+  acceptAnyBaseEntity: boolean
   maxPayloadBytes: number
   defaultCount: number
   maxResults: number
@@ -84,6 +86,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   skipTypeConvert: true,
   patchReturnsResource: false,
   entities: [],
+  acceptAnyBaseEntity: false,
   maxPayloadBytes: 1024 * 1024,
   defaultCount: 200,
   maxResults: 1000,

@@ -45,10 +45,16 @@ export interface AppDeps {
   logPush?: LogPush
 }
 
+/** Chaining: every first segment that is not a route names a baseEntity, kept as spelled. */
+const anyEntity: ReadonlyMap<string, string> = new (class extends Map<string, string> {
+  override has (key: string): boolean { return key !== 'scim' }
+  override get (key: string): string { return key }
+})()
+
 /** Builds the Hono app of one gateway. */
 export function createGatewayApp (deps: AppDeps): Hono {
   const { service, options, log } = deps
-  const entities = new Map(options.entities.map(e => [e.toLowerCase(), e]))
+  const entities: ReadonlyMap<string, string> = options.acceptAnyBaseEntity ? anyEntity : new Map(options.entities.map(e => [e.toLowerCase(), e]))
   const boot = Math.random().toString(36).slice(2, 8)
   let seq = 0
   const authSchemes = options.authenticators.map(a => a.scheme === 'Basic'
