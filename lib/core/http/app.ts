@@ -20,6 +20,7 @@ import { handleResource } from './resources.ts'
 import { handleDiscovery } from './discovery.ts'
 import { handleBulk } from './bulk.ts'
 import { handleApi, handleRolesOrEntitlements } from './api.ts'
+import { handleAppRoles } from './app-roles.ts'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -189,6 +190,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
         throw new ScimError(501, undefined, '/Me is not supported')
       case 'Logger':
         return handleLoggerStream(deps.logPush, method, req, rc)
+      case 'AppRoles':
+        return await handleAppRoles(service, method, rc)
     }
   }
 
