@@ -26,6 +26,8 @@ export interface ScimGatewayInit {
   log: Logger
   /** The push channel the logger publishes to; enables GET /logger. */
   logPush?: LogPush
+  /** Sends mail with the configured `email` settings (runGateway passes it). */
+  sendMail?: (msg: { to: string[], cc?: string[], subject: string, text: string, html?: string }) => Promise<void>
 }
 
 /**
@@ -42,6 +44,7 @@ export class ScimGateway {
   readonly service: ScimService
   readonly app: Hono
   private readonly log: Logger
+  private readonly mail: ScimGatewayInit['sendMail']
   private server: ServerType | undefined
   private bunServer: BunServer | undefined
   private boundPort: number | undefined
@@ -50,6 +53,7 @@ export class ScimGateway {
     this.plugin = init.plugin
     this.options = gatewayOptions(init.options)
     this.log = init.log.child({ plugin: init.plugin.name })
+    this.mail = init.sendMail
     this.service = new ScimService({
       plugin: init.plugin,
       usePutSoftSync: this.options.usePutSoftSync,
@@ -70,6 +74,16 @@ export class ScimGateway {
 
   get url (): string {
     return `${this.options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`
+  }
+
+  /**
+   * Sends a mail with the gateway's `email` settings — scimgateway's `scimgateway.sendMail()` for
+   * plugins and embedders. Rejects when no mail is configured or the server refuses the message.
+   * @example await gateway.sendMail({ to: ['ops@example.com'], subject: 'Report', text: 'done' })
+   */
+  async sendMail (msg: { to: string[], cc?: string[], subject: string, text: string, html?: string }): Promise<void> {
+    if (this.mail === undefined) throw new Error('sendMail: no mail is configured (scimgateway.email)')
+    await this.mail(msg)
   }
 
   async start (): Promise<void> {

@@ -1,7 +1,10 @@
 // Starts a gateway from its config file: load + validate config (every problem listed, exit 1),
 // logger, plugin, HTTP server, clean shutdown on SIGTERM/SIGINT. index.ts calls this per plugin.
 import { join } from 'node:path'
-import { loadPluginConfig, isConfigError, type GatewayConfig } from '../config/index.ts'
+import { loadPluginConfig, isConfigError, ConfigError, type GatewayConfig } from '../config/index.ts'
+import { gatewayMailFromConfig } from '../mail/gateway-mail.ts'
+import { withErrorNotifier } from '../mail/notifying-logger.ts'
+import type { MailMessage } from '../mail/mailer.ts'
 import { createLogger, createLogPush } from '../logging/index.ts'
 import type { JsonObject } from '../scim/types.ts'
 import type { ScimPlugin, Logger } from '../plugins/types.ts'
@@ -10,7 +13,19 @@ import { withStreamOptions, startStream } from '../stream/index.ts'
 import { gatewayOptionsFromConfig, type AuthenticatorFactory } from './from-config.ts'
 
 /** Makes a plugin from its config's `endpoint` section. */
-export type PluginFactory = (endpoint: JsonObject, env: { configDir: string, log: Logger, config: GatewayConfig }) => ScimPlugin
+export type PluginFactory = (endpoint: JsonObject, env: PluginEnv) => ScimPlugin
+
+/** What a plugin factory gets besides its `endpoint` section. */
+export interface PluginEnv {
+  configDir: string
+  log: Logger
+  config: GatewayConfig
+  /**
+   * Sends a mail with the gateway's `email` settings (scimgateway's `scimgateway.sendMail()`); rejects
+   * when no mail is configured or the server refuses it.
+   */
+  sendMail: (msg: MailMessage) => Promise<void>
+}
 
 export interface RunOptions {
   /** Extra auth methods (lib/auth's JWT/OAuth modules register here). */
@@ -37,6 +52,13 @@ export async function runGateway (name: string, makePlugin: PluginFactory, opts:
   }
   const { config, configDir } = loaded
   const g = config.scimgateway
+  const exitOnError = (err: ConfigError): never => {
+    if (opts.exitOnConfigError !== false) {
+      process.stderr.write(`${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
   const logPush = createLogPush()
   const log = createLogger({
     name: `plugin-${name}`,
@@ -46,14 +68,26 @@ export async function runGateway (name: string, makePlugin: PluginFactory, opts:
     customMasking: [...g.log.customMasking],
     ...(g.log.loglevel.push !== undefined ? { pushLevel: g.log.loglevel.push } : {})
   })
-  const plugin = makePlugin(config.endpoint as JsonObject, { configDir, log, config })
+  const mail = gatewayMailFromConfig(g, log, { customMasking: [...g.log.customMasking] })
+  if (mail.problems.length > 0) exitOnError(new ConfigError(undefined, mail.problems))
+  // the mailer keeps the plain logger: a failing mail is logged but not mailed again
+  const gwLog = mail.notifier !== undefined ? withErrorNotifier(log, mail.notifier) : log
+  const sendMail = async (msg: MailMessage): Promise<void> => {
+    if (mail.mailer === undefined) throw new Error('sendMail: no mail is configured (scimgateway.email)')
+    await mail.mailer.send(msg)
+  }
+  const plugin = makePlugin(config.endpoint as JsonObject, { configDir, log: gwLog, config, sendMail })
   const options = withStreamOptions(config, gatewayOptionsFromConfig(config, opts.auth, { configDir, plugin, log }), { configDir })
-  const gateway = new ScimGateway({ plugin, options, log, logPush })
+  const gateway = new ScimGateway({ plugin, options, log: gwLog, logPush, sendMail })
   await gateway.start()
-  const stream = await startStream(gateway, config, log, { configDir })
+  const stream = await startStream(gateway, config, gwLog, { configDir })
   const shutdown = (signal: string): void => {
     log.info(`${signal} received, stopping plugin-${name}`)
-    void stream.stop().then(async () => { await gateway.stop() }).then(async () => { await log.close() }).finally(() => process.exit(0))
+    void stream.stop().then(async () => { await gateway.stop() }).then(async () => {
+      await mail.notifier?.close()
+      mail.mailer?.close()
+      await log.close()
+    }).finally(() => process.exit(0))
   }
   process.once('SIGTERM', shutdown)
   process.once('SIGINT', shutdown)
