@@ -235,7 +235,11 @@ const scimgateway = s.object({
     subscriber: subscriber.default({}),
     publisher: publisher.default({})
   }).default({}),
-  kubernetes: s.json().optional().describe('accepted and ignored')
+  kubernetes: s.json().optional().describe('accepted and ignored'),
+  plugin: s.object({
+    timeout: s.integer({ min: 0, max: 3_600_000 }).default(60_000)
+      .describe('ms one plugin call may take before it is aborted (ctx.signal) and answered 504; 0 = no limit')
+  }).default({})
 })
 
 /**

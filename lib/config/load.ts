@@ -32,6 +32,11 @@ export interface LoadOptions {
 export interface PluginLoadOptions extends LoadOptions {
   /** Directory of plugin-<name>.json (default $SCIM_CONFIG_DIR, else ./config). */
   configDir?: string
+  /**
+   * The plugin's schema of the `endpoint` section (lib/plugins/sdk): its problems join the one
+   * ConfigError; the validated value is returned as `endpoint`.
+   */
+  endpointSchema?: Schema<unknown, Presence>
 }
 
 export interface YamlLoadOptions extends LoadOptions {
@@ -47,6 +52,8 @@ export interface LoadedConfig<T = GatewayConfig> {
   readonly configDir: string
   /** Paths of the secrets that were encrypted in the file by this load. */
   readonly encryptedNow: readonly string[]
+  /** With `endpointSchema`: the `endpoint` section validated and defaulted by it. */
+  readonly endpoint?: unknown
 }
 
 /**
@@ -60,7 +67,7 @@ export async function loadPluginConfig (pluginName: string, opts: PluginLoadOpti
   const configDir = resolve(opts.configDir ?? nonEmpty(env.SCIM_CONFIG_DIR) ?? 'config')
   const name = pluginName.startsWith('plugin-') ? pluginName : `plugin-${pluginName}`
   const file = resolve(configDir, `${name}.json`)
-  return await loadFile(file, 'json', gatewayConfigSchema, { ...opts, env }, name, (value, problems) => applyPortOverride(value, env, problems))
+  return await loadFile(file, 'json', gatewayConfigSchema, { ...opts, env }, name, (value, problems) => applyPortOverride(value, env, problems), opts.endpointSchema)
 }
 
 /**
@@ -88,7 +95,8 @@ export async function updateYamlValue (file: string, path: readonly PathSegment[
 type Override = (value: JsonValue, problems: ConfigProblem[]) => void
 
 async function loadFile<S extends Schema<unknown, Presence>> (
-  file: string, format: ConfigFormat, schema: S, opts: LoadOptions & { env: NodeJS.ProcessEnv }, keyPrefix: string, override: Override
+  file: string, format: ConfigFormat, schema: S, opts: LoadOptions & { env: NodeJS.ProcessEnv }, keyPrefix: string, override: Override,
+  endpointSchema?: Schema<unknown, Presence>
 ): Promise<LoadedConfig<Infer<S>>> {
   const log = opts.log ?? silentLogger
   const configDir = dirname(file)
@@ -121,10 +129,15 @@ async function loadFile<S extends Schema<unknown, Presence>> (
   const decrypted = decryptTree(resolved.value, [], getKey, problems)
   override(decrypted, problems)
   const result = validate(schema, decrypted, { coerce: true })
-  problems.push(...result.errors)
-  if (!result.ok || problems.length > 0) throw new ConfigError(file, problems.map(redact))
+  // the plugin's endpoint schema has the last word on `endpoint`: the generic check's endpoint
+  // problems would only repeat its findings
+  const ep = endpointSchema !== undefined ? validate(endpointSchema, isJsonObject(decrypted) ? decrypted.endpoint : undefined, { coerce: true }, ['endpoint']) : undefined
+  problems.push(...(ep === undefined ? result.errors : result.errors.filter(e => e.path !== 'endpoint' && !e.path.startsWith('endpoint.') && !e.path.startsWith('endpoint['))))
+  if (ep !== undefined) problems.push(...ep.errors)
+  if (!result.ok && problems.length === 0) problems.push(...result.errors)
+  if (!result.ok || problems.length > 0 || ep?.ok === false) throw new ConfigError(file, problems.map(redact))
   log.info('configuration loaded', { file })
-  return deepFreeze({ config: result.value, file, configDir, encryptedNow })
+  return deepFreeze({ config: result.value, file, configDir, encryptedNow, ...(ep !== undefined ? { endpoint: ep.value } : {}) })
 }
 
 /** A wrongly typed secret must not be echoed into logs: `expected string, got 1234` → `got <hidden>`. */

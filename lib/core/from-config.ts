@@ -60,7 +60,8 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     usePutSoftSync: g.scim.usePutSoftSync,
     groupMemberOfUser: g.scim.groupMemberOfUser,
     skipTypeConvert: g.scim.skipTypeConvert,
-    entities: Object.keys(config.endpoint.entity ?? {}),
+    // the key "undefined" stands for requests without a baseEntity, not for a path segment
+    entities: Object.keys(config.endpoint.entity ?? {}).filter(k => k !== 'undefined'),
     maxPayloadBytes: g.payloadSize,
     bulk: { maxOperations: 1000, maxPayloadSize: g.payloadSize },
     authenticators: built.authenticators,
@@ -69,7 +70,8 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     principalGates: built.principalGates,
     authObservers: built.authObservers,
     extraRoutes: built.extraRoutes,
-    tls: built.tls
+    tls: built.tls,
+    pluginTimeoutMs: g.plugin.timeout
   }
   if (g.chainingBaseUrl !== undefined) {
     // checked in build(): a bad URL is a ConfigError with its path before we get here

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net'
 import type { Hono } from 'hono'
 import type { Logger } from '../logging/types.ts'
 import type { LogPush } from '../logging/push.ts'
-import type { ScimPlugin } from '../plugins/types.ts'
+import type { PluginHealth, ScimPlugin } from '../plugins/types.ts'
+import { guardPlugin } from './plugin-guard.ts'
+import { gatewayHealth, type GatewayHealth } from './health.ts'
 import { gatewayOptions, type GatewayOptions } from './options.ts'
 import { ScimService } from './service.ts'
 import { createGatewayApp } from './http/app.ts'
@@ -55,7 +57,8 @@ export class ScimGateway {
     this.log = init.log.child({ plugin: init.plugin.name })
     this.mail = init.sendMail
     this.service = new ScimService({
-      plugin: init.plugin,
+      // timeouts and typed upstream errors at the plugin boundary (HTTP, bulk and stream alike)
+      plugin: guardPlugin(init.plugin, { timeoutMs: this.options.pluginTimeoutMs }),
       usePutSoftSync: this.options.usePutSoftSync,
       skipMetaLocation: this.options.skipMetaLocation,
       defaultCount: this.options.defaultCount,
@@ -84,6 +87,16 @@ export class ScimGateway {
   async sendMail (msg: { to: string[], cc?: string[], subject: string, text: string, html?: string }): Promise<void> {
     if (this.mail === undefined) throw new Error('sendMail: no mail is configured (scimgateway.email)')
     await this.mail(msg)
+  }
+
+  /**
+   * Readiness: the plugin's report of each baseEntity's backend (its `health()` hook, bounded by the
+   * plugin timeout). 'up' when every entity is up or idle (lazy, not opened yet), 'down' when every
+   * one is down, 'degraded' in between; a plugin without the hook is 'up'.
+   * @example const h = await gateway.health() // { status: 'up', plugin: 'ldap', entities: { undefined: { state: 'up' } } }
+   */
+  async health (): Promise<GatewayHealth> {
+    return await gatewayHealth(this.plugin, this.options.pluginTimeoutMs)
   }
 
   async start (): Promise<void> {

@@ -74,6 +74,8 @@ export interface GatewayOptions {
   /** Forwarders tried after authentication (stream publisher). */
   forwarders: RequestForwarder[]
   tls: TlsOptions | undefined
+  /** ms one plugin call may take (ctx.signal is aborted, the call answers 504); 0 = no limit. */
+  pluginTimeoutMs: number
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -100,7 +102,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   authObservers: [],
   extraRoutes: [],
   forwarders: [],
-  tls: undefined
+  tls: undefined,
+  pluginTimeoutMs: 60_000
 }
 
 export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {

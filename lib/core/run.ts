@@ -11,15 +11,18 @@ import type { ScimPlugin, Logger } from '../plugins/types.ts'
 import { ScimGateway } from './gateway.ts'
 import { withStreamOptions, startStream } from '../stream/index.ts'
 import { gatewayOptionsFromConfig, type AuthenticatorFactory } from './from-config.ts'
+import type { PluginDefinition } from '../plugins/sdk/config.ts'
 
 /** Makes a plugin from its config's `endpoint` section. */
-export type PluginFactory = (endpoint: JsonObject, env: PluginEnv) => ScimPlugin
+export type PluginFactory = (endpoint: JsonObject, env: FactoryEnv) => ScimPlugin
 
 /** What a plugin factory gets besides its `endpoint` section. */
-export interface PluginEnv {
+export interface FactoryEnv {
   configDir: string
   log: Logger
   config: GatewayConfig
+  /** The plugin's endpoint config as its schema validated it (definePlugin). */
+  endpoint?: unknown
   /**
    * Sends a mail with the gateway's `email` settings (scimgateway's `scimgateway.sendMail()`); rejects
    * when no mail is configured or the server refuses it.
@@ -39,10 +42,26 @@ export interface RunOptions {
  * @example
  * await runGateway('loki', (endpoint, { configDir }) => createLokiPlugin(lokiOptionsFromEndpoint(endpoint, configDir)))
  */
-export async function runGateway (name: string, makePlugin: PluginFactory, opts: RunOptions = {}): Promise<ScimGateway> {
+export async function runGateway (name: string, makePlugin: PluginFactory, opts?: RunOptions): Promise<ScimGateway>
+/**
+ * Loads `config/plugin-<definition.name>.json`, validating `endpoint` with the plugin's own schema
+ * (its problems join the one config error report), and starts the gateway.
+ * @example await runGateway(lokiPlugin)
+ */
+export async function runGateway<E> (definition: PluginDefinition<E>, opts?: RunOptions): Promise<ScimGateway>
+export async function runGateway<E> (nameOrDef: string | PluginDefinition<E>, factoryOrOpts?: PluginFactory | RunOptions, maybeOpts?: RunOptions): Promise<ScimGateway> {
+  const def = typeof nameOrDef === 'string' ? undefined : nameOrDef
+  const name = typeof nameOrDef === 'string' ? nameOrDef : nameOrDef.name
+  const opts: RunOptions = (typeof factoryOrOpts === 'function' ? maybeOpts : factoryOrOpts) ?? {}
+  const makePlugin: PluginFactory = typeof factoryOrOpts === 'function'
+    ? factoryOrOpts
+    : (_endpoint, env) => {
+        if (def === undefined) throw new Error('runGateway: no plugin factory')
+        return def.create(env.endpoint as E, { configDir: env.configDir, log: env.log, sendMail: env.sendMail })
+      }
   let loaded
   try {
-    loaded = await loadPluginConfig(name)
+    loaded = await loadPluginConfig(name, def !== undefined ? { endpointSchema: def.endpoint } : {})
   } catch (err) {
     if (isConfigError(err) && opts.exitOnConfigError !== false) {
       process.stderr.write(`${err.message}\n`)
@@ -76,7 +95,14 @@ export async function runGateway (name: string, makePlugin: PluginFactory, opts:
     if (mail.mailer === undefined) throw new Error('sendMail: no mail is configured (scimgateway.email)')
     await mail.mailer.send(msg)
   }
-  const plugin = makePlugin(config.endpoint as JsonObject, { configDir, log: gwLog, config, sendMail })
+  let plugin: ScimPlugin
+  try {
+    plugin = makePlugin(config.endpoint as JsonObject, { configDir, log: gwLog, config, endpoint: loaded.endpoint, sendMail })
+  } catch (err) {
+    // a factory may find what a schema cannot (a file that does not exist): same report, no stack
+    if (isConfigError(err)) exitOnError(err)
+    throw err
+  }
   const options = withStreamOptions(config, gatewayOptionsFromConfig(config, opts.auth, { configDir, plugin, log }), { configDir })
   const gateway = new ScimGateway({ plugin, options, log: gwLog, logPush, sendMail })
   await gateway.start()

@@ -4,10 +4,12 @@
 import type { FilterNode, SimpleFilter } from '../scim/filter/ast.ts'
 import type { JsonObject, JsonValue, ScimResource } from '../scim/types.ts'
 import type { Logger } from '../logging/types.ts'
+import type { SchemaDef } from '../scim/types.ts'
 
 export type { Logger } from '../logging/types.ts'
 export type { ScimResource, JsonObject, JsonValue } from '../scim/types.ts'
 export type { FilterNode, SimpleFilter } from '../scim/filter/ast.ts'
+export type { SchemaDef, AttributeDef } from '../scim/types.ts'
 
 /** Per-call context. */
 export interface PluginContext {
@@ -115,6 +117,23 @@ export interface PluginCapabilities {
 }
 
 /**
+ * Backend state of one baseEntity as the plugin sees it (lib/plugins/sdk/entities.ts fills it).
+ * 'up': the connection/pool/client is open and its last check passed; 'down': opening or the last
+ * check failed (`detail` says why); 'idle': configured but not opened yet (lazy entities).
+ */
+export interface EntityHealth {
+  state: 'up' | 'down' | 'idle'
+  detail?: string
+  /** ISO time of the last open or check. */
+  checkedAt?: string
+}
+
+/** What {@link ScimPlugin.health} reports: one entry per baseEntity (key `undefined` = no baseEntity). */
+export interface PluginHealth {
+  entities: Record<string, EntityHealth>
+}
+
+/**
  * A SCIM gateway plugin. Every method is optional; one that is missing answers 501.
  * @example
  * export function createMyPlugin (opts: MyOptions): ScimPlugin {
@@ -132,6 +151,16 @@ export interface ScimPlugin {
   start? (log: Logger): Promise<void>
   /** Called on shutdown (flush, close). */
   stop? (): Promise<void>
+  /**
+   * The backend state of each baseEntity (readiness). Should answer quickly: the gateway bounds it
+   * with the plugin timeout. Absent = the plugin has no backend to report on (always ready).
+   */
+  health? (): Promise<PluginHealth>
+  /**
+   * The schemas `/Schemas` publishes instead of the core ones (a plugin with an endpointMapper
+   * publishes only what it maps). Validation of requests still uses the core schemas.
+   */
+  schemas? (): readonly SchemaDef[]
 
   getUsers? (query: GetQuery, ctx: PluginContext): Promise<GetResult>
   /** Returns the created user; at least `id` must be set. */

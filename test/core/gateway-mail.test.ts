@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runGateway, type PluginEnv } from '../../lib/core/run.ts'
+import { runGateway, type FactoryEnv } from '../../lib/core/run.ts'
 import type { ScimGateway } from '../../lib/core/gateway.ts'
 import { isConfigError } from '../../lib/config/index.ts'
 import type { ScimPlugin } from '../../lib/plugins/types.ts'
@@ -40,7 +40,7 @@ function failingPlugin (): ScimPlugin {
   return { name: 'failing', async getUsers () { throw new Error('backend exploded: password=Hunter2') } }
 }
 
-async function start (name: string, scimgateway: Record<string, unknown>): Promise<{ gw: ScimGateway, env: PluginEnv }> {
+async function start (name: string, scimgateway: Record<string, unknown>): Promise<{ gw: ScimGateway, env: FactoryEnv }> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-mail-'))
   dirs.push(dir)
   writeFileSync(join(dir, `plugin-${name}.json`), JSON.stringify({
@@ -50,7 +50,7 @@ async function start (name: string, scimgateway: Record<string, unknown>): Promi
   process.env.SCIM_CONFIG_DIR = dir
   process.env.PORT = String(await freePort())
   process.env.SEED = 'mail-test-seed'
-  let env: PluginEnv | undefined
+  let env: FactoryEnv | undefined
   const gw = await runGateway(name, (_endpoint, e) => { env = e; return failingPlugin() }, { exitOnConfigError: false })
   running.push(gw)
   assert.ok(env !== undefined)

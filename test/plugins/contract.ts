@@ -1,59 +1,129 @@
 // The plugin contract suite (CONVENTIONS §3): one set of behaviours every plugin must have, run
-// against each plugin by its own test file. Each test makes a fresh plugin, starts it, and stops and
-// cleans it up afterwards, so tests are independent and may run in any order. The suite never assumes
-// an empty store (plugins may seed demo data): it creates uniquely named resources.
+// against each plugin by its own test file with ONE call: registerPluginContract({ name, factory,
+// capabilities }). Each test makes a fresh plugin, starts it, and stops and cleans it up afterwards,
+// so tests are independent and may run in any order. The suite never assumes an empty store (plugins
+// may seed demo data): it creates uniquely named resources.
+// A plugin that cannot do something declares it with the reason as a string; the tests that need it
+// are skipped and the runner prints the reason (`# SKIP groups: …`). docs/plugins.md describes each
+// capability.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { isScimError } from '../../lib/scim/errors.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
-import type { GetQuery, GetResult, JsonObject, MemberDelta, PluginContext, ScimPlugin, ScimResource, SimpleFilter } from '../../lib/plugins/types.ts'
+import type { ScimPlugin, ScimResource } from '../../lib/plugins/types.ts'
+import { Api, firstValue, groupIds, idOf, memberIds, pick, rejection, uniq } from './contract-api.ts'
 
-/** What a plugin's test file hands to the suite per test. */
+export { ctx, query, Api } from './contract-api.ts'
+
+/** What a plugin's factory hands to the suite per test. */
 export interface PluginUnderTest {
   plugin: ScimPlugin
   /** Removes what the plugin left behind (temp dirs, tables, …); called after `stop()`. */
   cleanup: () => Promise<void>
 }
 
-/** Optional behaviours; a plugin declares those it has. */
+/** `true`: the plugin has the behaviour; a string: it has not, and why (printed as the skip reason). */
+export type Capability = true | string
+
+/** What a plugin declares; every key has a default (see docs/plugins.md, "The contract suite"). */
+export interface ContractCapabilities {
+  /** Groups: create/get/modify/delete, filter on displayName and members.value (default true). */
+  groups?: Capability
+  /** Users carry `groups` derived from group membership (default: like `groups`). */
+  userGroups?: Capability
+  /** Deleting a user removes it from every group's members (default: like `groups`). */
+  deleteRemovesMembership?: Capability
+  /** modifyUser may change the userName (default true). */
+  renameUser?: Capability
+  /** Concurrent creates of one userName: exactly one wins (default true). */
+  atomicUniqueness?: Capability
+  /** externalId is stored and `externalId eq` finds it (default true). */
+  externalId?: Capability
+  /** `userName eq` matches regardless of case, as SCIM's userName is caseExact false (default true). */
+  caseInsensitiveUserName?: Capability
+  /**
+   * Separate data per baseEntity: give two baseEntities the plugin serves (`true` = tenantA and
+   * tenantB), or why not (default: not declared → skipped).
+   */
+  baseEntityIsolation?: [string, string] | true | string
+  /** A baseEntity the plugin has no config for is a 404 (default: not declared → skipped). */
+  unknownBaseEntity404?: Capability
+  /** `health()` reports every configured baseEntity (default: not declared → skipped). */
+  health?: Capability
+}
+
+export interface PluginContractDefinition {
+  /** Shown in the test names: `plugin contract: <name>`. */
+  name: string
+  /** A fresh, not yet started plugin per test, plus its cleanup. */
+  factory: () => Promise<PluginUnderTest>
+  capabilities?: ContractCapabilities
+}
+
+/** The old options of runPluginContract (kept so existing test files keep working). */
 export interface ContractFeatures {
-  /** Separate data per `ctx.baseEntity` (default false). */
   baseEntityIsolation?: boolean
-  /** Two baseEntities the plugin accepts when `baseEntityIsolation` is on (default ['tenantA', 'tenantB']). */
   baseEntities?: [string, string]
-  /** Groups: create/get/modify/delete (default true). */
   groups?: boolean
-  /** Users carry `groups` derived from group membership (default true when groups are on). */
   userGroups?: boolean
-  /** Deleting a user removes it from every group's members (default true when groups are on). */
   deleteRemovesMembership?: boolean
 }
 
 /**
- * Registers the contract suite for one plugin.
+ * Registers the contract suite for one plugin (one call per plugin and configuration).
  * @example
- * runPluginContract('plugin-loki (memory)', async () => ({
- *   plugin: createLokiPlugin({ persistence: 'memory' }),
- *   cleanup: async () => {}
- * }), { baseEntityIsolation: true })
+ * registerPluginContract({
+ *   name: 'plugin-ldap (slapd)',
+ *   factory: async () => ({ plugin: createLdapPlugin(opts), cleanup: async () => {} }),
+ *   capabilities: { atomicUniqueness: 'LDAP has no transaction over the uniqueness check and the add', health: true }
+ * })
  */
-export function runPluginContract (name: string, makePlugin: () => Promise<PluginUnderTest>, features: ContractFeatures = {}): void {
-  const groups = features.groups ?? true
-  const userGroups = groups && (features.userGroups ?? true)
-  const deleteRemovesMembership = groups && (features.deleteRemovesMembership ?? true)
-  const [entityA, entityB] = features.baseEntities ?? ['tenantA', 'tenantB']
+export function registerPluginContract (def: PluginContractDefinition): void {
+  suite(def)
+}
+
+/** @deprecated use registerPluginContract; kept for existing test files. */
+export function runPluginContract (name: string, factory: () => Promise<PluginUnderTest>, features: ContractFeatures = {}): void {
+  const no = 'not declared by the plugin'
+  suite({
+    name,
+    factory,
+    capabilities: {
+      groups: features.groups === false ? no : true,
+      userGroups: features.userGroups === false ? no : true,
+      deleteRemovesMembership: features.deleteRemovesMembership === false ? no : true,
+      baseEntityIsolation: features.baseEntityIsolation === true ? (features.baseEntities ?? true) : no
+    }
+  })
+}
+
+/** node:test options: skip with the reason, or run. */
+function opt (c: Capability | undefined): { skip?: string } {
+  return c === true || c === undefined ? {} : { skip: c }
+}
+
+function suite (def: PluginContractDefinition): void {
+  const cap = def.capabilities ?? {}
+  const notDeclared = 'not declared by the plugin'
+  const groups: Capability = cap.groups ?? true
+  const dependent = (c: Capability | undefined): Capability => groups !== true ? `needs groups (${groups})` : c ?? true
+  const userGroups = dependent(cap.userGroups)
+  const deleteRemovesMembership = dependent(cap.deleteRemovesMembership)
+  const iso = cap.baseEntityIsolation ?? notDeclared
+  const isolation: Capability = typeof iso === 'string' ? iso : true
+  const [entityA, entityB] = Array.isArray(iso) ? iso : ['tenantA', 'tenantB']
 
   /** Runs `fn` against a fresh, started plugin; always stops and cleans up. */
   const withPlugin = (fn: (p: Api, t: { skip: (why: string) => void }) => Promise<void>) => async (t: { skip: (why: string) => void }): Promise<void> => {
-    const put = await makePlugin()
+    const put = await def.factory()
     try {
       await put.plugin.start?.(silentLogger)
       try { await fn(new Api(put.plugin), t) } finally { await put.plugin.stop?.() }
     } finally { await put.cleanup() }
   }
 
-  describe(`plugin contract: ${name}`, () => {
+  describe(`plugin contract: ${def.name}`, () => {
     describe('users', () => {
       it('createUser assigns an id; get by id returns what was stored', withPlugin(async p => {
         const userName = uniq('user')
@@ -106,7 +176,7 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
         assert.equal(got?.active, false)
       }))
 
-      it('modifyUser can change the userName; the old one no longer matches', withPlugin(async p => {
+      it('modifyUser can change the userName; the old one no longer matches', opt(cap.renameUser), withPlugin(async p => {
         const oldName = uniq('old')
         const newName = uniq('new')
         const u = await p.createUser({ userName: oldName })
@@ -128,7 +198,7 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
         assert.equal(hits.Resources.filter(r => r.userName === userName).length, 1)
       }))
 
-      it('concurrent creates of one userName: exactly one succeeds, the others get 409', withPlugin(async p => {
+      it('concurrent creates of one userName: exactly one succeeds, the others get 409', opt(cap.atomicUniqueness), withPlugin(async p => {
         const userName = uniq('race')
         const results = await Promise.allSettled(Array.from({ length: 10 }, async () => await p.createUser({ userName })))
         assert.equal(results.filter(r => r.status === 'fulfilled').length, 1)
@@ -157,7 +227,7 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
     })
 
     describe('bad ids never cause anything but a ScimError', () => {
-      for (const kind of groups ? ['Users', 'Groups'] as const : ['Users'] as const) {
+      for (const kind of groups === true ? ['Users', 'Groups'] as const : ['Users'] as const) {
         it(`${kind}: get/modify/delete with malformed or unknown ids`, withPlugin(async p => {
           for (const id of BAD_IDS) {
             try {
@@ -176,8 +246,7 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
       }
     })
 
-    if (groups) {
-      describe('groups', () => {
+    describe('groups', opt(groups), () => {
         it('createGroup with a member; get by id, displayName eq and members.value eq find it', withPlugin(async p => {
           const u = await p.createUser({ userName: uniq('member') })
           const displayName = uniq('Group')
@@ -225,7 +294,7 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
           if (version !== undefined) assert.equal(got?.meta?.version, version)
           await p.memberDelta(idOf(g), { add: [{ value: idOf(a) }], remove: [idOf(a)] }) // remove applies before add
           assert.deepEqual(memberIds(await p.groupById(idOf(g))).sort(), [idOf(a), idOf(b), idOf(c)].sort())
-          if (userGroups) assert.ok(groupIds(await p.userById(idOf(c))).includes(idOf(g)))
+          if (userGroups === true) assert.ok(groupIds(await p.userById(idOf(c))).includes(idOf(g)))
           assert.equal((await rejection(p.memberDelta(`missing-${randomUUID()}`, { add: [{ value: idOf(a) }], remove: [] }))).status, 404)
         }))
 
@@ -236,8 +305,7 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
           assert.equal((await rejection(p.deleteGroup(idOf(g)))).status, 404)
         }))
 
-        if (userGroups) {
-          it('a user\'s groups follow group membership changes', withPlugin(async p => {
+        it('a user\'s groups follow group membership changes', opt(userGroups), withPlugin(async p => {
             const u = await p.createUser({ userName: uniq('m') })
             const g = await p.createGroup({ displayName: uniq('G'), members: [{ value: idOf(u) }] })
             assert.ok(groupIds(await p.userById(idOf(u))).includes(idOf(g)))
@@ -248,22 +316,17 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
             await p.deleteGroup(idOf(g))
             assert.ok(!groupIds(await p.userById(idOf(u))).includes(idOf(g)))
           }))
-        }
 
-        if (deleteRemovesMembership) {
-          it('deleting a user removes it from the groups it was in', withPlugin(async p => {
+        it('deleting a user removes it from the groups it was in', opt(deleteRemovesMembership), withPlugin(async p => {
             const a = await p.createUser({ userName: uniq('a') })
             const b = await p.createUser({ userName: uniq('b') })
             const g = await p.createGroup({ displayName: uniq('G'), members: [{ value: idOf(a) }, { value: idOf(b) }] })
             await p.deleteUser(idOf(a))
             assert.deepEqual(memberIds(await p.groupById(idOf(g))), [b.id])
           }))
-        }
       })
-    }
 
-    if (features.baseEntityIsolation === true) {
-      describe('baseEntity isolation', () => {
+    describe('baseEntity isolation', opt(isolation), () => {
         it('data of one baseEntity is invisible in another; the same userName may exist in each', withPlugin(async p => {
           const userName = uniq('tenant')
           const inA = await p.createUser({ userName }, entityA)
@@ -277,106 +340,73 @@ export function runPluginContract (name: string, makePlugin: () => Promise<Plugi
           assert.ok(await p.userById(idOf(inA), entityA))
         }))
       })
-    }
+    describe('query.simple is applied exactly (the gateway trusts an eq on these attributes)', () => {
+      it('Users: id eq and userName eq return exactly the matching user', withPlugin(async p => {
+        const a = await p.createUser({ userName: uniq('exact') })
+        const b = await p.createUser({ userName: uniq('exact') })
+        for (const [attribute, value] of [['id', idOf(a)], ['userName', String(a.userName)]] as const) {
+          const r = await p.getUsers({ attribute, operator: 'eq', value })
+          assert.deepEqual(r.Resources.map(x => x.id), [a.id], `${attribute} eq returns only the match`)
+          assert.ok(!r.Resources.some(x => x.id === b.id))
+        }
+      }))
+
+      it('Users: externalId eq returns exactly the matching user', opt(cap.externalId), withPlugin(async p => {
+        const externalId = uniq('ext')
+        const a = await p.createUser({ userName: uniq('exact'), externalId })
+        await p.createUser({ userName: uniq('exact'), externalId: uniq('ext') })
+        const r = await p.getUsers({ attribute: 'externalId', operator: 'eq', value: externalId })
+        assert.deepEqual(r.Resources.map(x => x.id), [a.id])
+        assert.equal(r.Resources[0]?.externalId, externalId)
+      }))
+
+      it('Users: userName eq ignores case', opt(cap.caseInsensitiveUserName), withPlugin(async p => {
+        const a = await p.createUser({ userName: uniq('CaseUser') })
+        const r = await p.getUsers({ attribute: 'userName', operator: 'eq', value: String(a.userName).toUpperCase() })
+        assert.deepEqual(r.Resources.map(x => x.id), [a.id])
+      }))
+
+      it('Groups: id, displayName and members.value eq return exactly the matching groups', opt(groups), withPlugin(async p => {
+        const u = await p.createUser({ userName: uniq('m') })
+        const g1 = await p.createGroup({ displayName: uniq('Exact'), members: [{ value: idOf(u) }] })
+        const g2 = await p.createGroup({ displayName: uniq('Exact') })
+        for (const [attribute, value] of [['id', idOf(g1)], ['displayName', String(g1.displayName)], ['members.value', idOf(u)]] as const) {
+          const r = await p.getGroups({ attribute, operator: 'eq', value })
+          assert.deepEqual(r.Resources.map(x => x.id), [g1.id], `${attribute} eq returns only the match`)
+        }
+        assert.ok((await p.groupById(idOf(g2))) !== undefined)
+      }))
+
+      it('an exact page (GetResult.exact) honours startIndex and count', withPlugin(async p => {
+        await p.createUser({ userName: uniq('page') })
+        await p.createUser({ userName: uniq('page') })
+        const first = await p.page('Users', 1, 2)
+        if (first.exact === undefined) return // the gateway pages this plugin's lists itself
+        assert.ok(first.Resources.length <= 2)
+        const second = await p.page('Users', 2, 1)
+        assert.equal(second.exact?.totalResults, first.exact.totalResults)
+        assert.equal(second.Resources[0]?.id, first.Resources[1]?.id, 'startIndex 2 starts at the second resource')
+      }))
+    })
+
+    describe('baseEntities', () => {
+      it('a baseEntity the plugin has no config for is a 404', opt(cap.unknownBaseEntity404 ?? notDeclared), withPlugin(async p => {
+        const be = `no-such-entity-${randomUUID().slice(0, 8)}`
+        assert.equal((await rejection(p.getUsers({ attribute: 'userName', operator: 'eq', value: 'x' }, be))).status, 404)
+        assert.equal((await rejection(p.createUser({ userName: uniq('x') }, be))).status, 404)
+      }))
+
+      it('health() reports each configured baseEntity as up, down or idle', opt(cap.health ?? notDeclared), withPlugin(async p => {
+        await p.getUsers({ attribute: 'userName', operator: 'eq', value: uniq('touch') })
+        const h = await p.plugin.health?.()
+        assert.ok(h !== undefined, 'the plugin implements health()')
+        const entries = Object.entries(h.entities)
+        assert.ok(entries.length > 0)
+        for (const [key, e] of entries) assert.ok(['up', 'down', 'idle'].includes(e.state), `${key}: ${e.state}`)
+        assert.equal(h.entities.undefined?.state, 'up', 'the entity just used is up')
+      }))
+    })
   })
 }
 
 const BAD_IDS = ['', 'does-not-exist', '../../etc/passwd', '%00', '\u0000', 'x'.repeat(2000), '"); DROP TABLE users;--', '*', '(|(uid=*))', 'ünïcødé', ' ', randomUUID().toUpperCase()]
-
-/** Typed, context-filling wrapper around the plugin methods the suite calls. */
-class Api {
-  constructor (private readonly plugin: ScimPlugin) {}
-
-  private fn<K extends keyof ScimPlugin> (k: K): NonNullable<ScimPlugin[K]> {
-    const f = this.plugin[k]
-    assert.ok(typeof f === 'function', `plugin ${this.plugin.name} implements ${String(k)}`)
-    return (f as (...args: unknown[]) => unknown).bind(this.plugin) as NonNullable<ScimPlugin[K]>
-  }
-
-  async get (kind: 'Users' | 'Groups', simple: SimpleFilter, be?: string): Promise<GetResult> {
-    return kind === 'Users' ? await this.getUsers(simple, be) : await this.getGroups(simple, be)
-  }
-
-  async getUsers (simple: SimpleFilter, be?: string): Promise<GetResult> { return await this.fn('getUsers')(query(simple), ctx(be)) }
-  async getGroups (simple: SimpleFilter, be?: string): Promise<GetResult> { return await this.fn('getGroups')(query(simple), ctx(be)) }
-  async list (kind: 'Users' | 'Groups', count: number, be?: string): Promise<GetResult> {
-    const q: GetQuery = { attributes: [], excludedAttributes: [], startIndex: 1, count }
-    return kind === 'Users' ? await this.fn('getUsers')(q, ctx(be)) : await this.fn('getGroups')(q, ctx(be))
-  }
-
-  async userById (id: string, be?: string): Promise<ScimResource | undefined> {
-    return (await this.getUsers({ attribute: 'id', operator: 'eq', value: id }, be)).Resources.find(r => r.id === id)
-  }
-
-  async groupById (id: string, be?: string): Promise<ScimResource | undefined> {
-    return (await this.getGroups({ attribute: 'id', operator: 'eq', value: id }, be)).Resources.find(r => r.id === id)
-  }
-
-  async createUser (u: ScimResource, be?: string): Promise<ScimResource> { return await this.fn('createUser')({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], ...u }, ctx(be)) }
-  async createGroup (g: ScimResource, be?: string): Promise<ScimResource> { return await this.fn('createGroup')({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], ...g }, ctx(be)) }
-  async modifyUser (id: string, resource: ScimResource | undefined, be?: string): Promise<ScimResource | undefined> {
-    assert.ok(resource !== undefined)
-    return await this.fn('modifyUser')(id, { resource, operations: [] }, ctx(be))
-  }
-
-  async modifyGroup (id: string, resource: ScimResource | undefined, be?: string): Promise<ScimResource | undefined> {
-    assert.ok(resource !== undefined)
-    return await this.fn('modifyGroup')(id, { resource, operations: [] }, ctx(be))
-  }
-
-  /** A member delta as the gateway sends it (see Modification.members). */
-  async memberDelta (id: string, delta: MemberDelta, be?: string): Promise<ScimResource | undefined> {
-    return await this.fn('modifyGroup')(id, { resource: { id }, operations: [], members: delta }, ctx(be))
-  }
-
-  declaresMemberDelta (): boolean { return this.plugin.capabilities?.groupMemberDelta === true }
-
-  async deleteUser (id: string, be?: string): Promise<void> { await this.fn('deleteUser')(id, ctx(be)) }
-  async deleteGroup (id: string, be?: string): Promise<void> { await this.fn('deleteGroup')(id, ctx(be)) }
-}
-
-/** A request context as the gateway builds it. */
-export function ctx (baseEntity?: string): PluginContext {
-  return { baseEntity, log: silentLogger, signal: new AbortController().signal, requestId: `contract-${randomUUID()}` }
-}
-
-/** A GetQuery for one comparison, with the filter AST the gateway would also pass. */
-export function query (simple: SimpleFilter): GetQuery {
-  const [attr, sub] = simple.attribute.split('.')
-  const path = sub === undefined ? { attr: attr ?? '' } : { attr: attr ?? '', sub }
-  const filter = simple.operator === 'pr'
-    ? { type: 'present' as const, path }
-    : { type: 'compare' as const, path, op: simple.operator, value: simple.value }
-  return { filter, simple, rawFilter: `${simple.attribute} ${simple.operator} ${JSON.stringify(simple.value)}`, attributes: [], excludedAttributes: [], startIndex: 1 }
-}
-
-/** The ScimError a promise rejects with (fails the test if it resolves or rejects with anything else). */
-async function rejection (p: Promise<unknown>): Promise<{ status: number, scimType: string | undefined, detail: string }> {
-  try { await p } catch (e) {
-    assert.ok(isScimError(e), `expected a ScimError, got ${String(e)}`)
-    return e
-  }
-  assert.fail('expected a rejection')
-}
-
-function uniq (prefix: string): string { return `${prefix}-${randomUUID().slice(0, 8)}` }
-
-function idOf (r: ScimResource): string {
-  assert.equal(typeof r.id, 'string')
-  return r.id ?? ''
-}
-
-function pick (v: unknown, keys: string[]): JsonObject {
-  const out: JsonObject = {}
-  if (typeof v === 'object' && v !== null) for (const k of keys) out[k] = (v as JsonObject)[k]
-  return out
-}
-
-function values (v: unknown): string[] {
-  if (!Array.isArray(v)) return []
-  return v.flatMap(x => typeof x === 'object' && x !== null && typeof (x as JsonObject).value === 'string' ? [String((x as JsonObject).value)] : [])
-}
-
-function firstValue (v: unknown): string | undefined { return values(v)[0] }
-function memberIds (g: ScimResource | undefined): string[] { return values(g?.members) }
-function groupIds (u: ScimResource | undefined): string[] { return values(u?.groups) }

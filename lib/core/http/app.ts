@@ -171,7 +171,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
       case 'ResourceTypes':
       case 'ServiceProviderConfig':
         return handleDiscovery(route.resource, route.id, method, {
-          bulk: options.bulk, maxResults: options.maxResults, authenticationSchemes: uniqueSchemes
+          bulk: options.bulk, maxResults: options.maxResults, authenticationSchemes: uniqueSchemes, schemas: service.plugin.schemas?.()
         }, rc)
       case 'Bulk':
         return await handleBulk(service, req, { ...options.bulk, entities }, rc)

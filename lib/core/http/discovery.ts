@@ -5,6 +5,7 @@ import {
   resourceTypeDocument, resourceTypeListResponse, schemaDocument, schemaListResponse, serviceProviderConfig,
   type AuthenticationScheme
 } from '../../scim/schema/discovery.ts'
+import type { SchemaDef } from '../../scim/types.ts'
 import type { RequestContext } from '../context.ts'
 import type { RouteResource } from '../route-path.ts'
 import { jsonResponse } from './respond.ts'
@@ -13,11 +14,13 @@ export interface DiscoveryRouteOptions {
   bulk: { maxOperations: number, maxPayloadSize: number }
   maxResults: number
   authenticationSchemes: AuthenticationScheme[]
+  /** The plugin's own schemas (endpointMapper); default: the core ones. */
+  schemas?: readonly SchemaDef[] | undefined
 }
 
 export function handleDiscovery (resource: RouteResource, id: string | undefined, method: string, opts: DiscoveryRouteOptions, rc: RequestContext): Response {
   if (method !== 'GET') throw new ScimError(405, undefined, `${method} is not allowed on /${resource}`)
-  const d = { baseUrl: rc.locationBase }
+  const d = { baseUrl: rc.locationBase, ...(opts.schemas !== undefined ? { schemas: opts.schemas } : {}) }
   switch (resource) {
     case 'Schemas': {
       if (id === undefined) return jsonResponse(200, schemaListResponse(rc.version, d))
