@@ -76,6 +76,8 @@ export interface GatewayOptions {
   tls: TlsOptions | undefined
   /** ms one plugin call may take (ctx.signal is aborted, the call answers 504); 0 = no limit. */
   pluginTimeoutMs: number
+  /** Process metrics (CPU, memory, event loop) in /metrics; turn off in all but one of several gateways in a process. */
+  defaultMetrics: boolean
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -103,7 +105,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   extraRoutes: [],
   forwarders: [],
   tls: undefined,
-  pluginTimeoutMs: 60_000
+  pluginTimeoutMs: 60_000,
+  defaultMetrics: true
 }
 
 export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {

@@ -10,6 +10,7 @@ import type { JsonObject } from '../scim/types.ts'
 import type { ScimPlugin, Logger } from '../plugins/types.ts'
 import { ScimGateway } from './gateway.ts'
 import { withStreamOptions, startStream } from '../stream/index.ts'
+import { addStreamMonitoring } from '../stream/monitoring.ts'
 import { gatewayOptionsFromConfig, type AuthenticatorFactory } from './from-config.ts'
 import type { PluginDefinition } from '../plugins/sdk/config.ts'
 
@@ -107,6 +108,7 @@ export async function runGateway<E> (nameOrDef: string | PluginDefinition<E>, fa
   const gateway = new ScimGateway({ plugin, options, log: gwLog, logPush, sendMail })
   await gateway.start()
   const stream = await startStream(gateway, config, gwLog, { configDir })
+  addStreamMonitoring(gateway.monitor, stream)
   const shutdown = (signal: string): void => {
     log.info(`${signal} received, stopping plugin-${name}`)
     void stream.stop().then(async () => { await gateway.stop() }).then(async () => {

@@ -21,6 +21,8 @@ import { handleDiscovery } from './discovery.ts'
 import { handleBulk } from './bulk.ts'
 import { handleApi, handleRolesOrEntitlements } from './api.ts'
 import { handleAppRoles } from './app-roles.ts'
+import { mountProbes } from './probes.ts'
+import type { GatewayMonitor } from '../monitor.ts'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -44,6 +46,8 @@ export interface AppDeps {
   log: Logger
   /** The log push channel `/logger` streams from. */
   logPush?: LogPush
+  /** Metrics and readiness: /metrics, /healthz, /readyz and per-request counts. */
+  monitor?: GatewayMonitor
 }
 
 /** Chaining: every first segment that is not a route names a baseEntity, kept as spelled. */
@@ -65,6 +69,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
   const challenge = wwwAuthenticate(options.authenticators)
 
   const app = new Hono()
+  if (deps.monitor !== undefined) mountProbes(app, options, deps.monitor, remoteAddressOf)
   for (const mount of options.extraRoutes) mount(app)
   app.all('*', async (c) => {
     const started = performance.now()
@@ -84,7 +89,9 @@ export function createGatewayApp (deps: AppDeps): Hono {
       if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
       else if (err.status >= 500) log.error(`${method} ${url.pathname}: ${err.detail}`, { requestId })
     }
-    log.info(`${method} ${url.pathname}${url.search} ${res.status} ${(performance.now() - started).toFixed(1)}ms`, {
+    const ms = performance.now() - started
+    deps.monitor?.observeRequest(state.route?.resource ?? 'unknown', method, res.status, state.route?.baseEntity, ms / 1000)
+    log.info(`${method} ${url.pathname}${url.search} ${res.status} ${ms.toFixed(1)}ms`, {
       requestId, baseEntity: state.route?.baseEntity, principal: state.principal?.name, status: res.status
     })
     return res
