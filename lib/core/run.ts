@@ -88,6 +88,11 @@ export async function runGateway<E> (nameOrDef: string | PluginDefinition<E>, fa
     customMasking: [...g.log.customMasking],
     ...(g.log.loglevel.push !== undefined ? { pushLevel: g.log.loglevel.push } : {})
   })
+  if (loaded.encryptedNow.length > 0) {
+    const seeded = (process.env.SEED ?? '') !== ''
+    log.info(`config: ${loaded.encryptedNow.length} cleartext secret(s) encrypted in place in ${loaded.file} (${loaded.encryptedNow.join(', ')}); key from ${seeded ? 'the SEED environment variable' : 'this machine'}`)
+    if (!seeded) log.warn(`SEED is not set: the secrets in ${loaded.file} are encrypted with a key derived from this machine; the file cannot be used on another machine or in a re-created container. Set SEED (and keep it) to make the key portable.`)
+  }
   const mail = gatewayMailFromConfig(g, log, { customMasking: [...g.log.customMasking] })
   if (mail.problems.length > 0) exitOnError(new ConfigError(undefined, mail.problems))
   // the mailer keeps the plain logger: a failing mail is logged but not mailed again
