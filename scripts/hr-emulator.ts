@@ -1,6 +1,6 @@
 // Demo: runs the SuccessFactors-shaped HR emulator (test/support/hr-emulator.ts) until Ctrl-C.
 //   PORT=8880 PERSONS=2500 PAGE_SIZE=1000 npx tsx scripts/hr-emulator.ts
-// Without PORT a free port is chosen and printed. Accepts basic demo/demo or an OAuth token from
+// Without PORT a free port is chosen and printed; HOST=0.0.0.0 listens on every interface (containers). Accepts basic demo/demo or an OAuth token from
 // POST /oauth/token (client_credentials, demo/demo).
 import { startHrEmulator } from '../test/support/hr-emulator.ts'
 
@@ -10,6 +10,7 @@ const emu = await startHrEmulator({
   persons,
   pageSize,
   port: Number(process.env.PORT ?? 0),
+  ...(process.env.HOST !== undefined ? { host: process.env.HOST } : {}),
   auth: { basic: { username: 'demo', password: 'demo' }, oauth: { clients: [{ client_id: 'demo', client_secret: 'demo' }] } }
 })
 

@@ -199,9 +199,14 @@ const scimgateway = s.object({
         clientSecret: s.string().optional(),
         host: s.string().optional(),
         port: s.integer({ min: 1, max: 65535 }).optional(),
+        secure: s.boolean().optional().describe('SMTP: implicit TLS (default: port 465)'),
+        proxy: s.string().optional().describe('SMTP: proxy URL'),
         username: s.string().optional(),
-        password: s.string().optional()
-      }, { unknownKeys: 'keep' }).default({})
+        password: s.string().optional(),
+        serviceAccountKeyFile: s.string().optional().describe('Google Workspace: refused at start (not supported)'),
+        authorityUrl: s.string().optional().describe('oauth: token authority (default https://login.microsoftonline.com)'),
+        graphUrl: s.string().optional().describe('oauth: Graph base (default https://graph.microsoft.com)')
+      }).default({})
     }).optional().describe('scimgateway 5.x shape'),
     emailOnError: s.object({
       enabled: s.boolean().default(false),

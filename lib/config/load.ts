@@ -4,7 +4,7 @@
 //   (every problem with its path, defaults filled) → freeze.
 // Any problem throws one ConfigError listing them all; the caller prints its message and exits.
 import { readFile } from 'node:fs/promises'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { JsonValue } from '../scim/types.ts'
 import { isJsonObject } from '../scim/types.ts'
 import type { Logger } from '../logging/types.ts'
@@ -64,7 +64,7 @@ export interface LoadedConfig<T = GatewayConfig> {
  */
 export async function loadPluginConfig (pluginName: string, opts: PluginLoadOptions = {}): Promise<LoadedConfig<GatewayConfig>> {
   const env = opts.env ?? process.env
-  const configDir = resolve(opts.configDir ?? nonEmpty(env.SCIM_CONFIG_DIR) ?? 'config')
+  const configDir = resolve(opts.configDir ?? nonEmpty(env.SCIM_CONFIG_DIR) ?? defaultConfigDir())
   const name = pluginName.startsWith('plugin-') ? pluginName : `plugin-${pluginName}`
   const file = resolve(configDir, `${name}.json`)
   return await loadFile(file, 'json', gatewayConfigSchema, { ...opts, env }, name, (value, problems) => applyPortOverride(value, env, problems), opts.endpointSchema)
@@ -220,4 +220,12 @@ function nonEmpty (v: string | undefined): string | undefined {
 function codeOf (err: unknown): string {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code
   return err instanceof Error ? err.message : String(err)
+}
+
+/**
+ * `./config`, or — in a single binary built with `bun build --compile` (its modules live in Bun's
+ * embedded `$bunfs`) — the `config` directory beside the executable, wherever it is started from.
+ */
+export function defaultConfigDir (moduleUrl: string = import.meta.url, execPath: string = process.execPath): string {
+  return /[/\\]\$bunfs[/\\]|~BUN[/\\]/.test(decodeURIComponent(moduleUrl)) ? join(dirname(execPath), 'config') : 'config'
 }

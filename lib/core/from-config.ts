@@ -21,6 +21,7 @@ import { clientAddressResolver, ipAllowGate, type TrustProxy } from '../auth/ip-
 import type { AuthEventObserver, Gate } from '../auth/http.ts'
 import { addressRateLimitGate, createRateLimiter, failedAuthSlowDown, principalRateLimitGate } from '../auth/rate-limit.ts'
 import type { GatewayOptions, TlsOptions } from './options.ts'
+import { createChainingForwarder, parseChainingBaseUrl } from './chaining.ts'
 
 /** Extra authenticators (bearerJwt, bearerOAuth, …) built by other modules from the same config. */
 export type AuthenticatorFactory = (config: GatewayConfig) => Authenticator[]
@@ -76,6 +77,11 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     pluginTimeoutMs: g.plugin.timeout
   }
   if (g.baseUrl !== undefined) opts.baseUrl = g.baseUrl
+  if (g.chainingBaseUrl !== undefined) {
+    // checked in build(): a bad URL is a ConfigError with its path before we get here
+    opts.forwarders = [createChainingForwarder({ baseUrl: g.chainingBaseUrl, timeoutMs: 60_000, maxPayloadBytes: g.payloadSize })]
+    opts.acceptAnyBaseEntity = true
+  }
   if (g.scim.maxResults !== undefined) opts.maxResults = g.scim.maxResults
   if (g.idleTimeout !== undefined) opts.idleTimeoutMs = g.idleTimeout * 1000
   return opts
@@ -158,11 +164,17 @@ function build (config: GatewayConfig, extra: readonly AuthenticatorFactory[], e
   if (a.clientCertificate.length > 0) out.authenticators.push(clientCertificateAuthenticator(a.clientCertificate))
   if (a.passThrough.enabled) {
     const pt = attempt('scimgateway.auth.passThrough.enabled', () => passThroughAuthenticator({
-      pluginSupportsPassThrough: env.plugin?.capabilities?.passThrough === true,
+      // in chaining mode the next gateway checks the credentials it is passed
+      pluginSupportsPassThrough: env.plugin?.capabilities?.passThrough === true || g.chainingBaseUrl !== undefined,
       readOnly: a.passThrough.readOnly,
       baseEntities: a.passThrough.baseEntities
     }))
     if (pt !== undefined) out.authenticators.push(pt)
+  }
+
+  if (g.chainingBaseUrl !== undefined) attempt('scimgateway.chainingBaseUrl', () => parseChainingBaseUrl(g.chainingBaseUrl ?? ''))
+  if (g.azureRelay?.enabled === true) {
+    problems.push({ path: 'scimgateway.azureRelay.enabled', message: 'Azure Relay is not supported by this gateway; set it to false and expose the gateway another way (a reverse proxy, or the stream module\'s outbound-only NATS connection: scimgateway.stream)' })
   }
 
   out.gates.push(...gates)

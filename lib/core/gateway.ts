@@ -12,6 +12,8 @@ import { gatewayHealth, type GatewayHealth } from './health.ts'
 import { gatewayOptions, type GatewayOptions } from './options.ts'
 import { ScimService } from './service.ts'
 import { createGatewayApp } from './http/app.ts'
+import { GatewayMonitor } from './monitor.ts'
+import { isScimError } from '../scim/errors.ts'
 
 /** The part of Bun's API the gateway uses (typed here so Node builds need no Bun types). */
 interface BunServer { port: number, stop: (closeActive?: boolean) => void }
@@ -28,6 +30,8 @@ export interface ScimGatewayInit {
   log: Logger
   /** The push channel the logger publishes to; enables GET /logger. */
   logPush?: LogPush
+  /** Sends mail with the configured `email` settings (runGateway passes it). */
+  sendMail?: (msg: { to: string[], cc?: string[], subject: string, text: string, html?: string }) => Promise<void>
 }
 
 /**
@@ -43,18 +47,25 @@ export class ScimGateway {
   readonly options: GatewayOptions
   readonly service: ScimService
   readonly app: Hono
+  /** Metrics registry and readiness checks (/metrics, /readyz); add your own. */
+  readonly monitor: GatewayMonitor
+  private started = false
   private readonly log: Logger
+  private readonly mail: ScimGatewayInit['sendMail']
   private server: ServerType | undefined
   private bunServer: BunServer | undefined
   private boundPort: number | undefined
 
   constructor (init: ScimGatewayInit) {
     this.plugin = init.plugin
-    this.options = gatewayOptions(init.options)
+    const base = gatewayOptions(init.options)
+    this.monitor = new GatewayMonitor({ plugin: init.plugin.name, entities: base.entities, defaultMetrics: base.defaultMetrics })
+    this.options = { ...base, authObservers: [...base.authObservers, this.monitor.authObserver] }
     this.log = init.log.child({ plugin: init.plugin.name })
+    this.mail = init.sendMail
     this.service = new ScimService({
       // timeouts and typed upstream errors at the plugin boundary (HTTP, bulk and stream alike)
-      plugin: guardPlugin(init.plugin, { timeoutMs: this.options.pluginTimeoutMs }),
+      plugin: guardPlugin(init.plugin, { timeoutMs: this.options.pluginTimeoutMs, onError: (method, err) => { this.monitor.pluginError(method, isScimError(err) ? err.status : 500) } }),
       usePutSoftSync: this.options.usePutSoftSync,
       skipMetaLocation: this.options.skipMetaLocation,
       defaultCount: this.options.defaultCount,
@@ -62,7 +73,11 @@ export class ScimGateway {
       groupMemberOfUser: this.options.groupMemberOfUser,
       skipTypeConvert: this.options.skipTypeConvert
     })
-    this.app = createGatewayApp({ service: this.service, options: this.options, log: this.log, ...(init.logPush !== undefined ? { logPush: init.logPush } : {}) })
+    this.app = createGatewayApp({ service: this.service, options: this.options, log: this.log, monitor: this.monitor, ...(init.logPush !== undefined ? { logPush: init.logPush } : {}) })
+    this.monitor.addReadiness('plugin', async () => {
+      const h = await this.health()
+      return { ok: h.status !== 'down' && this.started, detail: this.started ? h : { status: 'not started' } }
+    })
   }
 
   /** The port the server listens on (after start). */
@@ -73,6 +88,16 @@ export class ScimGateway {
 
   get url (): string {
     return `${this.options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`
+  }
+
+  /**
+   * Sends a mail with the gateway's `email` settings — scimgateway's `scimgateway.sendMail()` for
+   * plugins and embedders. Rejects when no mail is configured or the server refuses the message.
+   * @example await gateway.sendMail({ to: ['ops@example.com'], subject: 'Report', text: 'done' })
+   */
+  async sendMail (msg: { to: string[], cc?: string[], subject: string, text: string, html?: string }): Promise<void> {
+    if (this.mail === undefined) throw new Error('sendMail: no mail is configured (scimgateway.email)')
+    await this.mail(msg)
   }
 
   /**
@@ -87,6 +112,7 @@ export class ScimGateway {
 
   async start (): Promise<void> {
     if (this.plugin.start !== undefined) await this.plugin.start(this.log)
+    this.started = true
     if (this.options.authenticators.length === 0 && !this.options.allowAnonymous) {
       this.log.warn('no authentication method is configured: every request will be refused with 401')
     }

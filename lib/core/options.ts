@@ -53,6 +53,8 @@ export interface GatewayOptions {
   patchReturnsResource: boolean
   /** Configured baseEntities (`endpoint.entity.<name>`); a path segment naming another one is a 404. */
   entities: string[]
+  /** Any first path segment that is not a route is a baseEntity (chaining: the next gateway decides). */
+  acceptAnyBaseEntity: boolean
   maxPayloadBytes: number
   /** Deepest JSON nesting accepted in a request body (400 invalidSyntax beyond), checked before parsing. */
   jsonMaxDepth: number
@@ -84,6 +86,8 @@ export interface GatewayOptions {
   trustProxy?: TrustProxy | undefined
   /** ms one plugin call may take (ctx.signal is aborted, the call answers 504); 0 = no limit. */
   pluginTimeoutMs: number
+  /** Process metrics (CPU, memory, event loop) in /metrics; turn off in all but one of several gateways in a process. */
+  defaultMetrics: boolean
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -96,6 +100,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   skipTypeConvert: true,
   patchReturnsResource: false,
   entities: [],
+  acceptAnyBaseEntity: false,
   maxPayloadBytes: 1024 * 1024,
   jsonMaxDepth: 64,
   defaultCount: 200,
@@ -112,7 +117,8 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   forwarders: [],
   tls: undefined,
   hostnames: [],
-  pluginTimeoutMs: 60_000
+  pluginTimeoutMs: 60_000,
+  defaultMetrics: true
 }
 
 export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {

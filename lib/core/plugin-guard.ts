@@ -17,6 +17,8 @@ const CALLS = [
 export interface GuardOptions {
   /** ms per plugin call; 0 = no limit. */
   timeoutMs: number
+  /** Told of every failed call with the (typed) error it throws (metrics). */
+  onError?: (method: string, err: unknown) => void
 }
 
 type AnyCall = (...args: unknown[]) => Promise<unknown>
@@ -32,7 +34,14 @@ export function guardPlugin (plugin: ScimPlugin, opts: GuardOptions): ScimPlugin
   for (const name of CALLS) {
     const fn = plugin[name] as AnyCall | undefined
     if (typeof fn !== 'function') continue
-    guarded[name] = async (...args: unknown[]): Promise<unknown> => await guardedCall(plugin, name, fn, args, opts.timeoutMs)
+    guarded[name] = async (...args: unknown[]): Promise<unknown> => {
+      try {
+        return await guardedCall(plugin, name, fn, args, opts.timeoutMs)
+      } catch (err) {
+        opts.onError?.(name, err)
+        throw err
+      }
+    }
   }
   return new Proxy(plugin, {
     get (target, prop, receiver) {

@@ -5,7 +5,7 @@
 
 export type RouteResource =
   | 'Users' | 'Groups' | 'Bulk' | 'Schemas' | 'ResourceTypes' | 'ServiceProviderConfig'
-  | 'Roles' | 'Entitlements' | 'Ping' | 'Api' | 'PubApi' | 'Auth' | 'Me' | 'Logger'
+  | 'Roles' | 'Entitlements' | 'Ping' | 'Api' | 'PubApi' | 'Auth' | 'Me' | 'Logger' | 'AppRoles'
 
 export interface RoutePath {
   baseEntity: string | undefined
@@ -35,7 +35,8 @@ const RESOURCES: Record<string, RouteResource> = {
   api: 'Api',
   auth: 'Auth',
   me: 'Me',
-  logger: 'Logger'
+  logger: 'Logger',
+  approles: 'AppRoles'
 }
 
 export type RouteParseResult =

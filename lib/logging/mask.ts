@@ -192,11 +192,22 @@ function maskString (text: string, m: Masker): string {
     out = out.replace(XML_ELEMENT, (all, open: string, name: string, close: string) =>
       m.isSecretKey(name.replace(/^[\w-]+:/, '')) ? `${open}${MASK}${close}` : all)
   }
-  out = out.replace(KEY_VALUE, (all, pre: string, key: string, sep: string, scheme: string | undefined) =>
-    m.isSecretKey(key) ? `${pre}${key}${sep}${scheme ?? ''}${MASK}` : all)
+  out = maskKeyValues(out, m, 0)
   out = out.replace(AUTH_SCHEME_CREDENTIAL, (all, scheme: string, cred: string) =>
     looksLikeCredential(scheme, cred) ? `${scheme} ${MASK}` : all)
   return out
+}
+
+/**
+ * `key=value` / `key: value` pairs. A pair whose key is not a secret may hold one in its value
+ * (`failed: password=x` reads as key `failed`, value `password=x`), so such a value is searched again.
+ */
+function maskKeyValues (text: string, m: Masker, depth: number): string {
+  return text.replace(KEY_VALUE, (all, pre: string, key: string, sep: string, scheme: string | undefined, value: string) => {
+    if (m.isSecretKey(key)) return `${pre}${key}${sep}${scheme ?? ''}${MASK}`
+    if (depth < 4 && /[=:]/.test(value)) return `${pre}${key}${sep}${scheme ?? ''}${maskKeyValues(value, m, depth + 1)}`
+    return all
+  })
 }
 
 // Cheap pre-check: every rule below needs one of these (a separator, a quote, a bracket, a tag,

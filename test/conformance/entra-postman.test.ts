@@ -1,18 +1,17 @@
-// Runs Microsoft's SCIM validation collection (../shared/conformance, used as it is) with newman
+// Runs Microsoft's SCIM validation collection (ENTRA_SCIM_COLLECTION, else ../shared/conformance; used as it is) with newman
 // against a real gateway with plugin-loki on a free port and an empty store. Every assertion must pass.
 // The collection's first request, GET /scim/Token, is served by this test as a fixture.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { Hono } from 'hono'
 import { startTestGateway } from '../support/gateway.ts'
+import { entraCollectionPath, entraCollectionSkip } from '../support/conformance.ts'
 import { bearerTokenAuthenticator } from '../../lib/auth/index.ts'
 
-const collection = fileURLToPath(new URL('../../../shared/conformance/entra-scim-reference.postman_collection.json', import.meta.url))
+const collection = entraCollectionPath()
 
 interface NewmanFailure { error: { message: string, test?: string }, source?: { name?: string } }
 interface NewmanSummary { run: { failures: NewmanFailure[], stats: { assertions: { total: number, failed: number }, requests: { total: number, failed: number } } } }
@@ -20,7 +19,7 @@ type NewmanRun = (opts: Record<string, unknown>, cb: (err: Error | null, summary
 
 const TOKEN = 'conformance-' + Math.random().toString(36).slice(2)
 
-test('Microsoft Entra SCIM validation collection passes against plugin-loki', { skip: existsSync(collection) ? false : `collection not found at ${collection}` }, async () => {
+test('Microsoft Entra SCIM validation collection passes against plugin-loki', { skip: entraCollectionSkip() }, async () => {
   const gw = await startTestGateway({ options: { authenticators: [bearerTokenAuthenticator([{ token: TOKEN }])] } })
   // front: /scim/Token fixture, everything else goes to the gateway app
   const front = new Hono()

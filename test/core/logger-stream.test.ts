@@ -1,45 +1,137 @@
-// GET /logger streams masked log lines live; read-only credentials and anonymous callers are refused.
+// GET /logger streams masked log lines live as Server-Sent Events (the `data:` framing that
+// scimgateway's documented curl/fetch recipes parse); read-only credentials may read it, anonymous
+// callers may not; /<baseEntity>/logger sees only that baseEntity's lines; the push level decides
+// what is streamed; `?view=html` is a live page (checked in headless Chromium when it is installed).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ScimGateway } from '../../lib/core/gateway.ts'
 import { createLokiPlugin } from '../../lib/plugins/plugin-loki.ts'
 import { basicAuthenticator } from '../../lib/auth/index.ts'
 import { createLogger, createLogPush } from '../../lib/logging/index.ts'
+import type { LevelSetting } from '../../lib/logging/logger.ts'
+import { sseEvent } from '../../lib/core/http/logger-stream.ts'
 
-test('/logger streams request lines as they happen, masked', async () => {
+const ADMIN = { authorization: 'Basic ' + Buffer.from('admin:S3cret!pw').toString('base64') }
+const READER = { authorization: 'Basic ' + Buffer.from('ro:ro-pw').toString('base64') }
+
+async function gateway (pushLevel: LevelSetting = 'debug'): Promise<{ gw: ScimGateway, close: () => Promise<void> }> {
   const push = createLogPush()
-  const log = createLogger({ name: 'plugin-loki', console: 'off', push, pushLevel: 'debug' })
+  const log = createLogger({ name: 'plugin-loki', console: 'off', push, pushLevel })
   const gw = new ScimGateway({
-    plugin: createLokiPlugin({ persistence: 'memory', demoData: true }),
-    options: { port: 0, localhostOnly: true, authenticators: [basicAuthenticator([{ username: 'admin', password: 'S3cret!pw' }, { username: 'ro', password: 'ro-pw', readOnly: true }])] },
+    plugin: createLokiPlugin({ persistence: 'memory', demoData: true, entities: ['clientA'] }),
+    options: { port: 0, localhostOnly: true, entities: ['clientA'], authenticators: [basicAuthenticator([{ username: 'admin', password: 'S3cret!pw' }, { username: 'ro', password: 'ro-pw', readOnly: true }])] },
     log,
     logPush: push
   })
   await gw.start()
-  const admin = { authorization: 'Basic ' + Buffer.from('admin:S3cret!pw').toString('base64') }
+  return { gw, close: async () => { await gw.stop(); await log.close() } }
+}
+
+/** Reads SSE events the way the documented client recipe does: `data:` lines, an event per blank line. */
+async function collectEvents (res: Response, until: (events: string[]) => boolean, ms = 10_000): Promise<{ events: string[], raw: string }> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
+  let raw = ''
+  const events: string[] = []
+  const deadline = Date.now() + ms
+  while (!until(events) && Date.now() < deadline) {
+    const r = await Promise.race([reader.read(), new Promise<{ done: true, value: undefined }>(resolve => setTimeout(() => { resolve({ done: true, value: undefined }) }, deadline - Date.now()))])
+    if (r.done === true) break
+    raw += decoder.decode(r.value, { stream: true })
+    let i: number
+    while ((i = raw.indexOf('\n\n')) >= 0) {
+      const block = raw.slice(0, i)
+      raw = raw.slice(i + 2)
+      const data = block.split('\n').filter(l => l.startsWith('data: ')).map(l => l.slice(6))
+      if (data.length > 0) events.push(data.join('\n'))
+    }
+  }
+  await reader.cancel().catch(() => {})
+  return { events, raw }
+}
+
+test('sseEvent frames every line of a message as a data field', () => {
+  assert.equal(sseEvent('one'), 'data: one\n\n')
+  assert.equal(sseEvent('a\nb\r\nc'), 'data: a\ndata: b\ndata: c\n\n')
+})
+
+test('/logger is an SSE stream of masked lines; read-only credentials may read it, anonymous may not', async () => {
+  const { gw, close } = await gateway()
   const ac = new AbortController()
   try {
     assert.equal((await fetch(`${gw.url}/logger`)).status, 401)
-    assert.equal((await fetch(`${gw.url}/logger`, { headers: { authorization: 'Basic ' + Buffer.from('ro:ro-pw').toString('base64') } })).status, 403)
-    const res = await fetch(`${gw.url}/logger`, { headers: admin, signal: ac.signal })
+    const res = await fetch(`${gw.url}/logger`, { headers: { ...READER, accept: 'text/event-stream' }, signal: ac.signal })
     assert.equal(res.status, 200)
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader()
-    await reader.read() // banner
-    await fetch(`${gw.url}/Users?filter=${encodeURIComponent('userName eq "bjensen"')}`, { headers: admin })
-    await fetch(`${gw.url}/Users`, { method: 'POST', headers: { ...admin, 'content-type': 'application/scim+json' }, body: JSON.stringify({ userName: 'x', password: 'UserPw#1' }) })
-    let text = ''
-    const deadline = Date.now() + 10_000
-    while (!(text.includes('GET /Users') && text.includes('POST /Users')) && Date.now() < deadline) {
-      const { value, done } = await reader.read()
-      if (done) break
-      text += new TextDecoder().decode(value)
-    }
-    assert.match(text, /GET \/Users\?filter=.* 200/)
-    assert.match(text, /POST \/Users 201/)
-    assert.doesNotMatch(text, /S3cret!pw|UserPw#1/)
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/)
+    const done = collectEvents(res, ev => ev.some(e => e.includes('GET /Users')) && ev.some(e => e.includes('POST /Users')))
+    await new Promise(resolve => setTimeout(resolve, 50))
+    await fetch(`${gw.url}/Users?filter=${encodeURIComponent('userName eq "bjensen"')}`, { headers: ADMIN })
+    await fetch(`${gw.url}/Users`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/scim+json' }, body: JSON.stringify({ userName: 'x', password: 'UserPw#1' }) })
+    const { events } = await done
+    assert.ok(events.some(e => /GET \/Users\?filter=.* 200/.test(e)), events.join('\n'))
+    assert.ok(events.some(e => /POST \/Users 201/.test(e)), events.join('\n'))
+    assert.ok(!events.some(e => /S3cret!pw|UserPw#1/.test(e)))
   } finally {
     ac.abort()
-    await gw.stop()
-    await log.close()
+    await close()
+  }
+})
+
+test('/<baseEntity>/logger streams only that baseEntity; the push level filters what is streamed', async () => {
+  const { gw, close } = await gateway('info')
+  const ac = new AbortController()
+  try {
+    const res = await fetch(`${gw.url}/clientA/logger`, { headers: ADMIN, signal: ac.signal })
+    assert.equal(res.status, 200)
+    const done = collectEvents(res, ev => ev.some(e => e.includes('/clientA/Users/marker')))
+    await new Promise(resolve => setTimeout(resolve, 50))
+    await fetch(`${gw.url}/Users/other-tenant`, { headers: ADMIN })
+    await fetch(`${gw.url}/clientA/Users/marker`, { headers: ADMIN })
+    const { events } = await done
+    assert.ok(events.some(e => e.includes('/clientA/Users/marker 404')), events.join('\n'))
+    assert.ok(!events.some(e => e.includes('/Users/other-tenant')), 'a line of no/another baseEntity was streamed')
+    assert.ok(!events.some(e => /\bdebug\b/.test(e)), 'debug lines streamed at push level info')
+  } finally {
+    ac.abort()
+    await close()
+  }
+})
+
+test('/logger answers 405 to writes', async () => {
+  const { gw, close } = await gateway()
+  try {
+    assert.equal((await fetch(`${gw.url}/logger`, { method: 'POST', headers: ADMIN })).status, 405)
+  } finally { await close() }
+})
+
+const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p))
+test('/logger?view=html shows lines arriving live in a browser', { skip: chromium === undefined ? 'Debian chromium is not installed (apt-get install chromium)' : false }, async () => {
+  const { chromium: pw } = await import('playwright-core')
+  const { gw, close } = await gateway()
+  const profile = mkdtempSync(join(tmpdir(), 'gw-chromium-'))
+  const browser = await pw.launch({
+    executablePath: chromium,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+  try {
+    const ctx = await browser.newContext({ httpCredentials: { username: 'ro', password: 'ro-pw' } })
+    const page = await ctx.newPage()
+    const r = await page.goto(`${gw.url}/logger?view=html`)
+    assert.equal(r?.status(), 200)
+    await page.waitForFunction(() => document.getElementById('state')?.textContent === 'live', undefined, { timeout: 10_000 })
+    await fetch(`${gw.url}/Users/browser-marker`, { headers: ADMIN })
+    await page.waitForFunction(() => (document.getElementById('log')?.textContent ?? '').includes('/Users/browser-marker'), undefined, { timeout: 10_000 })
+    const shot = await page.screenshot({ fullPage: false })
+    assert.ok(shot.length > 1000, 'a screenshot was taken')
+    const text = await page.textContent('#log') ?? ''
+    assert.match(text, /GET \/Users\/browser-marker 404/)
+    assert.match(await page.textContent('#count') ?? '', /^[1-9]\d* lines$/)
+  } finally {
+    await browser.close()
+    await close()
+    rmSync(profile, { recursive: true, force: true })
   }
 })

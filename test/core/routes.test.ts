@@ -124,6 +124,18 @@ describe('users CRUD', () => {
     assert.equal(u.body.title, 'Chief')
     assert.deepEqual(u.body.emails.map(e => e.value).sort(), ['home@x.org', 's@x.org'])
   })
+  test('PATCH answers 200 with the resource when Accept names JSON; 204 with Accept */* or none', async () => {
+    const h = await harness()
+    const c = await h.json<{ id: string }>('POST', '/Users', user('accepty'))
+    const op = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'A' }] }
+    const withBody = await h.json<{ title: string, id: string }>('PATCH', `/Users/${c.body.id}`, op, { accept: 'application/scim+json' })
+    assert.equal(withBody.status, 200)
+    assert.equal(withBody.body.title, 'A')
+    assert.ok(withBody.headers.get('etag') !== null)
+    assert.equal((await h.req('PATCH', `/Users/${c.body.id}`, op, { accept: 'application/json;q=0.9' })).status, 200)
+    assert.equal((await h.req('PATCH', `/Users/${c.body.id}`, op, { accept: '*/*' })).status, 204)
+    assert.equal((await h.req('PATCH', `/Users/${c.body.id}`, op)).status, 204)
+  })
   test('ETag: If-None-Match → 304, stale If-Match → 412', async () => {
     const h = await harness()
     const c = await h.json<{ id: string, meta: { version: string } }>('POST', '/Users', user('etag'))

@@ -50,10 +50,10 @@ async function waitFor (url: string, init: RequestInit, deadlineMs = 20_000): Pr
 test('index.ts serves plugin-loki from SCIM_CONFIG_DIR on PORT and encrypts the cleartext password', async () => {
   const port = await freePort()
   const dir = configDir({
-    scimgateway: { port: 1, log: { loglevel: { console: 'off', file: 'off' } }, auth: { basic: [{ username: 'admin', password: 'Very$ecret1' }] } },
+    scimgateway: { port: 1, log: { loglevel: { console: 'warn', file: 'off' } }, auth: { basic: [{ username: 'admin', password: 'Very$ecret1' }] } },
     endpoint: { persistence: false, demoData: true }
   })
-  const p = start(dir, { PORT: String(port) })
+  const p = start(dir, { PORT: String(port), SEED: '' })
   try {
     const auth = 'Basic ' + Buffer.from('admin:Very$ecret1').toString('base64')
     const r = await waitFor(`http://127.0.0.1:${port}/Users?filter=userName eq "bjensen"`, { headers: { authorization: auth } })
@@ -65,7 +65,10 @@ test('index.ts serves plugin-loki from SCIM_CONFIG_DIR on PORT and encrypts the 
     assert.match(onDisk, /\{enc:v1\}/)
   } finally {
     p.kill()
-    assert.equal((await p.done).code, 0, 'clean exit on SIGTERM')
+    const done = await p.done
+    assert.equal(done.code, 0, 'clean exit on SIGTERM')
+    // the rewrite is not silent: without SEED a loud warning names the file and the key's origin
+    assert.match(done.stdout + done.stderr, /SEED is not set: the secrets in .*plugin-loki\.json are encrypted with a key derived from this machine/)
   }
 })
 

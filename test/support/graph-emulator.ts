@@ -19,6 +19,7 @@
 //   GET  /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user | members/microsoft.graph.user   GET /v1.0/groups/{id}/appRoleAssignments
 //   GET  /v1.0/servicePrincipals/{id} | servicePrincipals(appId='{appId}')   GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo
 //   GET  /v1.0/auditLogs/directoryAudits?$filter=activityDateTime ge …   (graph-audit.ts)
+//   POST /v1.0/users/{id|userPrincipalName|mail}/sendMail   (202; 404 ErrorInvalidUser; 400 ErrorInvalidRecipients)
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Hono, type Context } from 'hono'
@@ -70,6 +71,8 @@ export interface GraphEmulator {
   readonly maxConcurrent: number
   /** Request paths received, in order (query included). */
   readonly log: readonly string[]
+  /** Mails accepted by sendMail: the sending mailbox and the `message` object as posted. */
+  readonly sentMail: ReadonlyArray<{ mailbox: string, message: Record<string, unknown> }>
   /** Creates or updates a user (properties merged; `null` clears one). Shows up in the next delta round. */
   setUser (user: GraphUser): void
   /** Deletes a user: the next delta round reports it `@removed` (reason `changed` = soft delete). */
@@ -143,6 +146,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
   let throttleStatus = 429
   let throttleAfter: string | undefined
   const paths: string[] = []
+  const sentMail: Array<{ mailbox: string, message: Record<string, unknown> }> = []
 
   const app = new Hono()
 
@@ -307,6 +311,18 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
   app.get('/v1.0/users/:id/memberOf', memberships(false))
   app.get('/v1.0/users/:id/transitiveMemberOf', memberships(true))
 
+  app.post('/v1.0/users/:id/sendMail', async (c) => {
+    const key = decodeURIComponent(c.req.param('id')).toLowerCase()
+    const mailbox = [...users.values()].find(u => [u.id, u.userPrincipalName, u.mail].some(v => typeof v === 'string' && v.toLowerCase() === key))
+    if (mailbox === undefined) return c.json(graphError('ErrorInvalidUser', `The requested user '${c.req.param('id')}' is invalid.`), 404)
+    let body: { message?: Record<string, unknown> }
+    try { body = await c.req.json() } catch { return c.json(graphError('BadRequest', 'Unable to read JSON request payload.'), 400) }
+    const to = body.message?.toRecipients
+    if (body.message === undefined || !Array.isArray(to) || to.length === 0) return c.json(graphError('ErrorInvalidRecipients', 'At least one recipient is not valid.'), 400)
+    sentMail.push({ mailbox: mailbox.id, message: body.message })
+    return c.body(null, 202)
+  })
+
   app.get('/v1.0/users/:id/appRoleAssignments', (c) => {
     const id = c.req.param('id')
     const u = users.get(id)
@@ -400,6 +416,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     get tokenRequests () { return tokenRequests },
     get maxConcurrent () { return maxConcurrent },
     get log () { return paths },
+    get sentMail () { return sentMail },
     setUser (user) {
       const prev = users.get(user.id) ?? { id: user.id }
       const next: GraphUser = { ...prev }

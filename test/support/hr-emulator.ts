@@ -48,6 +48,8 @@ export interface HrEmulatorOptions {
   delayMs?: number
   /** Port on 127.0.0.1 (default 0: a free one; tests always use 0). */
   port?: number
+  /** Listen address (default 127.0.0.1; the compose demo uses 0.0.0.0). */
+  host?: string
 }
 
 /** A running emulator. */
@@ -195,7 +197,7 @@ export async function startHrEmulator (opts: HrEmulatorOptions = {}): Promise<Hr
   server.keepAliveTimeout = 1000
   const listen = async (port: number): Promise<number> => await new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, opts.host ?? '127.0.0.1', () => {
       server.off('error', reject)
       resolve((server.address() as AddressInfo).port)
     })

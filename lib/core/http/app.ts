@@ -21,6 +21,9 @@ import { handleDiscovery } from './discovery.ts'
 import { handleBulk } from './bulk.ts'
 import { handleApi, handleRolesOrEntitlements } from './api.ts'
 import { createOriginResolver } from './origin.ts'
+import { handleAppRoles } from './app-roles.ts'
+import { mountProbes } from './probes.ts'
+import type { GatewayMonitor } from '../monitor.ts'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -44,12 +47,20 @@ export interface AppDeps {
   log: Logger
   /** The log push channel `/logger` streams from. */
   logPush?: LogPush
+  /** Metrics and readiness: /metrics, /healthz, /readyz and per-request counts. */
+  monitor?: GatewayMonitor
 }
+
+/** Chaining: every first segment that is not a route names a baseEntity, kept as spelled. */
+const anyEntity: ReadonlyMap<string, string> = new (class extends Map<string, string> {
+  override has (key: string): boolean { return key !== 'scim' }
+  override get (key: string): string { return key }
+})()
 
 /** Builds the Hono app of one gateway. */
 export function createGatewayApp (deps: AppDeps): Hono {
   const { service, options, log } = deps
-  const entities = new Map(options.entities.map(e => [e.toLowerCase(), e]))
+  const entities: ReadonlyMap<string, string> = options.acceptAnyBaseEntity ? anyEntity : new Map(options.entities.map(e => [e.toLowerCase(), e]))
   const boot = Math.random().toString(36).slice(2, 8)
   let seq = 0
   const authSchemes = options.authenticators.map(a => a.scheme === 'Basic'
@@ -61,6 +72,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
   const originOf = createOriginResolver({ baseUrl: options.baseUrl, hostnames: options.hostnames, trustProxy: options.trustProxy })
 
   const app = new Hono()
+  if (deps.monitor !== undefined) mountProbes(app, options, deps.monitor, remoteAddressOf)
   for (const mount of options.extraRoutes) mount(app)
   app.all('*', async (c) => {
     const started = performance.now()
@@ -82,7 +94,9 @@ export function createGatewayApp (deps: AppDeps): Hono {
       else if (err.status === 501) log.info(`${method} ${url.pathname}: ${err.detail}`, { requestId })
       else if (err.status >= 500) log.error(`${method} ${url.pathname}: ${err.detail}`, { requestId })
     }
-    log.info(`${method} ${url.pathname}${url.search} ${res.status} ${(performance.now() - started).toFixed(1)}ms`, {
+    const ms = performance.now() - started
+    deps.monitor?.observeRequest(state.route?.resource ?? 'unknown', method, res.status, state.route?.baseEntity, ms / 1000)
+    log.info(`${method} ${url.pathname}${url.search} ${res.status} ${ms.toFixed(1)}ms`, {
       requestId, baseEntity: state.route?.baseEntity, principal: state.principal?.name, status: res.status
     })
     return res
@@ -191,6 +205,8 @@ export function createGatewayApp (deps: AppDeps): Hono {
         throw new ScimError(501, undefined, '/Me is not supported')
       case 'Logger':
         return handleLoggerStream(deps.logPush, method, req, rc)
+      case 'AppRoles':
+        return await handleAppRoles(service, method, rc)
     }
   }
 

@@ -120,7 +120,7 @@ export async function handleResource (
       const ops = rc.version === '1.1' && !hasOperations(body) ? patchV1ToOperations(body, schemaOf(kind)) : parsePatchRequest(body)
       const r = await service.patch(kind, id, ops, rc, { ifMatch, ifNoneMatch })
       const { attributes, excludedAttributes } = projectionOf(url)
-      if (!opts.patchReturnsResource && attributes.length === 0 && excludedAttributes.length === 0) return noContent(etagHeaders(r))
+      if (!opts.patchReturnsResource && attributes.length === 0 && excludedAttributes.length === 0 && !wantsBody(req)) return noContent(etagHeaders(r))
       return jsonResponse(200, outgoing(r, kind, rc.version, projector(kind, attributes, excludedAttributes)), etagHeaders(r))
     }
     case 'DELETE':
@@ -157,4 +157,14 @@ async function listWith (service: ScimService, kind: ResourceKind, rc: RequestCo
   const project = projector(kind, p.attributes, p.excludedAttributes)
   const resources = result.Resources.map(r => outgoing(r, kind, rc.version, project))
   return jsonResponse(200, listResponse(resources, { totalResults: result.totalResults, startIndex: result.startIndex, version: rc.version }))
+}
+
+/**
+ * PATCH answers 204 unless the client asks for the resource: `attributes`/`excludedAttributes`, or an
+ * Accept header that names a JSON type (scimgateway answers those with 200 and the resource). Accept
+ * absent or `*\/*` (what Entra ID and most clients send) keeps 204.
+ */
+function wantsBody (req: Request): boolean {
+  const accept = req.headers.get('accept')
+  return accept !== null && /\bapplication\/(scim\+)?json\b/i.test(accept)
 }

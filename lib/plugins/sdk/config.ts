@@ -22,6 +22,11 @@ export interface PluginEnv {
   /** Directory of the config file (certs/ lives below it; relative file names resolve against it). */
   configDir: string
   log: Logger
+  /**
+   * Sends a mail with the gateway's `email` settings (scimgateway's `scimgateway.sendMail()`);
+   * rejects when no mail is configured or the server refuses the message.
+   */
+  sendMail?: (msg: { to: string[], cc?: string[], subject: string, text: string, html?: string }) => Promise<void>
 }
 
 /**
