@@ -22,7 +22,7 @@ export {
   UpstreamError, ServiceUnavailableError, GatewayTimeoutError, toUpstreamError, isUpstreamStatus
 } from './plugins/sdk/index.ts'
 export type { PluginDefinition, PluginEnv, EndpointOf, EntityHandlesOptions, EntityUse } from './plugins/sdk/index.ts'
-export { createLokiPlugin, lokiOptionsFromEndpoint, type LokiOptions } from './plugins/plugin-loki.ts'
+export { createLokiPlugin, lokiOptionsFromEndpoint, lokiPlugin, type LokiOptions } from './plugins/plugin-loki.ts'
 
 export { ScimError, isScimError } from './scim/errors.ts'
 export { ConfigError, isConfigError, type ConfigProblem } from './config/errors.ts'
@@ -34,3 +34,5 @@ export * as config from './config/index.ts'
 export * as logging from './logging/index.ts'
 export * as mail from './mail/index.ts'
 export * as stream from './stream/index.ts'
+export * as rest from './helpers/rest/index.ts'
+export * as endpointMapper from './helpers/endpoint-mapper/index.ts'
