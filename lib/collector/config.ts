@@ -172,7 +172,12 @@ const configSchema = s.object({
     publisher: s.record(PUBLISHER).default({})
   }).default({}),
   /** Local store of the last published state (default <config dir>/state). */
-  state: s.object({ dir: s.string({ minLength: 1 }).optional() }).default({})
+  state: s.object({ dir: s.string({ minLength: 1 }).optional() }).default({}),
+  /** Operations HTTP port: /healthz, /readyz, /metrics (off unless a port is set; 0 = any free port). */
+  metrics: s.object({
+    port: s.integer({ min: 0, max: 65535 }).optional(),
+    host: s.string({ minLength: 1 }).default('127.0.0.1')
+  }).default({})
 })
 
 const SHAPE = shapeFromSchema(configSchema, [

@@ -13,6 +13,8 @@ import { openTenantState } from './state.ts'
 import { createTenantRuntime, type SourceFactory, type TenantRuntime } from './tenant-runtime.ts'
 import type { RunStats } from './pipeline.ts'
 import { defaultSources } from './sources-default.ts'
+import { CollectorMetrics, startMetricsServer, type MetricsServer } from './metrics.ts'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { startLogRetention, type LogRetention } from './log-retention.ts'
 import { mailerSettings, recipientsOf } from './email-settings.ts'
 
@@ -41,6 +43,8 @@ export interface StreamService {
   readonly config: StreamConfig
   readonly nats: NatsLink
   readonly log: Logger
+  /** `http://host:port` of the operations port (metrics.port), when enabled. */
+  readonly metricsUrl: string | undefined
   tenants (): string[]
   /** When a tenant's next scheduled collection is (undefined when unknown, not collecting or stopped). */
   nextRun (tenant: string): Date | undefined
@@ -73,16 +77,32 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
     await closeAll()
     throw err
   }
+  // the operations port (metrics.port): run figures and NATS state
+  const metrics = config.metrics.port !== undefined ? new CollectorMetrics() : undefined
+  const natsUp = new Map<string, boolean>()
+  metrics?.natsState(() => ({ builtin: link.builtin === undefined ? undefined : link.builtin.server.pid !== undefined, tenants: Object.fromEntries(natsUp) }))
+  let metricsServer: MetricsServer | undefined
+  if (metrics !== undefined) {
+    try {
+      metricsServer = await startMetricsServer(metrics, { host: config.metrics.host, port: config.metrics.port ?? 0, log })
+    } catch (err) {
+      await link.stop()
+      await closeAll()
+      throw new Error(`metrics.port ${config.metrics.port ?? 0} on ${config.metrics.host}: ${(err as Error).message}`, { cause: err })
+    }
+  }
 
   const maxAge = (c: StreamConfig, tenant: string): number => c.nats.publisher[tenant]?.max_age ?? 14
 
   const addTenant = async (name: string, type: CollectorType, cfg: TenantConfig, c: StreamConfig): Promise<TenantRuntime> => {
     await link.ensureTenant(name, maxAge(c, name))
     const nc = await link.connectPublisher(name)
+    if (metrics !== undefined) watchConnection(name, nc)
     const state = await openTenantState(stateDir, name)
     const rt = createTenantRuntime({
       name, type, cfg, nc, state, log: log.child({ tenant: name }), sources, stateDir, configDir: loaded.configDir,
-      ...(opts.onRun !== undefined ? { onRun: opts.onRun } : {})
+      ...(opts.onRun !== undefined ? { onRun: opts.onRun } : {}),
+      ...(metrics !== undefined ? { metrics } : {})
     })
     runtimes.set(name, rt)
     rt.start()
@@ -184,6 +204,7 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
     get config () { return config },
     nats: link,
     log,
+    metricsUrl: metricsServer !== undefined ? `http://${config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host}:${metricsServer.port}` : undefined,
     tenants: () => [...runtimes.keys()],
     nextRun: (tenant) => runtimes.get(tenant)?.nextRun,
     async runNow (tenant, o) {
@@ -199,11 +220,23 @@ export async function startService (opts: ServiceOptions): Promise<StreamService
         await reloading.catch(() => {})
         await Promise.allSettled([...runtimes.values()].map(async rt => { await rt.stop() }))
         await link.stop()
+        await metricsServer?.stop()
         log.info('SCIM Stream stopped')
         await closeAll()
       })()
       await stopping
     }
+  }
+
+  /** Keeps the tenant's publisher connection state for /readyz and scimstream_nats_up. */
+  function watchConnection (tenant: string, nc: NatsConnection): void {
+    natsUp.set(tenant, !nc.isClosed())
+    void (async () => {
+      for await (const st of nc.status()) {
+        if (st.type === 'disconnect' || st.type === 'reconnecting' || st.type === 'close') natsUp.set(tenant, false)
+        else if (st.type === 'reconnect') natsUp.set(tenant, true)
+      }
+    })().catch(() => {}).finally(() => { natsUp.set(tenant, false) })
   }
 
   async function closeAll (): Promise<void> {

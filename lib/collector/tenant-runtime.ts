@@ -11,6 +11,7 @@ import { createPublisher, type Publisher } from './publisher.ts'
 import { runTenant, type LifecycleDecision, type RunSource, type RunStats, type TenantProgram } from './pipeline.ts'
 import { parseScheduleSpec, schedule as startSchedule, type Scheduled } from './schedule.ts'
 import type { TenantState } from './state.ts'
+import type { CollectorMetrics } from './metrics.ts'
 import type { CollectorType, TenantConfig } from './config.ts'
 import type { JsonObject } from '../scim/types.ts'
 
@@ -67,6 +68,8 @@ export interface TenantRuntimeDeps {
   stateDir?: string
   configDir?: string
   onRun?: (tenant: string, stats: RunStats) => void
+  /** Run counts, durations and errors for the operations port. */
+  metrics?: CollectorMetrics
 }
 
 /**
@@ -91,10 +94,17 @@ export function createTenantRuntime (deps: TenantRuntimeDeps): TenantRuntime {
     if (collector.unavailable !== undefined) throw new Error(collector.unavailable)
     const fullLoadFilter = filter === undefined ? undefined : compileInitialLoadFilter(filter, `${type}.${name}.general.do_initial_load_filter`)
     const t0 = Date.now()
-    const stats = await runTenant(program, collector.collect(abort.signal), {
-      state, publisher, log, initiator: { id: 'scim-stream', upn: `scim-stream@${name}` }
-    }, { fullLoad, signal: abort.signal, ...(fullLoadFilter !== undefined ? { fullLoadFilter } : {}) })
+    let stats: RunStats
+    try {
+      stats = await runTenant(program, collector.collect(abort.signal), {
+        state, publisher, log, initiator: { id: 'scim-stream', upn: `scim-stream@${name}` }
+      }, { fullLoad, signal: abort.signal, ...(fullLoadFilter !== undefined ? { fullLoadFilter } : {}) })
+    } catch (err) {
+      deps.metrics?.runFailed(name, (Date.now() - t0) / 1000)
+      throw err
+    }
     lastRun = stats
+    deps.metrics?.runDone(name, stats, (Date.now() - t0) / 1000)
     log.info(`run finished in ${Date.now() - t0} ms`, { tenant: name, ...stats })
     deps.onRun?.(name, stats)
     return stats
