@@ -52,7 +52,8 @@ const LAYERS = [
   [4, ['auth', 'plugins']],
   [5, ['core']],
   [6, ['stream']],
-  [7, ['collector', 'launcher']]
+  [7, ['collector', 'launcher']],
+  [8, ['package']]
 ]
 const rankOf = new Map(LAYERS.flatMap(([rank, names]) => names.map(n => [n, rank])))
 const LAUNCHER_FILES = new Set(['lib/core/run.ts'])
@@ -60,6 +61,8 @@ const LAUNCHER_FILES = new Set(['lib/core/run.ts'])
 /** The layer of a lib/ file: its top folder, or `launcher`. */
 function layerOf (rel) {
   if (LAUNCHER_FILES.has(rel)) return 'launcher'
+  // lib/index.ts: the npm package's public API, above everything it re-exports
+  if (rel === 'lib/index.ts') return 'package'
   const top = rel.split('/')[1]
   return top !== undefined && top.endsWith('.ts') ? 'lib' : top
 }
