@@ -74,7 +74,8 @@ export async function startSambaAd (): Promise<TestSambaAd | string> {
       try { process.kill(-proc.pid, 'SIGTERM') } catch {}
       await new Promise<void>(resolve => { const t = setTimeout(() => { try { if (proc.pid !== undefined) process.kill(-proc.pid, 'SIGKILL') } catch {} resolve() }, 5000); proc.once('exit', () => { clearTimeout(t); resolve() }) })
     }
-    await rm(dir, { recursive: true, force: true })
+    // samba's helpers may still be writing into dir while they die: retry, and never fail the test on cleanup
+    await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(() => {})
   }
   const ldapsPort = await proxy(join(dir, 'ldaps.sock'))
   const ldapPort = await proxy(join(dir, 'ldap.sock'))
