@@ -171,7 +171,7 @@ function readGeneral (v: JsonValue | undefined, entra: JsonObject, problems: Ent
       select = []
       list.forEach((p, i) => {
         if (typeof p !== 'string' || !PROPERTY.test(p)) problems.push({ path: `general.select[${i}]`, message: 'must be a user property name' })
-        else if (p === 'manager') problems.push({ path: `general.select[${i}]`, message: 'manager is a relationship; users/delta cannot $select it' })
+        else if (p === 'manager') problems.push({ path: `general.select[${i}]`, message: 'manager is a relationship, not a property: it is always read (users/delta $expand=manager) and given to the mapper as manager.{id,userPrincipalName,displayName}' })
         else if (!select.includes(p)) select.push(p)
       })
       if (!select.includes('id')) select.unshift('id')
