@@ -61,7 +61,6 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     skipTypeConvert: g.scim.skipTypeConvert,
     entities: Object.keys(config.endpoint.entity ?? {}),
     maxPayloadBytes: g.payloadSize,
-    jsonMaxDepth: g.jsonMaxDepth,
     bulk: { maxOperations: 1000, maxPayloadSize: g.payloadSize },
     authenticators: built.authenticators,
     passThrough: g.auth.passThrough.enabled,
@@ -69,13 +68,15 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     principalGates: built.principalGates,
     authObservers: built.authObservers,
     extraRoutes: built.extraRoutes,
-    tls: built.tls,
-    hostnames: g.hostnames,
-    trustProxy: trustProxyOf(g.trustProxy)
+    tls: built.tls
   }
-  if (g.baseUrl !== undefined) opts.baseUrl = g.baseUrl
   if (g.scim.maxResults !== undefined) opts.maxResults = g.scim.maxResults
   if (g.idleTimeout !== undefined) opts.idleTimeoutMs = g.idleTimeout * 1000
+  // issue 12: JSON nesting limit, public origin for Location (see core/http/origin.ts)
+  opts.jsonMaxDepth = g.jsonMaxDepth
+  opts.hostnames = g.hostnames
+  opts.trustProxy = trustProxyOf(g.trustProxy)
+  if (g.baseUrl !== undefined) opts.baseUrl = g.baseUrl
   return opts
 }
 

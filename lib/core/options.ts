@@ -56,6 +56,12 @@ export interface GatewayOptions {
   maxPayloadBytes: number
   /** Deepest JSON nesting accepted in a request body (400 invalidSyntax beyond), checked before parsing. */
   jsonMaxDepth: number
+  /** Public base URL for Location/meta.location (`scimgateway.baseUrl`); unset: see http/origin.ts. */
+  baseUrl?: string | undefined
+  /** Host names the Host header may carry besides loopback and this machine's names/addresses. */
+  hostnames: string[]
+  /** Proxies whose X-Forwarded-Host/-Proto are believed (`scimgateway.trustProxy`). */
+  trustProxy?: TrustProxy | undefined
   defaultCount: number
   maxResults: number
   bulk: { maxOperations: number, maxPayloadSize: number }
@@ -76,12 +82,6 @@ export interface GatewayOptions {
   /** Forwarders tried after authentication (stream publisher). */
   forwarders: RequestForwarder[]
   tls: TlsOptions | undefined
-  /** Public base URL for Location/meta.location (`scimgateway.baseUrl`); unset: see http/origin.ts. */
-  baseUrl?: string | undefined
-  /** Host names the Host header may carry besides loopback and this machine's names/addresses. */
-  hostnames: string[]
-  /** Proxies whose X-Forwarded-Host/-Proto are believed (`scimgateway.trustProxy`). */
-  trustProxy?: TrustProxy | undefined
 }
 
 export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
@@ -96,6 +96,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   entities: [],
   maxPayloadBytes: 1024 * 1024,
   jsonMaxDepth: 64,
+  hostnames: [],
   defaultCount: 200,
   maxResults: 1000,
   bulk: { maxOperations: 1000, maxPayloadSize: 1024 * 1024 },
@@ -108,8 +109,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   authObservers: [],
   extraRoutes: [],
   forwarders: [],
-  tls: undefined,
-  hostnames: []
+  tls: undefined
 }
 
 export function gatewayOptions (partial: Partial<GatewayOptions>): GatewayOptions {
