@@ -12,6 +12,7 @@ import type { GatewayOptions } from '../options.ts'
 import type { ScimService } from '../service.ts'
 import type { RequestContext } from '../context.ts'
 import { parseRoutePath, type RoutePath } from '../route-path.ts'
+import { createOriginResolver } from './origin.ts'
 import { errorResponse, jsonResponse } from './respond.ts'
 import type { NodeIncoming } from './body.ts'
 import type { LogPush } from '../../logging/push.ts'
@@ -20,7 +21,6 @@ import { handleResource } from './resources.ts'
 import { handleDiscovery } from './discovery.ts'
 import { handleBulk } from './bulk.ts'
 import { handleApi, handleRolesOrEntitlements } from './api.ts'
-import { createOriginResolver } from './origin.ts'
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
