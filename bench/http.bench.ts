@@ -26,7 +26,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3)
 const POST_CONNECTIONS = Number(process.env.BENCH_POST_CONNECTIONS ?? 16)
 const POST_AMOUNT = Number(process.env.BENCH_POST_AMOUNT ?? 10_000)
 
-interface Server { port: number, base: string, mem: () => Promise<{ rss: number, heapUsed: number }>, cpu: () => Promise<number>, stop: () => Promise<void> }
+interface Server { port: number, base: string, mem: () => Promise<{ rss: number, heapUsed: number }>, cpu: () => Promise<number>, syncs: () => Promise<number>, stop: () => Promise<void> }
 
 /** Starts the gateway child; `journal` = a journal file (persistence on), otherwise in memory. */
 async function startServer (journal?: string): Promise<Server> {
@@ -50,6 +50,7 @@ async function startServer (journal?: string): Promise<Server> {
     base: `http://127.0.0.1:${port}`,
     mem: async () => await ask<{ rss: number, heapUsed: number }>('mem'),
     cpu: async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros,
+    syncs: async () => (await ask<{ syncs: number }>('syncs')).syncs,
     stop: async () => { const done = new Promise(resolve => child.once('exit', resolve)); child.send('stop'); await done }
   }
 }
@@ -104,8 +105,13 @@ const dir = await mkdtemp(join(tmpdir(), 'bench-http-'))
 for (const [label, journal] of [['off (memory)', undefined], ['on (journal, fsync)', join(dir, 'loki.db')]] as const) {
   const s = await startServer(journal)
   await postUsers(s.base, 500, POST_CONNECTIONS, 1_000_000) // warm-up
+  const s0 = await s.syncs()
   const r = await postUsers(s.base, POST_AMOUNT, POST_CONNECTIONS, 0)
   row(`POST /Users persistence ${label}, ${POST_CONNECTIONS} conn`, r, journal === undefined ? '' : '>= 3x scimgateway loki')
+  if (journal !== undefined) {
+    const commits = await s.syncs() - s0
+    console.log(`  journal: ${r.requests.total} writes in ${commits} group commits (${(r.requests.total / Math.max(1, commits)).toFixed(1)} writes per fdatasync)`)
+  }
   await s.stop()
 }
 await rm(dir, { recursive: true, force: true })

@@ -63,7 +63,6 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     // the key "undefined" stands for requests without a baseEntity, not for a path segment
     entities: Object.keys(config.endpoint.entity ?? {}).filter(k => k !== 'undefined'),
     maxPayloadBytes: g.payloadSize,
-    jsonMaxDepth: g.jsonMaxDepth,
     bulk: { maxOperations: 1000, maxPayloadSize: g.payloadSize },
     authenticators: built.authenticators,
     passThrough: g.auth.passThrough.enabled,
@@ -72,11 +71,8 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
     authObservers: built.authObservers,
     extraRoutes: built.extraRoutes,
     tls: built.tls,
-    hostnames: g.hostnames,
-    trustProxy: trustProxyOf(g.trustProxy),
     pluginTimeoutMs: g.plugin.timeout
   }
-  if (g.baseUrl !== undefined) opts.baseUrl = g.baseUrl
   if (g.chainingBaseUrl !== undefined) {
     // checked in build(): a bad URL is a ConfigError with its path before we get here
     opts.forwarders = [createChainingForwarder({ baseUrl: g.chainingBaseUrl, timeoutMs: 60_000, maxPayloadBytes: g.payloadSize })]
@@ -84,6 +80,11 @@ export function gatewayOptionsFromConfig (config: GatewayConfig, extraAuth: read
   }
   if (g.scim.maxResults !== undefined) opts.maxResults = g.scim.maxResults
   if (g.idleTimeout !== undefined) opts.idleTimeoutMs = g.idleTimeout * 1000
+  // issue 12: JSON nesting limit, public origin for Location (see core/http/origin.ts)
+  opts.jsonMaxDepth = g.jsonMaxDepth
+  opts.hostnames = g.hostnames
+  opts.trustProxy = trustProxyOf(g.trustProxy)
+  if (g.baseUrl !== undefined) opts.baseUrl = g.baseUrl
   return opts
 }
 

@@ -58,6 +58,12 @@ export interface GatewayOptions {
   maxPayloadBytes: number
   /** Deepest JSON nesting accepted in a request body (400 invalidSyntax beyond), checked before parsing. */
   jsonMaxDepth: number
+  /** Public base URL for Location/meta.location (`scimgateway.baseUrl`); unset: see http/origin.ts. */
+  baseUrl?: string | undefined
+  /** Host names the Host header may carry besides loopback and this machine's names/addresses. */
+  hostnames: string[]
+  /** Proxies whose X-Forwarded-Host/-Proto are believed (`scimgateway.trustProxy`). */
+  trustProxy?: TrustProxy | undefined
   defaultCount: number
   maxResults: number
   bulk: { maxOperations: number, maxPayloadSize: number }
@@ -78,12 +84,6 @@ export interface GatewayOptions {
   /** Forwarders tried after authentication (stream publisher). */
   forwarders: RequestForwarder[]
   tls: TlsOptions | undefined
-  /** Public base URL for Location/meta.location (`scimgateway.baseUrl`); unset: see http/origin.ts. */
-  baseUrl?: string | undefined
-  /** Host names the Host header may carry besides loopback and this machine's names/addresses. */
-  hostnames: string[]
-  /** Proxies whose X-Forwarded-Host/-Proto are believed (`scimgateway.trustProxy`). */
-  trustProxy?: TrustProxy | undefined
   /** ms one plugin call may take (ctx.signal is aborted, the call answers 504); 0 = no limit. */
   pluginTimeoutMs: number
   /** Process metrics (CPU, memory, event loop) in /metrics; turn off in all but one of several gateways in a process. */
@@ -103,6 +103,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   acceptAnyBaseEntity: false,
   maxPayloadBytes: 1024 * 1024,
   jsonMaxDepth: 64,
+  hostnames: [],
   defaultCount: 200,
   maxResults: 1000,
   bulk: { maxOperations: 1000, maxPayloadSize: 1024 * 1024 },
@@ -116,7 +117,6 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   extraRoutes: [],
   forwarders: [],
   tls: undefined,
-  hostnames: [],
   pluginTimeoutMs: 60_000,
   defaultMetrics: true
 }
