@@ -50,14 +50,14 @@ async function guardedCall (plugin: ScimPlugin, name: string, fn: AnyCall, args:
     try { return await fn.apply(plugin, args) } catch (err) { throw typed(err, `plugin ${plugin.name} ${name}`) }
   }
   const call: Pending = { deadline: performance.now() + timeoutMs, what: `plugin ${plugin.name} ${name}`, timeoutMs, reject: undefined, timer: undefined, signal: undefined }
-  const bounded: PluginContext = {
-    baseEntity: outer.baseEntity,
-    log: outer.log,
-    requestId: outer.requestId,
+  const bounded = {
     // lazy: composing signals costs, and on @hono/node-server touching the request's signal does too
     get signal () { return (call.signal ??= AbortSignal.any([outer.signal, (call.timer ??= new AbortController()).signal])) }
+  } as PluginContext
+  // every other field as it is (reading them has no side effect; `signal` is not touched)
+  for (const key of Object.keys(outer) as Array<keyof PluginContext>) {
+    if (key !== 'signal') Object.defineProperty(bounded, key, { value: outer[key], enumerable: true, writable: true, configurable: true })
   }
-  if (outer.passThrough !== undefined) bounded.passThrough = outer.passThrough
   const callArgs = args.slice()
   callArgs[last] = bounded
   try {
