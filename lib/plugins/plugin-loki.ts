@@ -15,8 +15,8 @@ import { checkLokiOptions, type LokiOptions } from './loki/options.ts'
 import { lokiEndpointSchema, lokiOptionsFromConfig } from './loki/endpoint.ts'
 import { definePlugin } from './sdk/config.ts'
 
-export { lokiOptionsFromEndpoint, LokiOptionsError, type LokiOptions } from './loki/options.ts'
-export { lokiEndpointSchema, lokiOptionsFromConfig, type LokiEndpoint } from './loki/endpoint.ts'
+export { LokiOptionsError, type LokiOptions } from './loki/options.ts'
+export { lokiEndpointSchema, lokiOptionsFromConfig, lokiOptionsFromEndpoint, type LokiEndpoint } from './loki/endpoint.ts'
 
 const DEFAULT_COMPACT_THRESHOLD = 10_000
 

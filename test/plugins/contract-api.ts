@@ -110,3 +110,14 @@ export function values (v: unknown): string[] {
 export function firstValue (v: unknown): string | undefined { return values(v)[0] }
 export function memberIds (g: ScimResource | undefined): string[] { return values(g?.members) }
 export function groupIds (u: ScimResource | undefined): string[] { return values(u?.groups) }
+
+/** `true`: the plugin has the behaviour; a string: it has not, and why (printed as the skip reason). */
+export type Capability = true | string
+
+/** node:test options: skip with the reason, or run. */
+export function opt (c: Capability | undefined): { skip?: string } {
+  return c === true || c === undefined ? {} : { skip: c }
+}
+
+/** Ids the suite tries on every plugin: empty, unknown, traversal, control characters, injection, huge. */
+export const BAD_IDS = ['', 'does-not-exist', '../../etc/passwd', '%00', '\u0000', 'x'.repeat(2000), '"); DROP TABLE users;--', '*', '(|(uid=*))', 'ünïcødé', ' ', randomUUID().toUpperCase()]

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto'
 import { isScimError } from '../../lib/scim/errors.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
 import type { ScimPlugin, ScimResource } from '../../lib/plugins/types.ts'
-import { Api, firstValue, groupIds, idOf, memberIds, pick, rejection, uniq } from './contract-api.ts'
+import { Api, BAD_IDS, firstValue, groupIds, idOf, memberIds, opt, pick, rejection, uniq, type Capability } from './contract-api.ts'
 
 export { ctx, query, Api } from './contract-api.ts'
 
@@ -23,8 +23,7 @@ export interface PluginUnderTest {
   cleanup: () => Promise<void>
 }
 
-/** `true`: the plugin has the behaviour; a string: it has not, and why (printed as the skip reason). */
-export type Capability = true | string
+export type { Capability } from './contract-api.ts'
 
 /** What a plugin declares; every key has a default (see docs/plugins.md, "The contract suite"). */
 export interface ContractCapabilities {
@@ -96,11 +95,6 @@ export function runPluginContract (name: string, factory: () => Promise<PluginUn
       baseEntityIsolation: features.baseEntityIsolation === true ? (features.baseEntities ?? true) : no
     }
   })
-}
-
-/** node:test options: skip with the reason, or run. */
-function opt (c: Capability | undefined): { skip?: string } {
-  return c === true || c === undefined ? {} : { skip: c }
 }
 
 function suite (def: PluginContractDefinition): void {
@@ -408,5 +402,3 @@ function suite (def: PluginContractDefinition): void {
     })
   })
 }
-
-const BAD_IDS = ['', 'does-not-exist', '../../etc/passwd', '%00', '\u0000', 'x'.repeat(2000), '"); DROP TABLE users;--', '*', '(|(uid=*))', 'ünïcødé', ' ', randomUUID().toUpperCase()]

@@ -94,6 +94,8 @@ describe('REST template through a gateway', () => {
     const group = docs.find(d => d.id === 'urn:ietf:params:scim:schemas:core:2.0:Group')
     assert.deepEqual(group?.attributes.find(a => a.name === 'displayName')?.canonicalValues, ['Sales', 'IT'])
     assert.ok(!docs.some(d => d.id.includes('enterprise')), 'no enterprise attributes are mapped')
+    const types = (await req('GET', '/ResourceTypes')).json.Resources as Array<{ id: string, schemaExtensions: unknown[] }>
+    assert.deepEqual(types.find(t => t.id === 'User')?.schemaExtensions, [], '/ResourceTypes names no schema /Schemas lacks')
   })
 
   it('backend failures reach the client typed: 5xx → 502, 503 → 503; health reports the entity', async () => {

@@ -55,10 +55,12 @@ describe('plugin call timeout', () => {
 
   it('answers 504 even when the plugin ignores the signal; other requests are served meanwhile', async () => {
     let calls = 0
+    let stuckCtx: PluginContext | undefined
     const plugin: ScimPlugin = {
       name: 'stuck',
-      async getUsers (q) {
+      async getUsers (q, ctx) {
         calls++
+        if (q.simple === undefined) stuckCtx = ctx
         if (q.simple?.value === 'fast') return { Resources: [{ id: 'fast', userName: 'fast' }] }
         return await new Promise(() => {})
       }
@@ -69,6 +71,23 @@ describe('plugin call timeout', () => {
       assert.equal(stuck.status, 504)
       assert.equal(fast.status, 200)
       assert.equal(calls, 2)
+      assert.equal(stuckCtx?.signal.aborted, true, 'a signal first read after the timeout is already aborted')
+      assert.ok(stuckCtx?.signal.reason instanceof GatewayTimeoutError)
+    } finally { await gw.stop() }
+  })
+
+  it('the bounded context carries every field of the request context', async () => {
+    let seen: PluginContext | undefined
+    const plugin: ScimPlugin = { name: 'ctx', async getUsers (_q, ctx) { seen = ctx; return { Resources: [] } } }
+    const gw = await startTestGateway({ plugin, options: { allowAnonymous: true, pluginTimeoutMs: 5000, entities: ['tenantX'] } })
+    try {
+      const r = await fetch(`${gw.url}/tenantX/Users`, { headers: { 'x-request-id': 'req-42' } })
+      assert.equal(r.status, 200)
+      assert.equal(seen?.baseEntity, 'tenantX')
+      assert.equal(seen?.requestId, 'req-42')
+      assert.equal(typeof seen?.log.info, 'function')
+      assert.equal(seen?.signal.aborted, false)
+      assert.deepEqual(Object.keys(seen ?? {}).sort(), ['baseEntity', 'log', 'requestId', 'signal'])
     } finally { await gw.stop() }
   })
 

@@ -5,7 +5,8 @@ import {
   resourceTypeDocument, resourceTypeListResponse, schemaDocument, schemaListResponse, serviceProviderConfig,
   type AuthenticationScheme
 } from '../../scim/schema/discovery.ts'
-import type { SchemaDef } from '../../scim/types.ts'
+import type { ResourceTypeDef, SchemaDef } from '../../scim/types.ts'
+import { CORE_RESOURCE_TYPES } from '../../scim/schema/definitions.ts'
 import type { RequestContext } from '../context.ts'
 import type { RouteResource } from '../route-path.ts'
 import { jsonResponse } from './respond.ts'
@@ -20,7 +21,7 @@ export interface DiscoveryRouteOptions {
 
 export function handleDiscovery (resource: RouteResource, id: string | undefined, method: string, opts: DiscoveryRouteOptions, rc: RequestContext): Response {
   if (method !== 'GET') throw new ScimError(405, undefined, `${method} is not allowed on /${resource}`)
-  const d = { baseUrl: rc.locationBase, ...(opts.schemas !== undefined ? { schemas: opts.schemas } : {}) }
+  const d = { baseUrl: rc.locationBase, ...(opts.schemas !== undefined ? { schemas: opts.schemas, resourceTypes: resourceTypesFor(opts.schemas) } : {}) }
   switch (resource) {
     case 'Schemas': {
       if (id === undefined) return jsonResponse(200, schemaListResponse(rc.version, d))
@@ -48,4 +49,17 @@ export function handleDiscovery (resource: RouteResource, id: string | undefined
         authenticationSchemes: opts.authenticationSchemes
       }))
   }
+}
+
+/**
+ * Resource types matching a plugin's own schemas: each type lists exactly the extensions published
+ * for it (an extension URN ending in `:User` belongs to User, `:Group` to Group), so /ResourceTypes
+ * never names a schema that /Schemas does not have.
+ */
+function resourceTypesFor (schemas: readonly SchemaDef[]): ResourceTypeDef[] {
+  const core = new Set(CORE_RESOURCE_TYPES.map(rt => rt.schema))
+  return CORE_RESOURCE_TYPES.map(rt => ({
+    ...rt,
+    schemaExtensions: schemas.filter(sd => !core.has(sd.id) && sd.id.endsWith(`:${rt.id}`)).map(sd => ({ schema: sd.id, required: false }))
+  }))
 }

@@ -24,11 +24,16 @@ export interface MapConfig {
   group?: Record<string, MapEntry>
 }
 
+/** scimgateway's MCP agent schema option: refused wherever it appears, never silently kept. */
+const AGENT_SCHEMA = 'not supported by this gateway (MCP agent schemas); remove it'
+
 const entry = s.object({
   mapTo: s.string({ minLength: 1 }).describe('SCIM attribute path(s), comma-separated'),
   type: s.enumOf(['string', 'boolean', 'integer', 'number', 'array']).default('string'),
-  valueMap: s.record(s.string()).optional().describe('endpoint value → SCIM value; also an allowlist')
+  valueMap: s.record(s.string()).optional().describe('endpoint value → SCIM value; also an allowlist'),
+  'x-agent-schema': s.json().optional()
 }).refine((e, report) => {
+  if (e['x-agent-schema'] !== undefined) report(AGENT_SCHEMA, ['x-agent-schema'])
   const targets = e.mapTo.split(',').map(t => t.trim())
   targets.forEach((t, i) => { if (t === '') report(`target ${i + 1} is empty`, ['mapTo']) })
   if (e.valueMap !== undefined) {
@@ -47,7 +52,7 @@ const entries = s.record(entry)
 const kind = new s.Schema<Record<string, s.Infer<typeof entry>>>('object', entries.expected, (v, path, ctx) => {
   let value = v
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, 'x-agent-schema')) {
-    ctx.issues.push({ path: formatPath([...path, 'x-agent-schema']), message: 'not supported by this gateway (MCP agent schemas); remove it' })
+    ctx.issues.push({ path: formatPath([...path, 'x-agent-schema']), message: AGENT_SCHEMA })
     value = Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'x-agent-schema'))
   }
   const r = entries.run(value, path, ctx)
@@ -61,5 +66,6 @@ const kind = new s.Schema<Record<string, s.Infer<typeof entry>>>('object', entri
  */
 export const mapSchema: s.Schema<MapConfig> = s.object({
   user: kind.optional(),
-  group: kind.optional()
-})
+  group: kind.optional(),
+  'x-agent-schema': s.json().optional()
+}).refine((m, report) => { if (m['x-agent-schema'] !== undefined) report(AGENT_SCHEMA, ['x-agent-schema']) }) as unknown as s.Schema<MapConfig>

@@ -74,7 +74,10 @@ test('endpointMapper config: bad entries are reported with their paths', () => {
 })
 
 test('endpointMapper config: x-agent-schema is refused with a clear message, not silently kept', () => {
-  assert.deepEqual(problems({ user: { 'x-agent-schema': { description: 'x' }, uid: { mapTo: 'userName' } } }), ['user.x-agent-schema: not supported by this gateway (MCP agent schemas); remove it'])
+  const msg = 'not supported by this gateway (MCP agent schemas); remove it'
+  assert.deepEqual(problems({ user: { 'x-agent-schema': { description: 'x' }, uid: { mapTo: 'userName' } } }), [`user.x-agent-schema: ${msg}`])
+  assert.deepEqual(problems({ user: { uid: { mapTo: 'userName', 'x-agent-schema': { hint: 'x' } } } }), [`user.uid.x-agent-schema: ${msg}`])
+  assert.deepEqual(problems({ 'x-agent-schema': {}, group: {} }), [`x-agent-schema: ${msg}`])
 })
 
 test('endpointMapper /Schemas: only mapped attributes, custom ones added, valueMap values as canonicalValues', () => {

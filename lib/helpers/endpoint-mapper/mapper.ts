@@ -70,7 +70,8 @@ export class EndpointMapper {
           continue
         }
       }
-      for (const t of m.targets) setAt(out, t, structuredClone(value))
+      // each target gets its own copy of a list or object; scalars are immutable
+      for (const t of m.targets) setAt(out, t, m.targets.length === 1 ? value : copy(value))
     }
     return out
   }
@@ -127,6 +128,12 @@ export class EndpointMapper {
     if (mapped === undefined) return f.operator === 'eq' ? { kind: 'none' } : { kind: 'scan' }
     return { kind: 'filter', attribute: m.endpointAttr, operator: f.operator, value: mapped }
   }
+}
+
+function copy (v: JsonValue): JsonValue {
+  if (Array.isArray(v)) return v.map(copy)
+  if (isJsonObject(v)) { const o: JsonObject = {}; for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = copy(x); return o }
+  return v
 }
 
 function compile (kind: Kind, entries: Record<string, MapEntry> | undefined): Mapping[] {

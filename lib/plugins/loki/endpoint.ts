@@ -1,10 +1,13 @@
 // plugin-loki's `endpoint` section, declared with the plugin SDK's schema toolkit: a bad value or an
 // unknown key is reported with its path in the one config error report at start
 // (`endpoint.persistence: expected boolean, got "yes"`, `endpoint.dbnme: unknown key (did you mean
-// "dbname"?)`) instead of a LokiOptionsError stack trace, or nothing at all.
+// "dbname"?)`) instead of a LokiOptionsError stack trace, or nothing at all. lokiOptionsFromEndpoint
+// (the programmatic form) checks with the same schema.
 import { isAbsolute, resolve } from 'node:path'
 import { entityMap, NO_BASE_ENTITY, s } from '../sdk/config.ts'
-import type { LokiOptions } from './options.ts'
+import type { JsonObject } from '../../scim/types.ts'
+import { validate } from '../../config/schema.ts'
+import { LokiOptionsError, type LokiOptions } from './options.ts'
 
 const dbname = s.string({ pattern: /^(?!\s*$)[\s\S]*[^/\\]$/, patternName: 'a file name (not a directory)' })
   .describe('journal file name, relative to the config directory')
@@ -74,4 +77,21 @@ export function lokiOptionsFromConfig (e: LokiEndpoint, configDir: string): Loki
   if (e.uniqueGroupDisplayName !== undefined) opts.uniqueGroupDisplayName = e.uniqueGroupDisplayName
   if (e.entity !== undefined) opts.entities = Object.keys(e.entity).filter(k => k !== NO_BASE_ENTITY)
   return opts
+}
+
+/**
+ * Maps a config file's `endpoint` section onto {@link LokiOptions}, checking it with
+ * `lokiEndpointSchema` (loki/endpoint.ts; `runGateway(lokiPlugin)` does the same at load time, in the
+ * one config error report). Keys: `persistence`, `dbname` (relative to `configDir`), `demoData`,
+ * `fsync`, `uniqueGroupDisplayName`, and `entity` keyed by baseEntity (the key "undefined" is the
+ * default store; per-entity persistence/dbname/demoData must agree). Unknown keys are errors.
+ * @throws LokiOptionsError listing every problem with its path (`endpoint.persistence: …`).
+ * @example
+ * lokiOptionsFromEndpoint({ persistence: true, dbname: 'loki.db', demoData: false }, '/etc/scim')
+ * // → { persistence: { file: '/etc/scim/loki.db' }, demoData: false }
+ */
+export function lokiOptionsFromEndpoint (endpoint: JsonObject, configDir: string): LokiOptions {
+  const r = validate(lokiEndpointSchema, endpoint, {}, ['endpoint'])
+  if (!r.ok) throw new LokiOptionsError(r.errors.map(e => `${e.path}: ${e.message}`))
+  return lokiOptionsFromConfig(r.value, configDir)
 }

@@ -1,8 +1,5 @@
-// Options of plugin-loki, their defaults, and the mapping from a scimgateway-style config file's
-// `endpoint` section (`{ persistence: true, dbname: "loki.db", demoData: true, entity: {…} }`).
-import type { JsonObject } from '../../scim/types.ts'
-import { validate } from '../../config/schema.ts'
-import { lokiEndpointSchema, lokiOptionsFromConfig } from './endpoint.ts'
+// Options of plugin-loki (programmatic) and their checks. The config file's `endpoint` section is
+// declared and mapped onto these in loki/endpoint.ts.
 
 /** Options of {@link createLokiPlugin}. */
 export interface LokiOptions {
@@ -31,23 +28,6 @@ export class LokiOptionsError extends Error {
     super(`invalid plugin-loki configuration:\n  ${problems.join('\n  ')}`)
     this.name = 'LokiOptionsError'
   }
-}
-
-/**
- * Maps a config file's `endpoint` section onto {@link LokiOptions}, checking it with
- * `lokiEndpointSchema` (loki/endpoint.ts; `runGateway(lokiPlugin)` does the same at load time, in the
- * one config error report). Keys: `persistence`, `dbname` (relative to `configDir`), `demoData`,
- * `fsync`, `uniqueGroupDisplayName`, and `entity` keyed by baseEntity (the key "undefined" is the
- * default store; per-entity persistence/dbname/demoData must agree). Unknown keys are errors.
- * @throws LokiOptionsError listing every problem with its path (`endpoint.persistence: …`).
- * @example
- * lokiOptionsFromEndpoint({ persistence: true, dbname: 'loki.db', demoData: false }, '/etc/scim')
- * // → { persistence: { file: '/etc/scim/loki.db' }, demoData: false }
- */
-export function lokiOptionsFromEndpoint (endpoint: JsonObject, configDir: string): LokiOptions {
-  const r = validate(lokiEndpointSchema, endpoint, {}, ['endpoint'])
-  if (!r.ok) throw new LokiOptionsError(r.errors.map(e => `${e.path}: ${e.message}`))
-  return lokiOptionsFromConfig(r.value, configDir)
 }
 
 /** Checks programmatic options (a TypeScript caller can still pass JSON from elsewhere). */
