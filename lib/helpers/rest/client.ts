@@ -134,8 +134,9 @@ export class RestClient {
       if (e instanceof RestError) return e
       return new RestError(`${req.method} ${url} failed: ${causeText(e)}`, { kind: 'network', method: req.method, url, attempts: attempt, cause: e })
     }
-    const wait = async (ms: number): Promise<void> => {
-      if (performance.now() + ms >= deadline) throw fail(new Error('no time left for another attempt'))
+    /** Waits before the next attempt; when the budget does not allow it, `last` is the answer. */
+    const wait = async (ms: number, last: RestError): Promise<void> => {
+      if (performance.now() + ms >= deadline) throw last
       try { await sleep(ms, signal) } catch (e) { throw fail(e) }
     }
     for (;;) {
@@ -159,7 +160,7 @@ export class RestClient {
         if (err.kind !== 'network' || attempt >= retry.maxAttempts || !retryableError(e, req.method)) throw err
         if (n > 1 && connectFailure(e)) this.#failover(index, n, url, err.message)
         this.#stats.retries++
-        await wait(backoffMs(attempt, undefined, retry, this.#random))
+        await wait(backoffMs(attempt, undefined, retry, this.#random), err)
         continue
       }
       if (status === 401 && authHeader !== undefined && req.authorization === undefined && !renewedToken && this.#auth.invalidate(authHeader)) {
@@ -174,7 +175,7 @@ export class RestClient {
         }
         if (status !== 429 && n > 1) this.#failover(index, n, url, `HTTP ${status}`)
         this.#stats.retries++
-        await wait(backoffMs(attempt, ra, retry, this.#random))
+        await wait(backoffMs(attempt, ra, retry, this.#random), new RestError(`${req.method} ${url} answered ${status}${detailOf(body)} (no time left to retry)`, { kind: 'status', method: req.method, url, status, body, attempts: attempt, ...(ra !== undefined ? { retryAfterMs: ra } : {}) }))
         continue
       }
       if (!accepted) {

@@ -118,6 +118,17 @@ describe('rest client: retries and failover', () => {
     assert.equal(s.seen.length, 1)
   })
 
+  it('a Retry-After longer than the time left answers at once with the status (no hang, no timeout)', async () => {
+    const s = await server((_req, res) => { json(res, 503, { detail: 'busy' }, { 'retry-after': '3' }) })
+    const c = client({ baseUrls: [s.url], retry: fast })
+    const err = await rejection(c.request({ method: 'GET', path: '/', timeoutMs: 500 }))
+    assert.equal(err.kind, 'status')
+    assert.equal(err.status, 503)
+    assert.equal(err.retryAfterMs, 3000)
+    assert.match(err.message, /no time left to retry/)
+    assert.equal(s.seen.length, 1)
+  })
+
   it('503 is retried; attempts are bounded; a POST is not repeated after 504', async () => {
     const s = await server((req, res, n) => {
       if (req.url === '/flaky' && n <= 2) { json(res, 503, {}); return }
