@@ -76,6 +76,21 @@ describe('plugin call timeout', () => {
     } finally { await gw.stop() }
   })
 
+  it('the bounded context carries every field of the request context', async () => {
+    let seen: PluginContext | undefined
+    const plugin: ScimPlugin = { name: 'ctx', async getUsers (_q, ctx) { seen = ctx; return { Resources: [] } } }
+    const gw = await startTestGateway({ plugin, options: { allowAnonymous: true, pluginTimeoutMs: 5000, entities: ['tenantX'] } })
+    try {
+      const r = await fetch(`${gw.url}/tenantX/Users`, { headers: { 'x-request-id': 'req-42' } })
+      assert.equal(r.status, 200)
+      assert.equal(seen?.baseEntity, 'tenantX')
+      assert.equal(seen?.requestId, 'req-42')
+      assert.equal(typeof seen?.log.info, 'function')
+      assert.equal(seen?.signal.aborted, false)
+      assert.deepEqual(Object.keys(seen ?? {}).sort(), ['baseEntity', 'log', 'requestId', 'signal'])
+    } finally { await gw.stop() }
+  })
+
   it('timeout 0 means no limit; the config key is validated and reaches the gateway options', async () => {
     const ok = validate(gatewayConfigSchema, { scimgateway: { plugin: { timeout: 2500 } } })
     assert.ok(ok.ok)
