@@ -150,6 +150,21 @@ for (const server of SERVERS) {
   })
 }
 
+describe('plugin-mssql without a database', () => {
+  for (const dialect of ['mssql', 'postgres', 'mysql'] as const) {
+    it(`${dialect}: nothing listening is a typed 503 (real driver), health says down`, async () => {
+      const port = await deadPort()
+      const plugin = createSqlPlugin(sqlOptionsFromEndpoint({ dialect, connection: dialect === 'mssql' ? { url: `Server=127.0.0.1,${port};User Id=sa;Password=x;Encrypt=false;Database=none` } : { host: '127.0.0.1', port, user: 'x', database: 'none' }, pool: { connectTimeoutMs: 1000 } }))
+      await plugin.start?.(silentLogger)
+      try {
+        const err = await rejection(plugin.getUsers?.(query({ attribute: 'userName', operator: 'eq', value: 'x' }), ctx()) ?? Promise.resolve())
+        assert.equal(err.status, 503, err.detail)
+        assert.equal((await plugin.health?.())?.entities.undefined?.state, 'down')
+      } finally { await plugin.stop?.() }
+    })
+  }
+})
+
 describe('plugin-mssql config', () => {
   it('reports every problem of the endpoint section with its path, with "did you mean"', () => {
     try {

@@ -46,7 +46,9 @@ function open (conn: ConnectionSettings, pool: PoolSettings): Db {
     pool: poolCfg,
     connectionTimeout: pool.connectTimeoutMs
   }
-  const p = conn.url !== undefined ? new sql.ConnectionPool(conn.url) : new sql.ConnectionPool(config)
+  // a connection string gives the server and credentials; the pool settings still apply
+  const fromUrl = conn.url !== undefined ? sql.ConnectionPool.parseConnectionString(conn.url) : undefined
+  const p = new sql.ConnectionPool(fromUrl !== undefined ? { ...fromUrl, pool: poolCfg, connectionTimeout: pool.connectTimeoutMs } : config)
   p.on('error', () => {}) // surfaced through the failing request instead
   let connecting: Promise<sql.ConnectionPool> | undefined
   const ready = async (): Promise<sql.ConnectionPool> => {
