@@ -25,6 +25,7 @@ import type { AddressInfo } from 'node:net'
 import { Hono, type Context } from 'hono'
 import { getRequestListener } from '@hono/node-server'
 import { auditLog, type AuditRecord } from './graph-audit.ts'
+import { graphWrite, WRITE_LISTS, type GraphWrites } from './graph-write.ts'
 
 /** A user as stored (any Graph user properties; `id` required). */
 export type GraphUser = Record<string, unknown> & { id: string }
@@ -100,6 +101,8 @@ export interface GraphEmulator {
   resetCounters (): void
   /** Records a directory audit entry (auditLogs/directoryAudits, see graph-audit.ts). */
   audit (r: AuditRecord): void
+  /** The write routes (users/groups/members/manager/licences/$batch, see graph-write.ts). */
+  readonly writes: GraphWrites
   stop (): Promise<void>
 }
 
@@ -354,8 +357,9 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
   const audits = auditLog(app, users, linkPageSize)
   app.get('/v1.0/servicePrincipals/:id', (c) => servicePrincipal(c, principals.get(c.req.param('id')), c.req.param('id')))
   // The alternate key: /servicePrincipals(appId='{appId}').
-  app.get('/v1.0/:key', (c) => {
+  app.get('/v1.0/:key', async (c, next) => {
     const appId = /^servicePrincipals\(appId='([^']+)'\)$/.exec(decodeURIComponent(c.req.param('key')))?.[1]
+    if (appId === undefined && WRITE_LISTS.has(c.req.param('key'))) { await next(); return } // graph-write.ts serves these
     if (appId === undefined) return c.json(graphError('BadRequest', `Resource not found for the segment '${c.req.param('key')}'.`), 400)
     return servicePrincipal(c, [...principals.values()].find(sp => sp.appId === appId), appId)
   })
@@ -409,7 +413,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     })
   })
 
-  return {
+  const handle: GraphEmulator = {
     url: `http://127.0.0.1:${port}`,
     tenantId,
     get requests () { return requests },
@@ -498,6 +502,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     },
     revokeTokens () { tokens.clear() },
     audit (r) { audits.add(r) },
+    get writes () { return writes },
     requestsByClient: byClient,
     setDelay (ms) { delayMs = ms },
     resetCounters () {
@@ -513,6 +518,8 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       })
     }
   }
+  const writes = graphWrite(app, { users, groups, roles, setUser: handle.setUser, removeUser: id => { handle.removeUser(id) }, addGroup: handle.addGroup, renameGroup: handle.renameGroup, removeGroup: id => { handle.removeGroup(id) }, addMember: handle.addMember, removeMember: handle.removeMember }, linkPageSize)
+  return handle
 }
 
 /**
