@@ -82,7 +82,8 @@ export class Groups {
     if (blankId(id)) throw new ScimError(404, undefined, `group ${JSON.stringify(id)} not found`)
     if (mod.members !== undefined) { await this.applyDelta(id, mod.members, signal, true); return undefined }
     await this.graph.call('PATCH', `/groups/${enc(id)}`, { body: groupToGraph(mod.resource, false), signal })
-    if (mod.operations.some(op => (op.path ?? '').toLowerCase().startsWith('members') || op.path === undefined)) {
+    // the new state is whole: members are compared unless the changes name only other attributes
+    if (mod.operations.length === 0 || mod.operations.some(op => op.path === undefined || op.path.toLowerCase().startsWith('members'))) {
       const [current = []] = await this.members([id], signal)
       const want = new Set(memberValues(mod.resource.members).map(v => v.toLowerCase()))
       const have = new Set(current.map(m => String(m.value).toLowerCase()))
@@ -107,9 +108,12 @@ export class Groups {
   private async applyDelta (id: string, delta: MemberDelta, signal: AbortSignal, check: boolean): Promise<void> {
     const items: BatchItem[] = []
     if (check) items.push({ method: 'GET', url: `/groups/${enc(id)}?$select=id` })
-    const adds = [...new Set(delta.add.map(m => String(m.value)))]
+    // Graph object ids are lower-case GUIDs; SCIM compares member values case-insensitively
+    const adds = [...new Set(delta.add.map(m => String(m.value).toLowerCase()))]
+    // remove-then-add of one value leaves it a member: only the add goes out, so batch order never matters
+    const removes = [...new Set(delta.remove.map(v => v.toLowerCase()))].filter(v => !adds.includes(v))
+    for (const m of removes) items.push({ method: 'DELETE', url: `/groups/${enc(id)}/members/${enc(m)}/$ref` })
     for (const m of adds) items.push({ method: 'POST', url: `/groups/${enc(id)}/members/$ref`, body: { '@odata.id': REF + enc(m) } })
-    for (const m of delta.remove) items.push({ method: 'DELETE', url: `/groups/${enc(id)}/members/${enc(m)}/$ref` })
     if (items.length === 0) return
     const res = await this.graph.batch(items, signal)
     if (check && res[0] !== undefined) Graph.check(res[0], `GET /groups/${id}`)

@@ -76,7 +76,7 @@ export class Users {
   async create (r: ScimResource, signal: AbortSignal): Promise<ScimResource> {
     if (typeof r.userName !== 'string' || r.userName === '') throw new ScimError(400, 'invalidValue', 'userName is required (it becomes the userPrincipalName)')
     readOnly(r)
-    const created = await this.graph.call('POST', '/users', { body: this.map.toGraph(r, true, this.forceChange), signal })
+    const created = await this.graph.call('POST', '/users', { body: this.map.toGraph(r, true, this.forceChange), signal }).catch(uniqueness(r.userName))
     const id = String(created.id)
     const manager = managerOf(r)
     if (manager !== undefined) await this.setManager(id, manager, signal)
@@ -91,7 +91,7 @@ export class Users {
       const path = (op.path ?? '').toLowerCase()
       if (path.startsWith('roles') || path.startsWith('entitlements')) throw new ScimError(400, 'mutability', `${op.path ?? ''}: directory roles and licences are read-only through this plugin`)
     }
-    await this.graph.call('PATCH', `/users/${enc(id)}`, { body: this.map.toGraph(mod.resource, false, this.forceChange), signal })
+    await this.graph.call('PATCH', `/users/${enc(id)}`, { body: this.map.toGraph(mod.resource, false, this.forceChange), signal }).catch(uniqueness(mod.resource.userName))
     if (mod.operations.some(op => (op.path ?? '').toLowerCase().includes('manager'))) {
       const m = managerOf(mod.resource)
       if (m !== undefined) await this.setManager(id, m, signal)
@@ -113,6 +113,14 @@ export class Users {
       if (e instanceof ScimError && e.status === 404) throw new ScimError(400, 'invalidValue', `manager ${JSON.stringify(manager)} is not a user in the directory`, { cause: e })
       throw e
     }
+  }
+}
+
+/** A 409 of Graph's "userPrincipalName already exists", naming the userName the client sent. */
+function uniqueness (userName: unknown): (e: unknown) => never {
+  return (e) => {
+    if (e instanceof ScimError && e.status === 409) throw new ScimError(409, 'uniqueness', `userName ${JSON.stringify(userName)} is already in use (${e.detail ?? ''})`, { cause: e })
+    throw e
   }
 }
 
