@@ -35,7 +35,7 @@ export function createEntraIdPlugin (endpoint: EntraEndpoint, env: PluginEnv, op
   const make = (key: string, cfg: EntraEntity): Tenant => {
     const connection = cfg.connection.baseUrls.length > 0 ? cfg.connection : { ...cfg.connection, baseUrls: [GRAPH_URL] }
     const graph = new Graph(new RestClient(connection, { certsDir, log: env.log.child({ baseEntity: key }) }), cfg.pageSize)
-    return { graph, users: new Users(graph, new UserMap(cfg.userNameDomain), cfg.forceChangePassword), groups: new Groups(graph) }
+    return { graph, users: new Users(graph, new UserMap(cfg.userNameDomain), cfg.forceChangePassword), groups: new Groups(graph, cfg.pageSize) }
   }
   const problems: Array<{ path: string, message: string }> = []
   for (const [key, cfg] of Object.entries(endpoint.entity)) {

@@ -106,6 +106,12 @@ describe('plugin-entra-id: Graph specifics', () => {
       const pages = graph.log.filter(l => l.startsWith('/v1.0/users?'))
       assert.ok(pages.length >= 3, `several pages read: ${pages.join(', ')}`)
       assert.ok(pages.slice(1).every(l => l.includes('%24skiptoken') || l.includes('$skiptoken')))
+      // members: the first page of each group in a $batch, the rest by the nextLink it carries
+      const members = []
+      for (let i = 0; i < 7; i++) members.push({ value: String((await small.getUsers!(query({ attribute: 'userName', operator: 'eq', value: `page${i}` }), ctx())).Resources[0]?.id) })
+      const g = await small.createGroup!({ displayName: 'paged members', members }, ctx())
+      const read = (await small.getGroups!(query({ attribute: 'id', operator: 'eq', value: String(g.id) }), ctx())).Resources[0]
+      assert.deepEqual((read?.members as Array<{ value: string }>).map(m => m.value).sort(), members.map(m => m.value).sort())
     } finally { await small.stop?.() }
   })
 

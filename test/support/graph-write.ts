@@ -282,7 +282,8 @@ export function graphWrite (app: Hono, store: WriteStore, pageSize: number): Gra
       const url = String(r.url ?? '')
       const headers: Record<string, string> = { authorization: c.req.header('authorization') ?? '', [BATCH_HEADER]: '1' }
       if (r.body !== undefined) headers['content-type'] = 'application/json'
-      const res = await app.request(`/v1.0${url.startsWith('/') ? url : `/${url}`}`, { method: String(r.method ?? 'GET'), headers, ...(r.body !== undefined ? { body: JSON.stringify(r.body) } : {}) })
+      // the outer request's origin, so @odata.nextLink of a batched list points back at this emulator
+      const res = await app.request(`${new URL(c.req.url).origin}/v1.0${url.startsWith('/') ? url : `/${url}`}`, { method: String(r.method ?? 'GET'), headers, ...(r.body !== undefined ? { body: JSON.stringify(r.body) } : {}) })
       const text = await res.text()
       const rh: Record<string, string> = {}
       res.headers.forEach((v, k) => { if (k === 'retry-after' || k === 'content-type') rh[k === 'retry-after' ? 'Retry-After' : 'Content-Type'] = v })

@@ -41,7 +41,9 @@ export class Graph {
   async list (path: string, query: Record<string, string | number | undefined>, signal: AbortSignal): Promise<Obj[]> {
     const out: Obj[] = []
     try {
-      for await (const page of odataPages<Obj>(this.client, path, { query: { ...query, $top: this.pageSize }, signal })) out.push(...page)
+      // an @odata.nextLink already carries the whole query
+      const q = /^https?:\/\//i.test(path) ? {} : { query: { ...query, $top: this.pageSize } }
+      for await (const page of odataPages<Obj>(this.client, path, { ...q, signal })) out.push(...page)
     } catch (err) {
       throw graphError(err, `GET ${path}`)
     }

@@ -11,10 +11,9 @@ import { blankId, enc, listOf } from './users.ts'
 
 type Obj = Record<string, unknown>
 const REF = 'https://graph.microsoft.com/v1.0/directoryObjects/'
-const MEMBER_PAGE = '$select=id,displayName&$top=999'
 
 export class Groups {
-  constructor (private readonly graph: Graph) {}
+  constructor (private readonly graph: Graph, private readonly pageSize: number) {}
 
   async get (q: GetQuery, signal: AbortSignal): Promise<GetResult> {
     const s = q.simple
@@ -52,7 +51,7 @@ export class Groups {
 
   /** Members of each group: first pages in $batch (20 groups per POST), further pages by nextLink. */
   async members (ids: string[], signal: AbortSignal): Promise<JsonObject[][]> {
-    const res = await this.graph.batch(ids.map(id => ({ method: 'GET', url: `/groups/${enc(id)}/members?${MEMBER_PAGE}` })), signal)
+    const res = await this.graph.batch(ids.map(id => ({ method: 'GET', url: `/groups/${enc(id)}/members?$select=id,displayName&$top=${this.pageSize}` })), signal)
     return await Promise.all(res.map(async (r, i) => {
       Graph.check(r, `GET /groups/${ids[i] ?? ''}/members`)
       let list = listOf(r.body)
