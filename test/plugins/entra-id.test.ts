@@ -18,6 +18,8 @@ import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulato
 import { startTestGateway } from '../support/gateway.ts'
 import { registerPluginContract } from './contract.ts'
 import { ctx, query } from './contract-api.ts'
+import { graphScimError } from '../../lib/plugins/entra-id/errors.ts'
+import errorCases from './fixtures/entra-graph-errors.json' with { type: 'json' }
 
 const CLIENT = { client_id: 'app-1', client_secret: 'secret-1' }
 
@@ -180,11 +182,32 @@ describe('plugin-entra-id: Graph specifics', () => {
     assert.equal((byMember.Resources[0]?.members as Array<{ type: string }>)[0]?.type, 'Group')
   })
 
+  it('an app without write permission: Graph\'s 403 Authorization_RequestDenied is a SCIM 403 saying so', async () => {
+    graph.writes.denyWrites(true)
+    try {
+      const e = await rejects(p.createUser!({ userName: 'denied' }, ctx()))
+      assert.equal(e.status, 403)
+      assert.match(e.detail ?? '', /Insufficient privileges.*permission/)
+    } finally { graph.writes.denyWrites(false) }
+  })
+
   it('throttling: 429 with Retry-After on plain calls and inside $batch is waited out', async () => {
     const u = await p.createUser!({ userName: 'thr' }, ctx())
     graph.throttle(2, 0)
     const got = await p.getUsers!(query({ attribute: 'userName', operator: 'eq', value: 'thr' }), ctx())
     assert.deepEqual(got.Resources.map(r => r.id), [u.id])
+  })
+
+  it('throttled items inside a $batch are sent again after their Retry-After; only they are', async () => {
+    const g = await p.createGroup!({ displayName: 'thr-batch' }, ctx())
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push(String((await p.createUser!({ userName: `tb${i}` }, ctx())).id))
+    const items0 = graph.writes.batchItems
+    graph.writes.throttleBatchItems(3, 0)
+    await p.modifyGroup!(String(g.id), { resource: { id: String(g.id) }, operations: [], members: { add: ids.map(value => ({ value })), remove: [] } }, ctx())
+    assert.equal(graph.writes.batchItems - items0, 6 + 3, 'group check + 5 adds, and the 3 throttled ones again')
+    const read = (await p.getGroups!(query({ attribute: 'id', operator: 'eq', value: String(g.id) }), ctx())).Resources[0]
+    assert.deepEqual((read?.members as Array<{ value: string }>).map(m => m.value).sort(), [...ids].sort())
   })
 
   it('throttling that outlasts the retries is a 503 with Retry-After', async () => {
@@ -210,6 +233,18 @@ describe('plugin-entra-id: Graph specifics', () => {
     await wrong.stop?.()
     await bad.stop?.()
   })
+})
+
+describe('plugin-entra-id: Graph error bodies → SCIM errors (fixtures/entra-graph-errors.json)', () => {
+  for (const c of errorCases as Array<{ name: string, status: number, body: unknown, retryAfter?: number, want: { status: number, scimType?: string, detail?: string, retryAfter?: number } }>) {
+    it(c.name, () => {
+      const e = graphScimError(c.status, c.body, 'GET /users/x', c.retryAfter)
+      assert.equal(e.status, c.want.status)
+      assert.equal(e.scimType, c.want.scimType)
+      if (c.want.detail !== undefined) assert.match(e.detail, new RegExp(c.want.detail))
+      if (c.want.retryAfter !== undefined) assert.equal((e as unknown as { retryAfter?: number }).retryAfter, c.want.retryAfter)
+    })
+  }
 })
 
 describe('plugin-entra-id: config and a gateway over HTTP', () => {

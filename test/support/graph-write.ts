@@ -40,6 +40,10 @@ export interface GraphWrites {
   /** Requests received inside $batch bodies. */
   readonly batchItems: number
   readonly batches: number
+  /** true: writes (POST/PATCH/PUT/DELETE) answer 403 Authorization_RequestDenied, as for an app without Directory.ReadWrite.All. */
+  denyWrites: (on: boolean) => void
+  /** The next `count` requests inside $batch bodies answer 429 with this Retry-After (seconds). */
+  throttleBatchItems: (count: number, retryAfter: number) => void
   /** Extra properties of a group (description, mailNickname, …). */
   groupProps: (id: string) => Obj | undefined
 }
@@ -62,6 +66,14 @@ export function graphWrite (app: Hono, store: WriteStore, pageSize: number): Gra
   const licenses = new Map<string, string[]>()
   let batchItems = 0
   let batches = 0
+  let denied = false
+  let itemThrottle = 0
+  let itemRetryAfter = 0
+  // registered before the write routes, so it runs first for them
+  app.use('/v1.0/*', async (c, next) => {
+    if (denied && c.req.method !== 'GET' && !c.req.path.endsWith('/$batch')) return c.json(graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'), 403)
+    await next()
+  })
 
   const notFound = (c: Context, id: string): Response => c.json(graphError('Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`), 404)
   const badRequest = (c: Context, message: string, code = 'Request_BadRequest'): Response => c.json(graphError(code, message), 400)
@@ -279,6 +291,11 @@ export function graphWrite (app: Hono, store: WriteStore, pageSize: number): Gra
       if (id === '' || ids.has(id)) return badRequest(c, `Invalid batch payload: request id '${id}' is missing or not unique.`, 'BadRequest')
       ids.add(id)
       batchItems++
+      if (itemThrottle > 0) {
+        itemThrottle--
+        responses.push({ id, status: 429, headers: { 'Retry-After': String(itemRetryAfter) }, body: graphError('TooManyRequests', 'Too many requests (emulated, batch item).') })
+        continue
+      }
       const url = String(r.url ?? '')
       const headers: Record<string, string> = { authorization: c.req.header('authorization') ?? '', [BATCH_HEADER]: '1' }
       if (r.body !== undefined) headers['content-type'] = 'application/json'
@@ -298,7 +315,9 @@ export function graphWrite (app: Hono, store: WriteStore, pageSize: number): Gra
     managerOf: id => managers.get(id),
     get batchItems () { return batchItems },
     get batches () { return batches },
-    groupProps: id => groupProps.get(id)
+    groupProps: id => groupProps.get(id),
+    denyWrites (on) { denied = on },
+    throttleBatchItems (count, retryAfter) { itemThrottle = count; itemRetryAfter = retryAfter }
   }
 }
 
