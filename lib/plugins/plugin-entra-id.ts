@@ -4,7 +4,8 @@
 // Users (entra-id/users.ts): create with passwordProfile, get, $filter push-down, paging, PATCH,
 // disable, delete, manager. Groups and memberships (entra-id/groups.ts): member deltas and reads
 // through $batch. `entitlements` = licences (subscribedSkus; a user's licenseDetails), `roles` =
-// directory roles (directoryRoles; a user's memberOf) — both read-only here.
+// directory roles (directoryRoles; a user's memberOf) — both read-only here. With federated
+// credentials the issuer's discovery document and JWKS are served on /pub/api (entra-id/fedcred.ts).
 import { join } from 'node:path'
 import { ConfigError } from '../config/errors.ts'
 import { GRAPH_URL } from '../helpers/rest/config.ts'
@@ -17,6 +18,7 @@ import { Graph } from './entra-id/graph.ts'
 import { UserMap } from './entra-id/map.ts'
 import { Users } from './entra-id/users.ts'
 import { Groups } from './entra-id/groups.ts'
+import { fedCredDocument, type FedCredIssuer } from './entra-id/fedcred.ts'
 
 export { entraEndpointSchema, type EntraEndpoint } from './entra-id/config.ts'
 
@@ -84,6 +86,15 @@ export function createEntraIdPlugin (endpoint: EntraEndpoint, env: PluginEnv, op
     return { Resources: list.map((r): ScimResource => ({ id: String(r.id), displayName: String(r.displayName ?? ''), value: String(r.displayName ?? r.id), type: 'directoryRole' })) }
   }
 
+  // federated credentials: each issuer's discovery document and JWKS are served on /pub/api (fedcred.ts)
+  const issuers: FedCredIssuer[] = Object.entries(endpoint.entity).flatMap(([key, cfg]) => {
+    const fed = cfg.connection.auth?.options.fedCred
+    return fed === undefined ? [] : [{ issuer: fed.issuer, jwks: async () => {
+      const t = tenants.get(key) ?? (await handles.get({ baseEntity: key === 'undefined' ? undefined : key })).handle
+      return await t.graph.client.jwks()
+    } }]
+  })
+
   return {
     name: 'entra-id',
     capabilities: { filter: 'simple', groupMemberDelta: true },
@@ -105,7 +116,8 @@ export function createEntraIdPlugin (endpoint: EntraEndpoint, env: PluginEnv, op
     modifyGroup: async (id, mod, ctx) => await (await tenant(ctx)).groups.modify(id, mod, ctx.signal),
     deleteGroup: async (id, ctx) => { await (await tenant(ctx)).groups.delete(id, ctx.signal) },
     getEntitlements: skus,
-    getRoles: roles
+    getRoles: roles,
+    ...(issuers.length > 0 ? { publicApi: async (req: { path: string }) => await fedCredDocument(issuers, req.path) } : {})
   }
 }
 

@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createEntraIdPlugin, entraEndpointSchema, type EntraEndpoint } from '../../lib/plugins/plugin-entra-id.ts'
 import { validate } from '../../lib/config/schema.ts'
@@ -283,6 +284,26 @@ describe('plugin-entra-id: config and a gateway over HTTP', () => {
       assert.ok(paths.includes(p), `expected a problem at ${p}; got ${paths.join(', ')}`)
     }
     assert.ok(!paths.some(p => p.startsWith('endpoint.entity.fed')), `federated credentials config is accepted: ${paths.join(', ')}`)
+  })
+
+  it('federated credentials (no secret): the gateway publishes its issuer key on /pub/api and the emulated Entra accepts the assertion', async () => {
+    const port = await new Promise<number>((resolve) => { const srv = createServer().listen(0, '127.0.0.1', () => { const a = srv.address() as { port: number }; srv.close(() => { resolve(a.port) }) }) })
+    const issuer = `http://127.0.0.1:${port}/pub/api/entra-id`
+    const fedGraph = await startGraphEmulator({ clients: [{ client_id: 'fed-app', client_secret: 'never-sent', federated: { issuer, subject: 'fed-app' } }] })
+    const r = validate(entraEndpointSchema, { entity: { undefined: { connection: { baseUrls: [`${fedGraph.url}/v1.0`], auth: { type: 'oauthJwtBearer', options: { azureTenantId: fedGraph.tenantId, loginUrl: fedGraph.url, fedCred: { issuer, subject: 'fed-app', name: 'plugin-entra-id' } } } } } } })
+    assert.ok(r.ok, JSON.stringify(r.ok ? '' : r.errors))
+    const gw = await startTestGateway({ plugin: createEntraIdPlugin(r.value, { configDir: tmpdir(), log: silentLogger }), options: { port, authenticators: [basicAuthenticator([{ username: 'gw', password: 'pw' }])] } })
+    try {
+      const disc = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json() as { jwks_uri: string }
+      assert.equal(disc.jwks_uri, `${issuer}/.well-known/jwks.json`)
+      const jwks = await (await fetch(disc.jwks_uri)).json() as { keys: Array<Record<string, unknown>> }
+      assert.equal(jwks.keys[0]?.kty, 'RSA')
+      assert.equal(jwks.keys[0]?.d, undefined, 'only the public key')
+      const res = await fetch(`${gw.url}/Users?filter=${encodeURIComponent('userName eq "nobody@contoso.test"')}`, { headers: { authorization: `Basic ${Buffer.from('gw:pw').toString('base64')}` } })
+      assert.equal(res.status, 200, await res.clone().text())
+      assert.equal(fedGraph.tokenRequests, 1)
+      assert.equal((await fetch(`http://127.0.0.1:${port}/pub/api/other/.well-known/jwks.json`)).status, 404)
+    } finally { await gw.stop(); await fedGraph.stop() }
   })
 
   it('SCIM over HTTP: create, filter, PATCH member add, error statuses (409, 404) through a real gateway', async () => {
