@@ -136,6 +136,12 @@ describe('plugin-entra-id: Graph specifics', () => {
     await p.modifyUser!(String(u.id), { resource: { id: String(u.id), userName: 'dis', active: false }, operations: [{ op: 'replace', path: 'active', value: false }] }, ctx())
     const got = (await p.getUsers!(query({ attribute: 'id', operator: 'eq', value: String(u.id) }), ctx())).Resources[0]
     assert.equal(got?.active, false)
+    // only what the operations touch is PATCHed: mail (not in this resource) is not cleared
+    const m = await p.createUser!({ userName: 'keep', emails: [{ value: 'keep@contoso.test', type: 'work' }] }, ctx())
+    await p.modifyUser!(String(m.id), { resource: { id: String(m.id), userName: 'keep', title: 'Boss' }, operations: [{ op: 'replace', path: 'title', value: 'Boss' }] }, ctx())
+    const kept = (await p.getUsers!(query({ attribute: 'id', operator: 'eq', value: String(m.id) }), ctx())).Resources[0]
+    assert.equal(kept?.title, 'Boss')
+    assert.deepEqual((kept?.emails as Array<{ value: string }>).map(e => e.value), ['keep@contoso.test'])
   })
 
   it('entitlements = licences (subscribedSkus, licenseDetails) and roles = directory roles, read through one $batch per user', async () => {

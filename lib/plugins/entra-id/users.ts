@@ -91,7 +91,10 @@ export class Users {
       const path = (op.path ?? '').toLowerCase()
       if (path.startsWith('roles') || path.startsWith('entitlements')) throw new ScimError(400, 'mutability', `${op.path ?? ''}: directory roles and licences are read-only through this plugin`)
     }
-    await this.graph.call('PATCH', `/users/${enc(id)}`, { body: this.map.toGraph(mod.resource, false, this.forceChange), signal }).catch(uniqueness(mod.resource.userName))
+    const body = onlyTouched(this.map.toGraph(mod.resource, false, this.forceChange), mod)
+    // a change of only the manager (or of nothing Graph stores) needs no PATCH; the user must exist though
+    if (Object.keys(body).length > 0) await this.graph.call('PATCH', `/users/${enc(id)}`, { body, signal }).catch(uniqueness(mod.resource.userName))
+    else if (await this.graph.find(`/users/${enc(id)}`, 'id', signal) === undefined) throw new ScimError(404, undefined, `user ${JSON.stringify(id)} not found`)
     if (mod.operations.some(op => (op.path ?? '').toLowerCase().includes('manager'))) {
       const m = managerOf(mod.resource)
       if (m !== undefined) await this.setManager(id, m, signal)
@@ -114,6 +117,32 @@ export class Users {
       throw e
     }
   }
+}
+
+/** Graph properties each SCIM attribute writes (lower-case SCIM names; enterprise ones by their own name). */
+const GRAPH_KEYS: Record<string, string[]> = {
+  username: ['userPrincipalName'], externalid: ['employeeId'], name: ['givenName', 'surname'], displayname: ['displayName'],
+  active: ['accountEnabled'], password: ['passwordProfile'], emails: ['mail'], phonenumbers: ['mobilePhone', 'businessPhones'],
+  title: ['jobTitle'], preferredlanguage: ['preferredLanguage'], department: ['department'], organization: ['companyName'],
+  [ENTERPRISE.toLowerCase()]: ['department', 'companyName']
+}
+
+/**
+ * The part of a whole-state Graph body the modification touches, so a PATCH never clears what the
+ * client did not change (Graph refuses writes to some properties, e.g. mail of a mailbox user).
+ * Without paths (a PUT, or a PATCH replacing the whole resource) the whole body goes out.
+ */
+function onlyTouched (body: Record<string, unknown>, mod: Modification): Record<string, unknown> {
+  if (mod.operations.length === 0 || mod.operations.some(op => op.path === undefined || op.path === '')) return body
+  const keys = new Set<string>()
+  for (const op of mod.operations) {
+    let p = (op.path ?? '').toLowerCase()
+    const ent = ENTERPRISE.toLowerCase()
+    if (p.startsWith(`${ent}:`)) p = p.slice(ent.length + 1)
+    const top = p.split(/[.[]/)[0] ?? ''
+    for (const k of GRAPH_KEYS[top] ?? []) keys.add(k)
+  }
+  return Object.fromEntries(Object.entries(body).filter(([k]) => keys.has(k)))
 }
 
 /** A 409 of Graph's "userPrincipalName already exists", naming the userName the client sent. */
