@@ -15,6 +15,7 @@ const plugins: Record<string, () => Promise<unknown>> = {
   mssql: async () => await runGateway((await import('./lib/plugins/plugin-mssql.ts')).mssqlPlugin),
   api: async () => await runGateway((await import('./lib/plugins/plugin-api.ts')).apiPlugin),
   soap: async () => await runGateway((await import('./lib/plugins/plugin-soap.ts')).soapPlugin),
+  'entra-id': async () => await runGateway((await import('./lib/plugins/plugin-entra-id.ts')).entraIdPlugin),
   mongodb: async () => await runGateway((await import('./lib/plugins/plugin-mongodb.ts')).mongodbPlugin)
 }
 const list = process.env.SCIM_PLUGINS?.trim()

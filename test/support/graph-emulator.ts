@@ -25,6 +25,8 @@ import type { AddressInfo } from 'node:net'
 import { Hono, type Context } from 'hono'
 import { getRequestListener } from '@hono/node-server'
 import { auditLog, type AuditRecord } from './graph-audit.ts'
+import { graphWrite, WRITE_LISTS, type GraphWrites } from './graph-write.ts'
+import { verifyFederatedAssertion, type FederatedCredential } from './graph-fedcred.ts'
 
 /** A user as stored (any Graph user properties; `id` required). */
 export type GraphUser = Record<string, unknown> & { id: string }
@@ -38,7 +40,8 @@ export interface GraphAssignment { userId: string, resourceId: string, appRoleId
 /** Options of {@link startGraphEmulator}. */
 export interface GraphEmulatorOptions {
   tenantId?: string
-  clients?: Array<{ client_id: string, client_secret: string }>
+  /** Apps; `federated`: the app also accepts a client_assertion from this issuer/subject (graph-fedcred.ts). */
+  clients?: Array<{ client_id: string, client_secret: string, federated?: FederatedCredential }>
   users?: GraphUser[]
   groups?: GraphGroup[]
   /** Directory roles a user is member of (they show up in memberOf and must be left out by clients). */
@@ -100,6 +103,8 @@ export interface GraphEmulator {
   resetCounters (): void
   /** Records a directory audit entry (auditLogs/directoryAudits, see graph-audit.ts). */
   audit (r: AuditRecord): void
+  /** The write routes (users/groups/members/manager/licences/$batch, see graph-write.ts). */
+  readonly writes: GraphWrites
   stop (): Promise<void>
 }
 
@@ -158,7 +163,11 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     if (!(form.get('scope') ?? '').endsWith('/.default')) return c.json({ error: 'invalid_scope', error_description: 'AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.' }, 400)
     const client = clients.find(cl => cl.client_id === form.get('client_id'))
     if (client === undefined) return c.json({ error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory.` }, 400)
-    if (client.client_secret !== form.get('client_secret')) return c.json({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.' }, 401)
+    const assertion = form.get('client_assertion')
+    if (assertion !== null && client.federated !== undefined) {
+      const refused = await verifyFederatedAssertion(assertion, client.federated)
+      if (refused !== undefined) return c.json({ error: 'invalid_client', error_description: refused }, 401)
+    } else if (client.client_secret !== form.get('client_secret')) return c.json({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.' }, 401)
     const token = `eyJ0eXAiOiJKV1Qi.emu-${++tokenSeq}.${Math.random().toString(36).slice(2)}`
     tokens.set(token, client.client_id)
     const expiresIn = opts.expiresIn ?? 3599
@@ -359,8 +368,9 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
   const audits = auditLog(app, users, linkPageSize)
   app.get('/v1.0/servicePrincipals/:id', (c) => servicePrincipal(c, principals.get(c.req.param('id')), c.req.param('id')))
   // The alternate key: /servicePrincipals(appId='{appId}').
-  app.get('/v1.0/:key', (c) => {
+  app.get('/v1.0/:key', async (c, next) => {
     const appId = /^servicePrincipals\(appId='([^']+)'\)$/.exec(decodeURIComponent(c.req.param('key')))?.[1]
+    if (appId === undefined && WRITE_LISTS.has(c.req.param('key'))) { await next(); return } // graph-write.ts serves these
     if (appId === undefined) return c.json(graphError('BadRequest', `Resource not found for the segment '${c.req.param('key')}'.`), 400)
     return servicePrincipal(c, [...principals.values()].find(sp => sp.appId === appId), appId)
   })
@@ -414,7 +424,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     })
   })
 
-  return {
+  const handle: GraphEmulator = {
     url: `http://127.0.0.1:${port}`,
     tenantId,
     get requests () { return requests },
@@ -503,6 +513,7 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     },
     revokeTokens () { tokens.clear() },
     audit (r) { audits.add(r) },
+    get writes () { return writes },
     requestsByClient: byClient,
     setDelay (ms) { delayMs = ms },
     resetCounters () {
@@ -518,6 +529,8 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       })
     }
   }
+  const writes = graphWrite(app, { users, groups, roles, setUser: handle.setUser, removeUser: id => { handle.removeUser(id) }, addGroup: handle.addGroup, renameGroup: handle.renameGroup, removeGroup: id => { handle.removeGroup(id) }, addMember: handle.addMember, removeMember: handle.removeMember }, linkPageSize)
+  return handle
 }
 
 /**

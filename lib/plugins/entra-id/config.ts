@@ -1,0 +1,29 @@
+// The `endpoint` section of config/plugin-entra-id.json (scimgateway's plugin-entra-id shape):
+// `entity.<baseEntity>.connection` is a REST connection (lib/helpers/rest) whose auth is Entra's
+// (`oauth` with azureTenantId/clientId/clientSecret, `oauthJwtBearer` with a certificate or
+// federated credentials); `baseUrls` may stay empty (→ https://graph.microsoft.com/v1.0).
+// Declared with the SDK so every problem joins the one ConfigError with its path.
+import { connectionSchema } from '../../helpers/rest/config.ts'
+import { endpointSchema, s, type EndpointOf } from '../sdk/index.ts'
+
+const entityShape = {
+  connection: connectionSchema.refine((c, report) => {
+    if (c.auth === undefined) report('Microsoft Graph needs auth (type "oauth" or "oauthJwtBearer" with options.azureTenantId)', ['auth'])
+    else if (c.auth.type !== 'oauth' && c.auth.type !== 'oauthJwtBearer' && c.auth.type !== 'bearer') report(`auth.type "${c.auth.type}" cannot get a Graph token; use "oauth" or "oauthJwtBearer"`, ['auth', 'type'])
+    if (c.baseUrls.length === 0 && c.auth?.options.azureTenantId === undefined) report('needs baseUrls, or auth.options.azureTenantId (then Graph is https://graph.microsoft.com/v1.0)', ['baseUrls'])
+  }),
+  /** Graph page size ($top) for lists, 1..999. */
+  pageSize: s.integer({ min: 1, max: 999 }).default(999).describe('$top of Graph list requests'),
+  /**
+   * Domain appended to a userName without "@" on write (and taken off on read), for SCIM clients
+   * that send bare account names; Graph's userPrincipalName always needs a verified domain.
+   */
+  userNameDomain: s.string({ pattern: /^[^@\s]+\.[^@\s]+$/, patternName: 'domain name' }).optional().describe('verified domain for bare userNames'),
+  /** passwordProfile.forceChangePasswordNextSignIn of created users and password changes. */
+  forceChangePassword: s.boolean().default(true).describe('users must change the password at next sign-in')
+}
+
+export const entraEndpointSchema = endpointSchema({ entity: entityShape, requireEntity: true })
+
+export type EntraEndpoint = EndpointOf<Record<never, never>, typeof entityShape>
+export type EntraEntity = EntraEndpoint['entity'][string]

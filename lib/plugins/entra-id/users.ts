@@ -1,0 +1,172 @@
+// Users of plugin-entra-id: get by id (with groups, directory roles, licences and manager read in
+// ONE $batch), filter push-down ($filter on userPrincipalName / employeeId / displayName, eq and
+// startswith), full lists through Graph paging, create (POST with passwordProfile), PATCH, disable
+// (active → accountEnabled), delete, manager (PUT / DELETE users/{id}/manager/$ref).
+import { ScimError } from '../../scim/errors.ts'
+import type { GetQuery, GetResult, JsonObject, Modification, ScimResource } from '../types.ts'
+import { Graph, odataFilter, type BatchItem } from './graph.ts'
+import { ENTERPRISE, USER_SELECT, UserMap } from './map.ts'
+
+type Obj = Record<string, unknown>
+/** SCIM user attribute → Graph property for $filter push-down. */
+const FILTERABLE: Record<string, string> = { username: 'userPrincipalName', externalid: 'employeeId', displayname: 'displayName' }
+/** Attributes that cost extra Graph reads per user (memberOf, licenseDetails, manager). */
+const EXTRA = ['groups', 'roles', 'entitlements', `${ENTERPRISE}:manager`.toLowerCase(), 'manager']
+
+export const enc = (id: string): string => encodeURIComponent(id)
+/** An id that cannot name a Graph object (empty, blank): nothing to ask Graph about. */
+export const blankId = (id: string): boolean => id.trim() === ''
+
+export class Users {
+  constructor (private readonly graph: Graph, private readonly map: UserMap, private readonly forceChange: boolean) {}
+
+  async get (q: GetQuery, signal: AbortSignal): Promise<GetResult> {
+    const s = q.simple
+    const attr = s?.attribute.toLowerCase()
+    if (s !== undefined && attr === 'id' && s.operator === 'eq') {
+      if (blankId(s.value)) return { Resources: [] }
+      const u = await this.graph.find(`/users/${enc(s.value)}`, USER_SELECT, signal)
+      // Graph also finds a user by its userPrincipalName at /users/{upn}: only an id match counts
+      if (u === undefined || String(u.id).toLowerCase() !== s.value.toLowerCase()) return { Resources: [] }
+      return { Resources: await this.withExtras([u], signal) }
+    }
+    const prop = attr !== undefined ? FILTERABLE[attr] : undefined
+    const value = prop === 'userPrincipalName' && s !== undefined ? this.map.upn(s.value) : s?.value
+    const filter = prop !== undefined && s !== undefined && value !== undefined ? odataFilter(prop, s.operator, s.operator === 'sw' && prop === 'userPrincipalName' ? s.value : value) : undefined
+    const users = await this.graph.list('/users', { $select: USER_SELECT, ...(filter !== undefined ? { $filter: filter } : {}) }, signal)
+    const wantExtras = filter !== undefined && s?.operator === 'eq' ? users.length <= 20 : q.attributes.some(a => EXTRA.includes(a.toLowerCase()))
+    return { Resources: wantExtras ? await this.withExtras(users, signal) : users.map(u => this.map.toScim(u)) }
+  }
+
+  /** SCIM users with groups, roles (directory roles), entitlements (licences) and manager: 3 reads per user, 20 per $batch. */
+  private async withExtras (users: Obj[], signal: AbortSignal): Promise<ScimResource[]> {
+    const items: BatchItem[] = users.flatMap(u => [
+      { method: 'GET' as const, url: `/users/${enc(String(u.id))}/memberOf?$select=id,displayName` },
+      { method: 'GET' as const, url: `/users/${enc(String(u.id))}/licenseDetails` },
+      { method: 'GET' as const, url: `/users/${enc(String(u.id))}/manager?$select=id,displayName` }
+    ])
+    const res = await this.graph.batch(items, signal)
+    return await Promise.all(users.map(async (u, i) => {
+      const scim = this.map.toScim(u)
+      const [memberOf, lic, mgr] = [res[i * 3], res[i * 3 + 1], res[i * 3 + 2]]
+      if (memberOf !== undefined) Graph.check(memberOf, `GET /users/${String(u.id)}/memberOf`)
+      let entries = listOf(memberOf?.body)
+      // a user in more groups than one page holds: the rest through paging
+      const next = (memberOf?.body as Obj | undefined)?.['@odata.nextLink']
+      if (typeof next === 'string') entries = entries.concat(await this.graph.list(next, {}, signal))
+      scim.groups = entries.filter(e => e['@odata.type'] === '#microsoft.graph.group').map(e => ({ value: String(e.id), display: String(e.displayName ?? ''), type: 'direct' }))
+      const roles = entries.filter(e => e['@odata.type'] === '#microsoft.graph.directoryRole')
+      if (roles.length > 0) scim.roles = roles.map(e => ({ value: String(e.displayName ?? e.id), display: String(e.displayName ?? ''), type: 'directoryRole' }))
+      if (lic !== undefined && lic.status < 300) {
+        const l = listOf(lic.body)
+        if (l.length > 0) scim.entitlements = l.map(e => ({ value: String(e.skuPartNumber ?? e.skuId), display: String(e.skuPartNumber ?? ''), type: 'license' }))
+      }
+      if (mgr !== undefined && mgr.status < 300 && typeof (mgr.body as Obj | undefined)?.id === 'string') {
+        const m = mgr.body as Obj
+        const ent = (scim[ENTERPRISE] ?? {}) as JsonObject
+        ent.manager = { value: String(m.id), displayName: String(m.displayName ?? '') }
+        scim[ENTERPRISE] = ent
+        const schemas = scim.schemas as string[]
+        if (!schemas.includes(ENTERPRISE)) scim.schemas = [...schemas, ENTERPRISE]
+      }
+      return scim
+    }))
+  }
+
+  async create (r: ScimResource, signal: AbortSignal): Promise<ScimResource> {
+    if (typeof r.userName !== 'string' || r.userName === '') throw new ScimError(400, 'invalidValue', 'userName is required (it becomes the userPrincipalName)')
+    readOnly(r)
+    const created = await this.graph.call('POST', '/users', { body: this.map.toGraph(r, true, this.forceChange), signal }).catch(uniqueness(r.userName))
+    const id = String(created.id)
+    const manager = managerOf(r)
+    if (manager !== undefined) await this.setManager(id, manager, signal)
+    const out = this.map.toScim(created)
+    if (manager !== undefined) out[ENTERPRISE] = { ...(out[ENTERPRISE] as JsonObject | undefined), manager: { value: manager } }
+    return out
+  }
+
+  async modify (id: string, mod: Modification, signal: AbortSignal): Promise<undefined> {
+    if (blankId(id)) throw new ScimError(404, undefined, `user ${JSON.stringify(id)} not found`)
+    for (const op of mod.operations) {
+      const path = (op.path ?? '').toLowerCase()
+      if (path.startsWith('roles') || path.startsWith('entitlements')) throw new ScimError(400, 'mutability', `${op.path ?? ''}: directory roles and licences are read-only through this plugin`)
+    }
+    const body = onlyTouched(this.map.toGraph(mod.resource, false, this.forceChange), mod)
+    // a change of only the manager (or of nothing Graph stores) needs no PATCH; the user must exist though
+    if (Object.keys(body).length > 0) await this.graph.call('PATCH', `/users/${enc(id)}`, { body, signal }).catch(uniqueness(mod.resource.userName))
+    else if (await this.graph.find(`/users/${enc(id)}`, 'id', signal) === undefined) throw new ScimError(404, undefined, `user ${JSON.stringify(id)} not found`)
+    if (mod.operations.some(op => (op.path ?? '').toLowerCase().includes('manager'))) {
+      const m = managerOf(mod.resource)
+      if (m !== undefined) await this.setManager(id, m, signal)
+      else await this.graph.call('DELETE', `/users/${enc(id)}/manager/$ref`, { signal }).catch((e: unknown) => { if (!(e instanceof ScimError && e.status === 404)) throw e })
+    }
+    return undefined
+  }
+
+  async delete (id: string, signal: AbortSignal): Promise<void> {
+    if (blankId(id)) throw new ScimError(404, undefined, `user ${JSON.stringify(id)} not found`)
+    await this.graph.call('DELETE', `/users/${enc(id)}`, { signal })
+  }
+
+  private async setManager (id: string, manager: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.graph.call('PUT', `/users/${enc(id)}/manager/$ref`, { body: { '@odata.id': `https://graph.microsoft.com/v1.0/users/${enc(manager)}` }, signal })
+    } catch (e) {
+      // the user exists (we just wrote it): a 404 is the manager's
+      if (e instanceof ScimError && e.status === 404) throw new ScimError(400, 'invalidValue', `manager ${JSON.stringify(manager)} is not a user in the directory`, { cause: e })
+      throw e
+    }
+  }
+}
+
+/** Graph properties each SCIM attribute writes (lower-case SCIM names; enterprise ones by their own name). */
+const GRAPH_KEYS: Record<string, string[]> = {
+  username: ['userPrincipalName'], externalid: ['employeeId'], name: ['givenName', 'surname'], displayname: ['displayName'],
+  active: ['accountEnabled'], password: ['passwordProfile'], emails: ['mail'], phonenumbers: ['mobilePhone', 'businessPhones'],
+  title: ['jobTitle'], preferredlanguage: ['preferredLanguage'], department: ['department'], organization: ['companyName'],
+  [ENTERPRISE.toLowerCase()]: ['department', 'companyName']
+}
+
+/**
+ * The part of a whole-state Graph body the modification touches, so a PATCH never clears what the
+ * client did not change (Graph refuses writes to some properties, e.g. mail of a mailbox user).
+ * Without paths (a PUT, or a PATCH replacing the whole resource) the whole body goes out.
+ */
+function onlyTouched (body: Record<string, unknown>, mod: Modification): Record<string, unknown> {
+  if (mod.operations.length === 0 || mod.operations.some(op => op.path === undefined || op.path === '')) return body
+  const keys = new Set<string>()
+  for (const op of mod.operations) {
+    let p = (op.path ?? '').toLowerCase()
+    const ent = ENTERPRISE.toLowerCase()
+    if (p.startsWith(`${ent}:`)) p = p.slice(ent.length + 1)
+    const top = p.split(/[.[]/)[0] ?? ''
+    for (const k of GRAPH_KEYS[top] ?? []) keys.add(k)
+  }
+  return Object.fromEntries(Object.entries(body).filter(([k]) => keys.has(k)))
+}
+
+/** A 409 of Graph's "userPrincipalName already exists", naming the userName the client sent. */
+function uniqueness (userName: unknown): (e: unknown) => never {
+  return (e) => {
+    if (e instanceof ScimError && e.status === 409) throw new ScimError(409, 'uniqueness', `userName ${JSON.stringify(userName)} is already in use (${e.detail ?? ''})`, { cause: e })
+    throw e
+  }
+}
+
+function managerOf (r: ScimResource): string | undefined {
+  const ent = r[ENTERPRISE]
+  const m = typeof ent === 'object' && ent !== null && !Array.isArray(ent) ? (ent as Obj).manager : undefined
+  const v = typeof m === 'object' && m !== null ? (m as Obj).value : m
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function readOnly (r: ScimResource): void {
+  for (const k of ['roles', 'entitlements']) {
+    if (Array.isArray(r[k]) && (r[k] as unknown[]).length > 0) throw new ScimError(400, 'mutability', `${k}: directory roles and licences are read-only through this plugin`)
+  }
+}
+
+export function listOf (body: unknown): Obj[] {
+  const v = typeof body === 'object' && body !== null ? (body as Obj).value : undefined
+  return Array.isArray(v) ? v.filter((x): x is Obj => typeof x === 'object' && x !== null) : []
+}
