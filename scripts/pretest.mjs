@@ -9,6 +9,7 @@ const needed = [
   { bin: 'ldapsearch', pkg: 'ldap-utils' },
   { bin: 'samba', pkg: 'samba-ad-dc' },
   { bin: 'socat', pkg: 'socat' },
+  { bin: 'chromium', pkg: 'chromium' },
 ]
 const which = (b) => spawnSync('sh', ['-c', `command -v ${b} || test -x /usr/sbin/${b}`], { stdio: 'ignore' }).status === 0
 const missing = needed.filter(n => !which(n.bin))
