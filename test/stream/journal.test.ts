@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { OrderJournal } from '../../lib/stream/subscriber/order-journal.ts'
+import { JournalBusyError, OrderJournal } from '../../lib/stream/subscriber/order-journal.ts'
 import { appendLocalDeadLetter, bodyBytes, encodeBody, localDeadLetterFile, readLocalDeadLetters, removeLocalDeadLetters, type LocalDeadLetter } from '../../lib/stream/local-dead-letters.ts'
 
 const ID = { stream: 'acme', created: '2026-12-03T10:00:00Z' }
@@ -95,5 +95,21 @@ describe('local dead letters', () => {
     removeLocalDeadLetters(file, new Set([1]))
     assert.deepEqual(readLocalDeadLetters(file).map(d => d.streamSeq), [2])
     assert.deepEqual(readLocalDeadLetters(join(dir, 'none.jsonl')), [])
+  })
+})
+
+describe('OrderJournal lock', () => {
+  it('refuses a second open of the same file while the first is open, and frees it on close', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scim-order-lock-'))
+    try {
+      const file = join(dir, 'x.order')
+      const a = OrderJournal.open(file, ID)
+      assert.throws(() => OrderJournal.open(file, ID), (e: unknown) => e instanceof JournalBusyError && /own state directory/.test(e.message))
+      a.close(true)
+      OrderJournal.open(file, ID).close(true)
+      // a lock left by a dead process is taken over
+      await writeFile(`${file}.lock`, '999999')
+      OrderJournal.open(file, ID).close(true)
+    } finally { await rm(dir, { recursive: true, force: true }) }
   })
 })

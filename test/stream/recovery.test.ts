@@ -2,6 +2,9 @@
 // nats-server restarted under a subscriber and a GW pair, a gateway started while NATS is down.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { startTestNats, type TestNats } from '../support/nats.ts'
 import { ScimGateway } from '../../lib/core/gateway.ts'
@@ -29,8 +32,10 @@ describe('stream: shared consumer and recovery', { timeout: 180_000 }, () => {
     for (let i = 0; i < 2; i++) {
       const gateway = new ScimGateway({ plugin: o.plugin, options: withStreamOptions(config, { ...gatewayOptionsFromConfig(config), port: 0, localhostOnly: true }), log: silentLogger })
       await gateway.start()
-      const stream = await startStream(gateway, config, silentLogger, FAST)
-      gws.push({ gateway, stop: async () => { await stream.stop() }, status: () => stream.status().subscribers[0]?.applied ?? 0 })
+      // each gateway its own state directory, as separate hosts have
+      const stateDir = await mkdtemp(join(tmpdir(), 'scim-stream-shared-'))
+      const stream = await startStream(gateway, config, silentLogger, { ...FAST, stateDir })
+      gws.push({ gateway, stop: async () => { await stream.stop(); await rm(stateDir, { recursive: true, force: true }) }, status: () => stream.status().subscribers[0]?.applied ?? 0 })
     }
     try {
       const users = 25

@@ -20,7 +20,7 @@
 // Writes are synchronous (the OS has the bytes before the ack is sent; a gateway process killed
 // with -9 loses nothing). A power loss may lose the last writes: then at worst a message applied
 // just before is applied once more (idempotent), never out of order with a later one.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 /** Identity of the stream the sequences belong to (a re-created stream restarts at 1). */
@@ -30,6 +30,35 @@ export interface StreamIdentity { stream: string, created: string }
 export interface HeldBefore { seq: number, reply: string }
 
 const COMPACT_MIN_LINES = 20_000
+
+/** Journal files open in this process (a second subscriber on the same file would corrupt it). */
+const openHere = new Set<string>()
+
+/** The journal file is in use by another subscriber (this process or another live one). */
+export class JournalBusyError extends Error {
+  constructor (file: string, pid: number) {
+    super(`order journal ${file} is in use by ${pid === process.pid ? 'this process' : `process ${pid}`}: give each gateway its own state directory`)
+    this.name = 'JournalBusyError'
+  }
+}
+
+/** Takes `<file>.lock` (pid inside); a lock of a dead process is taken over. */
+function lock (file: string): void {
+  if (openHere.has(file)) throw new JournalBusyError(file, process.pid)
+  const lockFile = `${file}.lock`
+  try {
+    const pid = Number(readFileSync(lockFile, 'utf8').trim())
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new JournalBusyError(file, pid)
+  } catch (err) {
+    if (err instanceof JournalBusyError) throw err
+  }
+  writeFileSync(lockFile, String(process.pid))
+  openHere.add(file)
+}
+
+function alive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+}
 
 /**
  * @example
@@ -87,9 +116,11 @@ export class OrderJournal {
 
   /**
    * Reads (or creates) the journal of a consumer; state of another stream identity is discarded.
-   * @throws when the file cannot be written
+   * @throws JournalBusyError when another live subscriber has it open; fs errors when it cannot be written
    */
   static open (file: string, identity: StreamIdentity): OrderJournal {
+    mkdirSync(dirname(file), { recursive: true })
+    lock(file)
     let text: string | undefined
     let mtime = 0
     try {
@@ -98,7 +129,12 @@ export class OrderJournal {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
     }
-    return new OrderJournal(file, identity, text, mtime)
+    try {
+      return new OrderJournal(file, identity, text, mtime)
+    } catch (err) {
+      openHere.delete(file)
+      throw err
+    }
   }
 
   /** Deliveries the previous run held when it ended without a clean stop (oldest first). */
@@ -153,7 +189,12 @@ export class OrderJournal {
   close (clean: boolean): void {
     if (this.#closed) return
     if (clean) this.#buffer += 'c\n'
-    try { this.flush() } finally { this.#closed = true; closeSync(this.#fd) }
+    try { this.flush() } finally {
+      this.#closed = true
+      closeSync(this.#fd)
+      openHere.delete(this.file)
+      try { unlinkSync(`${this.file}.lock`) } catch { /* gone already */ }
+    }
   }
 
   #identity: StreamIdentity | undefined

@@ -27,7 +27,7 @@ import { createDeadLetterSink, type DeadLetterSink } from './dead-letter.ts'
 import { localDeadLetterFile } from '../local-dead-letters.ts'
 import { MSG_ID_HEADER } from '../contract/headers.ts'
 import { orderKeyOf } from '../contract/naming.ts'
-import { OrderJournal } from './order-journal.ts'
+import { JournalBusyError, OrderJournal } from './order-journal.ts'
 import { KeyedQueue } from './keyed-queue.ts'
 import { OrderGate } from './order-gate.ts'
 
@@ -126,6 +126,7 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
   const baseEntity = plan.baseEntity === 'undefined' ? undefined : plan.baseEntity
   const sink: DeadLetterSink = createDeadLetterSink({ tenant: plan.nats.tenant, consumer: opts.consumerName, file: deadLetterFile })
   let journal: OrderJournal | undefined
+  let journalBusy = false
   const abort = new AbortController()
   const held = new Set<Held>()
   let space: (() => void) | undefined
@@ -262,11 +263,18 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
           maxDeliver: s.maxDeliver, ackWaitMs: s.ackWaitMs, maxAckPending: Math.max(s.maxInFlight * 4, 1024)
         }, log)
         gate ??= new OrderGate(ci.delivered.consumer_seq, ci.num_ack_pending > 0)
-        if (journal === undefined) {
+        if (journal === undefined && !journalBusy) {
           const info = await (await jetstreamManager(nc)).streams.info(plan.nats.tenant)
-          journal = OrderJournal.open(join(opts.stateDir, `${opts.consumerName}.order`), { stream: info.config.name, created: info.created })
-          journal.trackHeld(() => [...held].filter(h => !h.key.startsWith('#')).map(h => ({ seq: h.m.seq, key: h.key, reply: replyOf(h.m) })))
-          giveBack(nc, journal, ci.ack_floor.stream_seq)
+          try {
+            journal = OrderJournal.open(join(opts.stateDir, `${opts.consumerName}.order`), { stream: info.config.name, created: info.created })
+            journal.trackHeld(() => [...held].filter(h => !h.key.startsWith('#')).map(h => ({ seq: h.m.seq, key: h.key, reply: replyOf(h.m) })))
+            giveBack(nc, journal, ci.ack_floor.stream_seq)
+          } catch (err) {
+            if (!(err instanceof JournalBusyError)) throw err
+            // two gateways on one state directory: consuming still works, without crash protection
+            journalBusy = true
+            log.error(`${err.message}; this subscriber runs without the per-user order journal`)
+          }
         }
         const consumer = await js.consumers.get(plan.nats.tenant, opts.consumerName)
         messages = await consumer.consume({ max_messages: s.batch, expires: 30_000 })
