@@ -202,11 +202,16 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     const value = slice.map((id) => {
       const u = users.get(id)
       if (u === undefined) return { '@odata.type': '#microsoft.graph.user', id, '@removed': { reason: removed.get(id) ?? 'deleted' } }
-      return project(u, state.select)
+      const v = project(u, state.select)
+      // $expand=manager: the manager's id as `manager@delta` (Graph sends no other manager property here).
+      if (state.expandManager === true && 'manager' in u) {
+        v['manager@delta'] = u.manager === null ? [{ '@odata.type': '#microsoft.graph.user', id: '', '@removed': { reason: 'deleted' } }] : [{ '@odata.type': '#microsoft.graph.user', id: u.manager }]
+      }
+      return v
     })
     const body: Record<string, unknown> = { '@odata.context': `${origin}/v1.0/$metadata#users(${state.select.join(',')})`, value }
     if (state.offset + pageSize < ids.length) body['@odata.nextLink'] = `${origin}/v1.0/users/delta?$skiptoken=${encode({ ...state, offset: state.offset + pageSize })}`
-    else body['@odata.deltaLink'] = `${origin}/v1.0/users/delta?$deltatoken=${encode({ since: state.upTo, upTo: state.upTo, offset: 0, select: state.select })}`
+    else body['@odata.deltaLink'] = `${origin}/v1.0/users/delta?$deltatoken=${encode({ since: state.upTo, upTo: state.upTo, offset: 0, select: state.select, ...(state.expandManager === true ? { expandManager: true } : {}) })}`
     return c.json(body)
   })
 
@@ -404,8 +409,8 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
       const prev = users.get(user.id) ?? { id: user.id }
       const next: GraphUser = { ...prev }
       for (const [k, v] of Object.entries(user)) {
-        if (v === null) delete next[k]
-        else next[k] = v
+        if (v === null && k !== 'manager') delete next[k]
+        else next[k] = v // a removed manager stays as null: the next round reports it `@removed`
       }
       users.set(user.id, next)
       removed.delete(user.id)
@@ -525,7 +530,7 @@ function openDeltaRound (q: Record<string, string>, version: number, validFrom: 
     }
     return { kind: 'round', state: { ...s, offset: 0, upTo: version } }
   }
-  return { kind: 'round', state: { since: 0, upTo: version, offset: 0, select: selectOf() } }
+  return { kind: 'round', state: { since: 0, upTo: version, offset: 0, select: selectOf(), ...(q.$expand === 'manager' ? { expandManager: true } : {}) } }
 }
 
 interface DeltaState {
@@ -535,6 +540,8 @@ interface DeltaState {
   upTo: number
   offset: number
   select: string[]
+  /** users/delta with `$expand=manager`. */
+  expandManager?: boolean
 }
 
 // Opaque tokens, as Graph's are: the round's state, base64url-encoded.

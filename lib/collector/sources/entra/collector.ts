@@ -113,8 +113,9 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
   const store = deps.store ?? (deps.stateDir !== undefined ? fileMirrorStore(deps.stateDir, deps.tenant ?? 'entra') : memoryMirrorStore())
   // 'v2': stored users carry their raw app role assignments and a groups delta link; 'v3': their own
   // roles apart (`@directRoles`) and the role-carrying groups (older mirrors: one full read).
-  const fingerprint = JSON.stringify(['v3', config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
-  const firstQuery = `/v1.0/users/delta?$select=${general.select.join(',')}`
+  // 'manager': users carry `managerId` from `manager@delta` (older mirrors: one full read).
+  const fingerprint = JSON.stringify(['v3', 'manager', config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
+  const firstQuery = `/v1.0/users/delta?$select=${general.select.join(',')}&$expand=manager`
   let initialLoadPending = general.do_initial_load
   const initiators = initiatorTracker(graph, log, now)
 
@@ -208,7 +209,7 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
         let groupRoles: GroupRoles | undefined
         if (!general.app_roles) {
           for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) {
-            const out = forMapper(p, general)
+            const out = forMapper(p, general, undefined, next)
             if (out !== undefined) yield out
             else info.excluded = (info.excluded ?? 0) + 1
           }
@@ -223,7 +224,7 @@ export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unkno
           Object.assign(info, { applications: live.size, groupRoles: groupRoles.size, groupMembersRead: updated.membersRead })
           const apps = await roleApps(read, live.keys(), sig)
           for (const p of next.values()) {
-            const out = forMapper(p, general, apps)
+            const out = forMapper(p, general, apps, next)
             if (out !== undefined) yield out
             else info.excluded = (info.excluded ?? 0) + 1
           }
@@ -275,6 +276,12 @@ async function readRound (graph: GraphClient, start: string, signal: AbortSignal
       if (entry['@removed'] !== undefined) { changes.set(id, null); continue }
       const rec: JsonObject = {}
       for (const [k, val] of Object.entries(entry)) if (!k.includes('@')) rec[k] = val
+      // $expand=manager in a delta round gives only the manager's id; the rest comes from the mirror.
+      const mgr = entry['manager@delta']
+      if (Array.isArray(mgr)) {
+        const m = mgr[0] as JsonObject | undefined
+        rec[MANAGER_ID_KEY] = m === undefined || m['@removed'] !== undefined || typeof m.id !== 'string' || m.id === '' ? null : m.id
+      }
       const prev = changes.get(id)
       // The same user may appear more than once in a round: later pages win, property by property.
       changes.set(id, prev === undefined || prev === null ? rec : { ...prev, ...rec })
@@ -293,7 +300,7 @@ async function readRound (graph: GraphClient, start: string, signal: AbortSignal
  * user stays in the mirror, so changing those options needs no new read of Graph. `apps` (application
  * names by object id) becomes `@roleApps` for the stream rules.
  */
-export function forMapper (p: JsonObject, general: Pick<EntraGeneralConfig, 'include_guest_users' | 'skip_upn_startswith' | 'use_original_group_id'>, apps?: JsonObject): JsonObject | undefined {
+export function forMapper (p: JsonObject, general: Pick<EntraGeneralConfig, 'include_guest_users' | 'skip_upn_startswith' | 'use_original_group_id'>, apps?: JsonObject, users?: ReadonlyMap<string, JsonObject>): JsonObject | undefined {
   const upn = typeof p.userPrincipalName === 'string' ? p.userPrincipalName : ''
   // Guests: userType Guest; without userType (an old mirror) the #EXT# UPN of invited users tells.
   const guest = p.userType === 'Guest' || (p.userType === undefined && upn.includes('#EXT#'))
@@ -304,6 +311,14 @@ export function forMapper (p: JsonObject, general: Pick<EntraGeneralConfig, 'inc
   if (apps !== undefined) out[ROLE_APPS_KEY] = apps // shared, read-only: application names by object id
   delete out[ASSIGNMENTS_KEY]
   delete out[DIRECT_ROLES_KEY]
+  // `manager` as the documented default mapper reads it (manager.userPrincipalName / .displayName),
+  // resolved from the collected users, so a manager's rename reaches the reports on the same run.
+  const managerId = out[MANAGER_ID_KEY]
+  delete out[MANAGER_ID_KEY]
+  if (typeof managerId === 'string') {
+    const m = users?.get(managerId)
+    out.manager = { id: managerId, ...(typeof m?.userPrincipalName === 'string' ? { userPrincipalName: m.userPrincipalName } : {}), ...(typeof m?.displayName === 'string' ? { displayName: m.displayName } : {}) }
+  }
   if (Array.isArray(out.memberOf)) {
     const groups = (out.memberOf as JsonObject[]).map(g => general.use_original_group_id ? g : { ...g, value: g.display ?? g.value })
     out.memberOf = groups
@@ -311,6 +326,9 @@ export function forMapper (p: JsonObject, general: Pick<EntraGeneralConfig, 'inc
   }
   return out
 }
+
+/** Where the manager's object id of a user is kept in the mirror (from `manager@delta`; null = none). */
+const MANAGER_ID_KEY = '@managerId'
 
 /** Resources the users have a role of themselves. */
 function usersResources (users: ReadonlyMap<string, JsonObject>): Set<string> {

@@ -107,7 +107,10 @@ export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com'
  */
 export const DEFAULT_SELECT: readonly string[] = Object.freeze([
   'id', 'userPrincipalName', 'givenName', 'surname', 'displayName', 'mail', 'jobTitle', 'department',
-  'accountEnabled', 'employeeId', 'mobilePhone', 'businessPhones', 'officeLocation', 'companyName', 'userType'
+  'accountEnabled', 'employeeId', 'mobilePhone', 'businessPhones', 'officeLocation', 'companyName', 'userType',
+  // the other properties the documented default Entra mapper reads
+  'otherMails', 'preferredLanguage', 'streetAddress', 'state', 'city', 'postalCode', 'country', 'faxNumber',
+  'mailNickname', 'employeeHireDate', 'employeeType', 'employeeOrgData'
 ])
 
 const PROPERTY = /^[A-Za-z][A-Za-z0-9_]*$/
@@ -168,7 +171,7 @@ function readGeneral (v: JsonValue | undefined, entra: JsonObject, problems: Ent
       select = []
       list.forEach((p, i) => {
         if (typeof p !== 'string' || !PROPERTY.test(p)) problems.push({ path: `general.select[${i}]`, message: 'must be a user property name' })
-        else if (p === 'manager') problems.push({ path: `general.select[${i}]`, message: 'manager is a relationship; users/delta cannot $select it' })
+        else if (p === 'manager') problems.push({ path: `general.select[${i}]`, message: 'manager is a relationship, not a property: it is always read (users/delta $expand=manager) and given to the mapper as manager.{id,userPrincipalName,displayName}' })
         else if (!select.includes(p)) select.push(p)
       })
       if (!select.includes('id')) select.unshift('id')
@@ -202,7 +205,7 @@ function readGeneral (v: JsonValue | undefined, entra: JsonObject, problems: Ent
     app_roles: appRoles,
     app_role_resources: Object.freeze(resources),
     max_concurrency: num(g.max_concurrency, 'general.max_concurrency', 8, problems, 1, true, 256),
-    request_timeout: num(g.request_timeout, 'general.request_timeout', 60, problems, 0.001),
+    request_timeout: num(g.request_timeout, 'general.request_timeout', 90, problems, 0.001), // documented default
     max_retries: num(g.max_retries, 'general.max_retries', 4, problems, 0, true, 20),
     do_initial_load: g.do_initial_load === true || g.do_initial_load === 'true',
     max_pages: num(g.max_pages, 'general.max_pages', 100_000, problems, 1, true),

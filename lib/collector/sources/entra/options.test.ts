@@ -108,3 +108,31 @@ test('config: the documented and the flat shape read alike; mistakes have paths'
   })
   assert.throws(() => parseEntraConfig({ auth: { oauth: { clients: [] }, client_id: 'c' }, general: { entra: { tenant_id: 't' } } }), /not both[\s\S]*auth\.oauth\.clients: must be a non-empty list/)
 })
+
+test('manager: $expand=manager gives the id; upn and displayName come from the collected users and follow changes', async () => {
+  const e = await startGraphEmulator({
+    users: [
+      { id: 'm1', userPrincipalName: 'boss@contoso.test', displayName: 'The Boss', userType: 'Member' },
+      { id: 'm2', userPrincipalName: 'other@contoso.test', displayName: 'Other Boss', userType: 'Member' },
+      { id: 'u1', userPrincipalName: 'ann@contoso.test', displayName: 'Ann', userType: 'Member', manager: 'm1' }
+    ]
+  })
+  emulators.push(e)
+  const entra = createEntraCollector({ auth: { tenant_id: e.tenantId, client_id: 'app-1', client_secret: 'secret-1', login_url: e.url, graph_url: e.url } }, { log: silentLogger })
+  const first = await entra.collect()
+  assert.ok(e.log[0]?.includes('$expand=manager'))
+  const ann = (r: typeof first): JsonObject | undefined => r.persons.find(p => p.id === 'u1')
+  assert.deepEqual(ann(first)?.manager, { id: 'm1', userPrincipalName: 'boss@contoso.test', displayName: 'The Boss' })
+  assert.equal(ann(first)?.['@managerId'], undefined, 'no bookkeeping key for the mapper')
+  assert.equal(first.persons.find(p => p.id === 'm1')?.manager, undefined)
+
+  e.setUser({ id: 'm1', displayName: 'The Big Boss' })
+  const renamed = await entra.collect()
+  assert.equal(renamed.info?.mode, 'delta')
+  assert.deepEqual(ann(renamed)?.manager, { id: 'm1', userPrincipalName: 'boss@contoso.test', displayName: 'The Big Boss' }, 'the manager\'s rename reaches the report')
+
+  e.setUser({ id: 'u1', manager: 'm2' })
+  assert.equal((ann(await entra.collect())?.manager as JsonObject | undefined)?.userPrincipalName, 'other@contoso.test')
+  e.setUser({ id: 'u1', manager: null })
+  assert.equal(ann(await entra.collect())?.manager, undefined, 'manager removed')
+})

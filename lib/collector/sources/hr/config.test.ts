@@ -16,7 +16,7 @@ test('defaults, trailing slashes, a single oauth client as a list, unknown secti
   assert.deepEqual(cfg.auth.header, { 'X-Trace': '1' })
   assert.equal(cfg.general.collect_query_string, '/odata/v2/PerPerson')
   assert.equal(cfg.general.collect_interval, '600')
-  assert.equal(cfg.general.request_timeout, 60)
+  assert.equal(cfg.general.request_timeout, 90, 'the documented default')
   assert.equal(cfg.general.max_retries, 3)
   assert.equal(cfg.general.pre_activate_days, 0)
   assert.equal(cfg.general.start_date_path, 'employmentNav.results.startDate')
@@ -53,4 +53,19 @@ test('every problem is listed with its path', () => {
 test('missing base_urls; createHrCollector validates too', () => {
   assert.throws(() => parseHrConfig({ general: { collect_query_string: '/x' } }), (err: Error) => err instanceof HrConfigError && err.problems[0]?.path === 'auth.base_urls')
   assert.throws(() => createHrCollector({ auth: {}, general: {} }, { log: silentLogger }), HrConfigError)
+})
+
+test('general.hr: the documented place of the HR keys; both places with different values is an error', () => {
+  const cfg = parseHrConfig({
+    auth: { base_urls: ['https://sf.test'], bearer_token: { token: 't' } },
+    general: { collect_interval: '15 1 * * 1-5', hr: { collect_query_string: '/odata/v2/PerPerson', collect_query_result_path: 'd.results', pre_activate_days: 3 } }
+  })
+  assert.equal(cfg.general.collect_query_string, '/odata/v2/PerPerson')
+  assert.equal(cfg.general.collect_query_result_path, 'd.results')
+  assert.equal(cfg.general.pre_activate_days, 3)
+  assert.equal(cfg.auth.bearer_token, 't')
+  assert.throws(() => parseHrConfig({ auth: { base_urls: ['https://sf.test'] }, general: { pre_activate_days: 1, hr: { collect_query_string: '/x', pre_activate_days: 2 } } }),
+    (err: Error) => err instanceof HrConfigError && err.problems.some(p => p.path === 'general.hr.pre_activate_days' && /also set as general\.pre_activate_days/.test(p.message)))
+  assert.throws(() => parseHrConfig({ auth: { base_urls: ['https://sf.test'] }, general: { hr: { pre_activate_days: -1 } } }),
+    (err: Error) => err instanceof HrConfigError && err.problems.some(p => p.path === 'general.hr.pre_activate_days') && err.problems.some(p => p.path === 'general.hr.collect_query_string' || p.path === 'general.collect_query_string'))
 })

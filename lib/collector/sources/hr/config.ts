@@ -16,7 +16,7 @@
 //     collect_query_result_path: d.results   (default: d.results, else value, else a top-level array)
 //     collect_next_link_path: <path>          (default: d.__next, then @odata.nextLink)
 //     collect_interval: 300 | "0 */15 * * * *"
-//     request_timeout: 60                     (seconds, per request)
+//     request_timeout: 90                     (seconds, per request; the documented default)
 //     max_retries: 3                          (429/503 with Retry-After, per request)
 //     pre_activate_days: 0
 //     start_date_path / end_date_path         (default employmentNav.results.startDate / …endDate)
@@ -237,7 +237,7 @@ function readGeneral (v: JsonValue | undefined, problems: HrConfigProblem[]): Hr
   const out: { -readonly [K in keyof HrGeneralConfig]: HrGeneralConfig[K] } = {
     collect_query_string: query.startsWith('/') || query === '' ? query : `/${query}`,
     collect_interval: interval(g.collect_interval, problems),
-    request_timeout: num(g.request_timeout, at('request_timeout'), 60, problems, 0.001),
+    request_timeout: num(g.request_timeout, at('request_timeout'), 90, problems, 0.001), // documented default
     max_retries: num(g.max_retries, at('max_retries'), 3, problems, 0, true),
     pre_activate_days: num(g.pre_activate_days, at('pre_activate_days'), 0, problems, 0, true),
     start_date_path: optStr(g.start_date_path, at('start_date_path'), problems) ?? DEFAULT_START_DATE_PATH,
