@@ -139,6 +139,10 @@ entra:
       collect_interval: 3600
       select: [ id, userPrincipalName, displayName, givenName, surname, mail, jobTitle, accountEnabled ]
       app_role_resources: [ ${APP} ]
+      entra:
+        # group values are the Entra object ids (the documented default is the displayName), so the
+        # AD rule can name the Employees group by its id as the documentation's examples do
+        use_original_group_id: true
     mapper:
       user:
         - id:
