@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises'
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
 import { compileTenantMapper } from './tenant-mapper.ts'
 import { INITIATOR_KEY, initiatorOf, ruleMessage } from './initiator.ts'
-import { ROLE_APPS_KEY } from './rules/index.ts'
+import { GROUP_IDS_KEY, ROLE_APPS_KEY } from './rules/index.ts'
 import { compileDynamics, applyDynamics, type DynamicDef } from './dynamics/index.ts'
 import { compileStreamRules } from './rules/index.ts'
 import { configPath, loadStreamConfig, tenantsOf } from './config.ts'
@@ -41,6 +41,7 @@ export async function rulesTestCommand (configFile: string, flags: Flags, io: Cl
   let user: JsonObject = { ...input }
   delete user[INITIATOR_KEY]
   delete user[ROLE_APPS_KEY]
+  delete user[GROUP_IDS_KEY]
   const mappingErrors: string[] = []
   if (!isScim) {
     const mapped = compileTenantMapper(t.type, t.tenant.mapper, `${t.type}.${tenant}.mapper`).map(person)
