@@ -28,6 +28,7 @@ import { localDeadLetterFile } from '../local-dead-letters.ts'
 import { MSG_ID_HEADER } from '../contract/headers.ts'
 import { orderKeyOf } from '../contract/naming.ts'
 import { JournalBusyError, OrderJournal } from './order-journal.ts'
+import { Recovery } from './recovery.ts'
 import { KeyedQueue } from './keyed-queue.ts'
 import { OrderGate } from './order-gate.ts'
 
@@ -128,6 +129,7 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
   let journal: OrderJournal | undefined
   let journalBusy = false
   const abort = new AbortController()
+  const recovery = new Recovery({ stream: plan.nats.tenant, consumer: opts.consumerName, ackWaitMs: s.ackWaitMs, log, signal: abort.signal, onGivenBack: (n) => { st.recovered += n } })
   const held = new Set<Held>()
   let space: (() => void) | undefined
   let messages: ConsumerMessages | undefined
@@ -164,7 +166,10 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
       for (const o of list) o.m.nak()
       return
     }
-    for (const o of list) { if (o.how === 'ack') o.m.ack(); else o.m.term() }
+    for (const o of list) {
+      if (o.how === 'ack') o.m.ack(); else o.m.term()
+      recovery.acked(replyOf(o.m))
+    }
   }
 
   const sleep = async (ms: number): Promise<void> => await new Promise<void>((resolve) => {
@@ -255,6 +260,7 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
       return
     }
     const js = jetstream(nc)
+    void recovery.watch(nc).catch(() => {})
     for (let round = 0; !abort.signal.aborted; round++) {
       try {
         st.state = 'starting'
@@ -268,7 +274,7 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
           try {
             journal = OrderJournal.open(join(opts.stateDir, `${opts.consumerName}.order`), { stream: info.config.name, created: info.created })
             journal.trackHeld(() => [...held].filter(h => !h.key.startsWith('#')).map(h => ({ seq: h.m.seq, key: h.key, reply: replyOf(h.m) })))
-            giveBack(nc, journal, ci.ack_floor.stream_seq)
+            recovery.afterCrash(nc, journal, ci.ack_floor.stream_seq)
           } catch (err) {
             if (!(err instanceof JournalBusyError)) throw err
             // two gateways on one state directory: consuming still works, without crash protection
@@ -305,25 +311,6 @@ export function startSubscriber (opts: SubscriberOptions): Subscriber {
       }
       if (!abort.signal.aborted) await sleep(Math.min(30_000, 500 * 2 ** Math.min(round, 6)))
     }
-  }
-
-  /**
-   * After a crash (no clean-stop mark), NAKs what the previous run of this gateway held, so the
-   * server redelivers it now instead of after ack_wait. Only while those deliveries can still be
-   * ours: once ack_wait passed since the previous run's last write, the server may have handed them
-   * to another gateway, which a NAK would disturb.
-   */
-  function giveBack (c: NatsConnection, j: OrderJournal, ackFloor: number): void {
-    // at or below the consumer's ack floor everything is acknowledged: nothing to give back there
-    const before = j.heldBefore().filter(b => b.seq > ackFloor)
-    if (before.length === 0) return
-    if (Date.now() - j.lastWriteMs >= s.ackWaitMs) {
-      log.info(`previous run ended without a clean stop ${Math.round((Date.now() - j.lastWriteMs) / 1000)} s ago; its ${before.length} held message(s) are redelivered by the server`)
-      return
-    }
-    for (const b of before) c.publish(b.reply, '-NAK')
-    st.recovered += before.length
-    log.warn(`previous run ended without a clean stop: NAKed the ${before.length} message(s) it had received, for redelivery now instead of after ack_wait (acknowledged ones are ignored by the server)`)
   }
 
   let settling = false
