@@ -13,6 +13,8 @@ import { parse } from 'yaml'
 import { isConfigError } from '../../lib/config/index.ts'
 import { loadStreamConfig, type LoadedStreamConfig } from '../../lib/collector/config.ts'
 import { compileTenantMapper, prepareTenantMapper } from '../../lib/collector/tenant-mapper.ts'
+import { parseEntraConfig } from '../../lib/collector/sources/entra/index.ts'
+import { recipientsOf } from '../../lib/collector/email-settings.ts'
 import { compileStreamRules } from '../../lib/collector/rules/index.ts'
 import { applyDynamics, compileDynamics, type DynamicDef } from '../../lib/collector/dynamics/index.ts'
 import { initiatorOf, ruleMessage } from '../../lib/collector/initiator.ts'
@@ -94,6 +96,14 @@ describe('documented configuration shapes (Entra and SuccessFactors fixtures)', 
     const { loaded, log } = await load('entra.yaml', await text('entra.yaml'))
     const notes = log.lines.map(l => l.message)
     assert.ok(loaded.config.entra.mycompany !== undefined)
+    // the keys are honoured, not only accepted: both clients (round-robin) with the tenant id from
+    // general.entra, the comma-separated recipients, the certificate files of the builtin server
+    const entra = parseEntraConfig(loaded.config.entra.mycompany)
+    assert.deepEqual(entra.auth.clients.map(c => c.client_id), ['<client-id-1>', '<client-id-2>'])
+    assert.equal(entra.auth.tenant_id, '<tenant-id>')
+    assert.deepEqual(entra.general.skip_upn_startswith, ['svc'])
+    assert.deepEqual(recipientsOf(loaded.config.email.on_error.to), ['ops@example.org', 'security@example.org'])
+    assert.equal(loaded.config.nats.server.certificate?.certfile, 'cert.pem')
     assert.ok(notes.some(m => m.startsWith('entra.mycompany.mapper: built-in Entra mapper (31 entries) merged with 4 tenant entries: 1 replace a default, 0 ignored (fixed), 32 in all')), notes.join('\n'))
   })
 
