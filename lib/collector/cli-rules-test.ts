@@ -2,10 +2,16 @@
 // apply, which channels the user matches (and which not), and the exact message each channel would
 // get given what was last published (the local state; a createUser when nothing was).
 // The input file is either a SCIM user (it has `userName` or `schemas`) or a collector record that
-// the tenant's mapper turns into one.
+// the tenant's mapper turns into one (for Entra the built-in mapper merged with the tenant's, as the
+// service maps). The rules see what the pipeline gives them: the initiator (`@initiatedBy: { id, upn }`
+// in the file, as the Entra collector sets it from the audit log; else scim-stream) and the Enterprise
+// application names by object id (`@roleApps` in the file), so rules on initiatedByUpn/initiatedById
+// and `user.roles.<object id>` answer here as they do in the service. Those keys never reach the user.
 import { readFile } from 'node:fs/promises'
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
-import { compileMapper } from './mapper/index.ts'
+import { compileTenantMapper } from './tenant-mapper.ts'
+import { INITIATOR_KEY, initiatorOf, ruleMessage } from './initiator.ts'
+import { GROUP_IDS_KEY, ROLE_APPS_KEY } from './rules/index.ts'
 import { compileDynamics, applyDynamics, type DynamicDef } from './dynamics/index.ts'
 import { compileStreamRules } from './rules/index.ts'
 import { configPath, loadStreamConfig, tenantsOf } from './config.ts'
@@ -31,16 +37,21 @@ export async function rulesTestCommand (configFile: string, flags: Flags, io: Cl
   }
   if (!isJsonObject(input)) throw new Error(`${userFile} must hold a JSON object`)
   const isScim = typeof input.userName === 'string' || Array.isArray(input.schemas)
-  let user: JsonObject = input
+  const person: JsonObject = input
+  let user: JsonObject = { ...input }
+  delete user[INITIATOR_KEY]
+  delete user[ROLE_APPS_KEY]
+  delete user[GROUP_IDS_KEY]
   const mappingErrors: string[] = []
   if (!isScim) {
-    const mapped = compileMapper(t.tenant.mapper.user, { configPath: `${t.type}.${tenant}.mapper.user` }).map(input)
+    const mapped = compileTenantMapper(t.type, t.tenant.mapper, `${t.type}.${tenant}.mapper`).map(person)
     user = mapped.user
     for (const e of mapped.errors) mappingErrors.push(`${e.path} (${e.mapTo}): ${e.message}`)
   }
   const { user: withDynamics, dynamicIds } = applyDynamics(user, compileDynamics(t.tenant.dynamics as unknown as DynamicDef[]))
   const streams = compileStreamRules(t.tenant.streams)
-  const views = streams.evaluate({ user: withDynamics })
+  const by = initiatorOf(person, { id: 'scim-stream', upn: `scim-stream@${tenant}` })
+  const views = streams.evaluate(ruleMessage(withDynamics, by, person))
   const key = keyOf(withDynamics) ?? '(no userName/externalId)'
   const state = await openTenantState(configPath(configDir, config.state.dir ?? 'state'), tenant)
   const prepared = prepareUser(withDynamics)
@@ -54,7 +65,7 @@ export async function rulesTestCommand (configFile: string, flags: Flags, io: Cl
         ? null
         : JSON.parse(messageJson(change.activityOperation, change.operationsJson, change.userJson,
           { id: typeof withDynamics.id === 'string' ? withDynamics.id : key, upn: typeof withDynamics.userName === 'string' ? withDynamics.userName : key },
-          { id: 'scim-stream', upn: `scim-stream@${tenant}` }, new Date())) as JsonValue
+          by, new Date())) as JsonValue
     }
   })
   const report = {

@@ -2,47 +2,48 @@
 // and `dynamics`, whose keys depend on the collector type): every one is a problem with its path and a
 // "did you mean", so `general.collect_intervall` never falls back to the default silently.
 // Also the documented `general.hr` block (SuccessFactors example), translated to our `general` keys.
-// The key lists are the union of what the service, the collectors and the SCIM Stream documentation
-// use; a collector that reads a new key adds it here.
+// The key lists are the service's own plus the ones the collectors export (sources/*/config.ts), so a
+// key a collector learns is known here without a second list; nested shapes are spelled out here.
 import type { ConfigProblem } from '../config/errors.ts'
 import { didYouMean } from '../config/path.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
+import { ENTRA_AUTH_KEYS, ENTRA_GENERAL_KEYS, ENTRA_OPTION_KEYS } from './sources/entra/config.ts'
+import { HR_AUTH_KEYS, HR_GENERAL_KEYS, HR_SAML_KEYS } from './sources/hr/config.ts'
 
 /** A tree of known keys: `true` = any value; an object = its known keys; `list` = each element's keys. */
 export type KeyTree = { readonly [key: string]: true | KeyTree | { readonly list: KeyTree } }
 
 const SERVICE_GENERAL = { collect_interval: true, do_initial_load: true, delete_missing: true, max_inflight: true, request_timeout: true, max_retries: true, max_pages: true } as const
 
+/** Keys any value of which is read (the collectors' own lists, so a key a collector learns is known here too). */
+const known = (keys: readonly string[]): KeyTree => Object.fromEntries(keys.map(k => [k, true] as const))
+
 const ENTRA_GENERAL: KeyTree = {
   ...SERVICE_GENERAL,
-  select: true, group_membership: true, app_roles: true, app_role_resources: true, max_concurrency: true,
-  do_initial_load_filter: true,
-  entra: { tenant_id: true, include_guest_users: true, skip_upn_startswith: true, use_original_group_id: true }
+  ...known(ENTRA_GENERAL_KEYS),
+  do_initial_load_filter: true, // the service's (tenant-runtime), not the collector's
+  entra: known(ENTRA_OPTION_KEYS)
 }
 
-const HR_GENERAL: KeyTree = {
-  ...SERVICE_GENERAL,
-  collect_query_string: true, collect_query_result_path: true, collect_next_link_path: true, pre_activate_days: true,
-  start_date_path: true, end_date_path: true
-}
+// `hr` (the documented general.hr block) is lifted to general.<key> before this check, with its own report.
+const HR_GENERAL: KeyTree = { ...SERVICE_GENERAL, ...known(HR_GENERAL_KEYS.filter(k => k !== 'hr')) }
 
-const OAUTH_CLIENT: KeyTree = { client_id: true, client_secret: true, token_url: true, scope: true }
-
+// Entra's documented oauth has only clients[] of client_id/client_secret: the login and Graph URLs are
+// auth.login_url / auth.graph_url, so any other key under oauth would be read by nothing.
 const ENTRA_AUTH: KeyTree = {
-  tenant_id: true, client_id: true, client_secret: true, login_url: true, graph_url: true,
-  oauth: { clients: { list: OAUTH_CLIENT }, login_url: true, graph_url: true }
+  ...known(ENTRA_AUTH_KEYS),
+  oauth: { clients: { list: { client_id: true, client_secret: true } } }
 }
 
+// HR oauth: one client, a list of clients, or the documented { clients: [...] } with token_url/scope shared.
+const HR_OAUTH_CLIENT: KeyTree = { token_url: true, client_id: true, client_secret: true, scope: true }
 const HR_AUTH: KeyTree = {
-  base_urls: true,
+  ...known(HR_AUTH_KEYS),
   basic: { username: true, password: true },
-  bearer_token: true, // a string, or { token } as documented
-  header: true,
-  oauth: true, // one client or a list of them, or { clients: [...] }
-  oauth_saml_assertion: {
-    audience: true, key_file: true, cert_file: true, client_id: true, company_id: true, issuer: true, name_id: true,
-    token_url: true, user_identifier_format: true, life_time: true
-  }
+  bearer_token: { token: true }, // a string, or { token } as documented
+  header: true, // any header names
+  oauth: { ...HR_OAUTH_CLIENT, clients: { list: HR_OAUTH_CLIENT } },
+  oauth_saml_assertion: known(HR_SAML_KEYS)
 }
 
 const DYNAMIC: KeyTree = { dynamic_id: true, comment: true, rules: { list: { filter: true, comment: true } }, assignments: true }
@@ -148,7 +149,9 @@ function walk (v: JsonValue | undefined, tree: KeyTree, at: string, problems: Co
       if (Array.isArray(child)) child.forEach((e, i) => { walk(e, sub.list, `${at}.${k}[${i}]`, problems) })
       continue
     }
-    walk(child, sub as KeyTree, `${at}.${k}`, problems)
+    // An object tree given a list (HR auth.oauth as a list of clients): each element has those keys.
+    if (Array.isArray(child)) child.forEach((e, i) => { walk(e, sub as KeyTree, `${at}.${k}[${i}]`, problems) })
+    else walk(child, sub as KeyTree, `${at}.${k}`, problems)
   }
 }
 

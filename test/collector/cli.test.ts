@@ -88,6 +88,40 @@ describe('scim-stream CLI', () => {
     assert.deepEqual(report.notMatched, ['IT'])
   })
 
+  it('rules test builds the rule input as the service does: Entra record through the built-in mapper, initiator and roles by application object id', async () => {
+    const cfg = join(dir, 'rules-entra.yaml')
+    const app = 'a12f063b-1c8b-40e0-9988-01b46f478349'
+    await writeFile(cfg, `entra:
+  contoso:
+    auth: { tenant_id: 11111111-2222-3333-4444-555555555555, client_id: app-1, client_secret: secret-1 }
+    general: { collect_interval: 3600 }
+    streams:
+      - { channel: APP1, rules: [ { filter: '(user.roles.${app}.value -match ".*")' } ] }
+      - { channel: AD, rules: [ { filter: '(initiatedByUpn -match "(?!Sync_.*)")' } ] }
+      - { channel: SYNC, rules: [ { filter: '(initiatedById -match "^s-1$")' } ] }
+`)
+    const recordFile = join(dir, 'entra-record.json')
+    const record = {
+      id: 'u1', userPrincipalName: 'ann@contoso.test', displayName: 'Ann Able', givenName: 'Ann', surname: 'Able', accountEnabled: true,
+      appRoles: [{ type: 'Payroll App', display: 'Admin', value: 'payroll.admin' }],
+      '@roleApps': { [app]: 'Payroll App' },
+      '@initiatedBy': { id: 's-1', upn: 'Sync_DC01_1a2b@contoso.onmicrosoft.com' }
+    }
+    await writeFile(recordFile, JSON.stringify(record))
+    const r = await cli(['rules', 'test', '--tenant', 'contoso', '--user', recordFile, '--config', cfg])
+    assert.equal(r.code, 0, r.err)
+    const report = JSON.parse(r.out) as { input: string, channels: Array<{ channel: string, message: { initiatedByUpn: string, initiatedById: string, user: Record<string, unknown> } }>, notMatched: string[] }
+    assert.equal(report.input, 'collector record (mapped)')
+    assert.deepEqual(report.channels.map(c => c.channel), ['APP1', 'SYNC'], 'roles by object id and the initiator id match; the Sync_ initiator keeps AD out')
+    assert.deepEqual(report.notMatched, ['AD'])
+    const m = report.channels[0]?.message
+    assert.equal(m?.initiatedByUpn, record['@initiatedBy'].upn)
+    assert.equal(m?.initiatedById, 's-1')
+    assert.equal(m?.user.userName, 'ann@contoso.test', 'the built-in Entra mapper made the user')
+    assert.deepEqual(m?.user.roles, record.appRoles)
+    assert.ok(!JSON.stringify(report).includes('@roleApps') && !JSON.stringify(m?.user).includes('@initiatedBy'), 'bookkeeping keys stay out of the message')
+  })
+
   it('running without a config file points to init (exit 1)', async () => {
     const r = await cli(['--config', join(dir, 'missing.yaml')])
     assert.equal(r.code, 1)

@@ -6,18 +6,22 @@
 // message initiator, and typos anywhere reported with their path and a "did you mean".
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { isConfigError } from '../../lib/config/index.ts'
 import { loadStreamConfig, type LoadedStreamConfig } from '../../lib/collector/config.ts'
 import { compileTenantMapper, prepareTenantMapper } from '../../lib/collector/tenant-mapper.ts'
+import { parseEntraConfig } from '../../lib/collector/sources/entra/index.ts'
+import { recipientsOf } from '../../lib/collector/email-settings.ts'
 import { compileStreamRules } from '../../lib/collector/rules/index.ts'
 import { applyDynamics, compileDynamics, type DynamicDef } from '../../lib/collector/dynamics/index.ts'
 import { initiatorOf, ruleMessage } from '../../lib/collector/initiator.ts'
 import { createMemoryLogger } from '../../lib/logging/index.ts'
 import type { JsonObject } from '../../lib/scim/types.ts'
+import { createTestCa } from '../support/pki.ts'
+import { makeSigningKeyPair } from '../support/saml-verifier.ts'
 
 const FIXTURES = new URL('./fixtures/documented/', import.meta.url)
 const NOW = new Date('2024-06-15T12:00:00Z')
@@ -25,18 +29,24 @@ const text = async (name: string): Promise<string> => await readFile(new URL(nam
 interface Sample { name: string, person: JsonObject, user: JsonObject }
 const samples = async (): Promise<{ successfactors: Sample[], entra: Sample[] }> => parse(await text('samples.yaml')) as { successfactors: Sample[], entra: Sample[] }
 
-/**
- * Problems that belong to documented keys another branch of this issue implements (Entra
- * auth.oauth.clients with general.entra.tenant_id, email.on_error.to as a comma string,
- * nats.server.certificate/auth): while any is left, the whole-file assertions are skipped with the
- * reason printed; everything else must be clean.
- */
-const PENDING = [/^entra\.[^.]+\.auth\./, /^email\.on_error\.to$/, /^nats\.server\.(certificate|auth)\b/]
-
 describe('documented configuration shapes (Entra and SuccessFactors fixtures)', () => {
   let dir: string
   const env = { SEED: 'documented-fixtures' }
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'scim-stream-doc-')) })
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'scim-stream-doc-'))
+    // The files the fixtures name, in the config's certs directory: the SuccessFactors SAML signing
+    // key and certificate, the Entra example's nats.server.certificate (a CA and a server certificate).
+    const certs = join(dir, 'certs')
+    await mkdir(certs)
+    const saml = makeSigningKeyPair('sf-scim-stream')
+    await writeFile(join(certs, 'sf-key.pem'), saml.keyPem, { mode: 0o600 })
+    await writeFile(join(certs, 'sf-cert.pem'), saml.certPem)
+    const ca = createTestCa('documented example CA')
+    const server = ca.issueServer(['localhost'])
+    await writeFile(join(certs, 'ca.pem'), ca.certPem)
+    await writeFile(join(certs, 'cert.pem'), server.certPem)
+    await writeFile(join(certs, 'key.pem'), server.keyPem, { mode: 0o600 })
+  })
   after(async () => { await rm(dir, { recursive: true, force: true }) })
 
   const write = async (name: string, body: string): Promise<string> => {
@@ -44,23 +54,20 @@ describe('documented configuration shapes (Entra and SuccessFactors fixtures)', 
     await writeFile(f, body)
     return f
   }
-  /** Loads; `pending` is set when only PENDING problems are left. */
-  const load = async (name: string, body: string): Promise<{ loaded?: LoadedStreamConfig, pending?: string, log: ReturnType<typeof createMemoryLogger> }> => {
+  /** Loads the whole file; any problem fails the test with every path and message. */
+  const load = async (name: string, body: string): Promise<{ loaded: LoadedStreamConfig, log: ReturnType<typeof createMemoryLogger> }> => {
     const log = createMemoryLogger()
     try {
       return { loaded: await loadStreamConfig(await write(name, body), { env, log }), log }
     } catch (err) {
       if (!isConfigError(err)) throw err
-      const other = err.problems.filter(p => !PENDING.some(re => re.test(p.path)))
-      assert.deepEqual(other, [], 'problems besides the documented keys implemented elsewhere')
-      return { pending: err.problems.map(p => `${p.path}: ${p.message}`).join('; '), log }
+      assert.fail(`the documented shape is refused: ${err.problems.map(p => `${p.path}: ${p.message}`).join('; ')}`)
     }
   }
 
   it('the SuccessFactors example loads as documented; what was translated is said in one line each', async () => {
-    const { loaded, pending, log } = await load('sf.yaml', await text('successfactors.yaml'))
-    assert.equal(pending, undefined, pending)
-    const t = loaded?.config.hr.successfactors
+    const { loaded, log } = await load('sf.yaml', await text('successfactors.yaml'))
+    const t = loaded.config.hr.successfactors
     assert.ok(t !== undefined)
     assert.equal(t.general.collect_interval, '15 1 * * 1-5')
     assert.equal((t.general as JsonObject).collect_query_result_path, 'd.results', 'general.hr block read as general keys')
@@ -77,7 +84,7 @@ describe('documented configuration shapes (Entra and SuccessFactors fixtures)', 
 
   it('SuccessFactors mapper output for sample persons (most current employment, match selection, onCreate, URN dot form)', async () => {
     const { loaded } = await load('sf-map.yaml', await text('successfactors.yaml'))
-    const mapper = compileTenantMapper('hr', loaded?.config.hr.successfactors?.mapper, 'hr.successfactors.mapper', { now: () => NOW })
+    const mapper = compileTenantMapper('hr', loaded.config.hr.successfactors?.mapper, 'hr.successfactors.mapper', { now: () => NOW })
     for (const s of (await samples()).successfactors) {
       const { user, errors } = mapper.map(s.person)
       assert.deepEqual(errors, [], s.name)
@@ -85,15 +92,18 @@ describe('documented configuration shapes (Entra and SuccessFactors fixtures)', 
     }
   })
 
-  it('the Entra example loads as documented (or only keys implemented by the other branch are left)', async (t) => {
-    const { loaded, pending, log } = await load('entra.yaml', await text('entra.yaml'))
+  it('the Entra example loads as documented (several OAuth clients with general.entra.tenant_id, e-mail to a comma string, nats.server.certificate)', async () => {
+    const { loaded, log } = await load('entra.yaml', await text('entra.yaml'))
     const notes = log.lines.map(l => l.message)
-    if (pending !== undefined) {
-      t.diagnostic(`whole-file load pending the other branch's documented keys: ${pending}`)
-      t.skip('Entra auth.oauth.clients / email.on_error.to string / nats.server.certificate are issue 11 items 3 and 5 (branch i11b)')
-      return
-    }
-    assert.ok(loaded?.config.entra.mycompany !== undefined)
+    assert.ok(loaded.config.entra.mycompany !== undefined)
+    // the keys are honoured, not only accepted: both clients (round-robin) with the tenant id from
+    // general.entra, the comma-separated recipients, the certificate files of the builtin server
+    const entra = parseEntraConfig(loaded.config.entra.mycompany)
+    assert.deepEqual(entra.auth.clients.map(c => c.client_id), ['<client-id-1>', '<client-id-2>'])
+    assert.equal(entra.auth.tenant_id, '<tenant-id>')
+    assert.deepEqual(entra.general.skip_upn_startswith, ['svc'])
+    assert.deepEqual(recipientsOf(loaded.config.email.on_error.to), ['ops@example.org', 'security@example.org'])
+    assert.equal(loaded.config.nats.server.certificate?.certfile, 'cert.pem')
     assert.ok(notes.some(m => m.startsWith('entra.mycompany.mapper: built-in Entra mapper (31 entries) merged with 4 tenant entries: 1 replace a default, 0 ignored (fixed), 32 in all')), notes.join('\n'))
   })
 
@@ -214,9 +224,8 @@ describe('documented configuration shapes (Entra and SuccessFactors fixtures)', 
         rules: [ { filter: (user.title -match "Consultant") } ]
         assignments: { user.userType: Consultant }
 `)
-    const { loaded, pending, log } = await load('dyn.yaml', body)
-    assert.equal(pending, undefined, pending)
-    assert.equal((loaded?.config.hr.successfactors?.dynamics[0] as JsonObject).dynamic_id, 'consultants')
+    const { loaded, log } = await load('dyn.yaml', body)
+    assert.equal((loaded.config.hr.successfactors?.dynamics[0] as JsonObject).dynamic_id, 'consultants')
     assert.ok(log.lines.some(l => l.message === 'hr.successfactors.dynamics: documented dynamicId read as dynamic_id ×1'))
   })
 

@@ -3,7 +3,8 @@
 // a contract-checking subscriber on ENTRA.>. Messages carry the initiator the audit log names (not
 // always scim-stream); a rule on initiatedByUpn keeps Entra Connect (Sync_) changes out of the AD
 // channel; `user.roles.<Enterprise application object id>` and an unquoted application name with
-// spaces select roles; the -exclude modifier provisions group members without the group; the user
+// spaces select roles; a rule naming the Employees group by its object id matches although the
+// published group value is its display name (the documented default); the -exclude modifier provisions group members without the group; the user
 // is built by the built-in Entra mapper merged with the tenant's documented-shape entries. Hot
 // reload with typos is refused with their paths; the start and the reload say what was translated.
 import { after, before, describe, it } from 'node:test'
@@ -86,7 +87,8 @@ describe('Entra collector with the documented mapper and rule forms (Graph emula
     assert.deepEqual(ann.emails, [{ type: 'work', value: 'ann@contoso.test' }])
     assert.equal(ann.displayName, 'Ann Able', 'the fixed displayName entry stays')
     assert.equal(ann.nickName, 'Able, Ann')
-    assert.deepEqual(ann.groups, [{ value: EMPLOYEES, display: 'Employees' }])
+    assert.deepEqual(ann.groups, [{ value: 'Employees', display: 'Employees' }], 'group values are display names by default (use_original_group_id false), as documented')
+    assert.ok(!JSON.stringify(got.map(m => m.body)).includes(EMPLOYEES), 'the object id is for the rules only')
   })
 
   it('a change made by Entra Connect sync: the message says so, and AD does not get it back', async () => {

@@ -119,7 +119,9 @@ log:
     hr.setPersons([person('1', 'ada', 'Engineering'), person('2', 'ben', 'Engineering')])
     const out = await run()
     assert.equal(out.length, 1)
-    assert.ok(out[0]?.body.Operations.some(o => o.op === 'remove' && o.path === 'groups[value eq "Sales"]'), JSON.stringify(out[0]?.body.Operations))
+    // the removal in the contract's value-list form (STREAM-CONTRACT.md), and groups: [] as the last one went
+    assert.deepEqual(out[0]?.body.Operations.filter(o => o.op === 'remove'), [{ op: 'remove', path: 'groups', value: [{ value: 'Sales', display: 'Sales', id: 'Sales' }] }])
+    assert.deepEqual(out[0]?.body.user.groups, [])
   })
 
   it('a leaver (end date passed) is deactivated; the cached token served every run', async () => {

@@ -80,11 +80,27 @@ function matchIndices (node: CompareNode, msg: RuleMessage, collection: Collecti
   const list = k === undefined ? undefined : user[k]
   if (!Array.isArray(list)) return out
   const segs = collection === 'roles' ? withAppName(node.path.segments, msg) : node.path.segments
+  const ids = collection === 'groups' && segs.length === 3 && (segs[2] as string).toLowerCase() === 'value' ? msg[GROUP_IDS_KEY] : undefined
   for (let i = 0; i < list.length; i++) {
-    if (anyMatch(list[i], segs, 2, node.regex)) out.add(i)
+    if (anyMatch(list[i], segs, 2, node.regex) || idMatches(list[i], ids, node.regex)) out.add(i)
   }
   return out
 }
+
+/**
+ * `user.groups.value` also matches a group's directory object id when the group's value is its name
+ * (Entra without use_original_group_id: the documented rule examples name groups by object id).
+ * `@groupIds`: group value → its object ids, given by the Entra collector for the rules only.
+ */
+function idMatches (el: JsonValue | undefined, ids: JsonValue | undefined, re: RegExp): boolean {
+  if (!isJsonObject((ids ?? null) as JsonValue) || !isJsonObject((el ?? null) as JsonValue)) return false
+  const value = (el as JsonObject).value
+  const of = typeof value === 'string' ? (ids as JsonObject)[value] : undefined
+  return Array.isArray(of) && of.some(id => typeof id === 'string' && re.test(id))
+}
+
+/** Message field with the groups' object ids by their value (not published: for the rules only). */
+export const GROUP_IDS_KEY = '@groupIds'
 
 /**
  * `user.roles.<Enterprise application object id>.value`: a role's `type` is the application's name,

@@ -9,6 +9,10 @@
 // Increment([attr] [, start]): the next free integer of endpoint attribute `attr` (default: the
 //   attribute the template is assigned to): 1 + the largest all-digit value any endpoint user holds,
 //   at least `start` (default 1), zero-padded to the width of the largest value or of `start`.
+// Increment(start, includeFirst) — the documented counter form, inside GetUniqueValue: the number
+//   GetUniqueValue's attempt adds, from `start` up (zero-padded to its width); with includeFirst
+//   false the first attempt has no number (`ann.lee`, `ann.lee01`, `ann.lee02`, …), with true it
+//   starts at `start` (`lee01`, `lee02`, …). GetUniqueValue then varies only that counter.
 import type { JsonObject, JsonValue } from '../../scim/types.ts'
 import { isJsonObject } from '../../scim/types.ts'
 import { TemplateError, type TemplateNode } from './parse.ts'
@@ -30,6 +34,8 @@ export interface TemplateContext {
   target: string
   /** Needed by GetUniqueValue and Increment; without it they are an error. */
   endpoint?: TemplateEndpoint
+  /** GetUniqueValue's attempt (0 = first), read by the counter form of Increment. */
+  attempt?: number
 }
 
 /** A value during evaluation. */
@@ -53,11 +59,13 @@ async function evaluate (node: TemplateNode, ctx: TemplateContext, text: string)
   switch (node.kind) {
     case 'string': return node.value
     case 'number': return node.value
+    case 'boolean': return node.value
     case 'ref': return readPath(ctx.user, node.path)
     case 'call': break
   }
   const fail = (problem: string): never => { throw new TemplateError(text, `${node.name}: ${problem}`) }
-  if (node.name === 'Increment') return await increment(node.args, ctx, text, fail)
+  if (node.name === 'Increment') return isCounter(node) ? counter(node.args, ctx, fail) : await increment(node.args, ctx, text, fail)
+  if (node.name === 'GetUniqueValue' && node.args[0] !== undefined && hasCounter(node.args[0])) return await uniqueByCounter(node.args, ctx, text, fail)
   const args: TemplateValue[] = []
   for (const a of node.args) args.push(await evaluate(a, ctx, text))
   switch (node.name) {
@@ -97,6 +105,38 @@ async function evaluate (node: TemplateNode, ctx: TemplateContext, text: string)
     }
   }
   return undefined
+}
+
+/** `Increment(start, true|false)`: the documented counter form. */
+function isCounter (node: Extract<TemplateNode, { kind: 'call' }>): boolean {
+  return node.args.length === 2 && node.args[1]?.kind === 'boolean' && node.args[0]?.kind !== 'ref'
+}
+
+function hasCounter (node: TemplateNode): boolean {
+  return node.kind === 'call' && ((node.name === 'Increment' && isCounter(node)) || node.args.some(hasCounter))
+}
+
+function counter (args: TemplateNode[], ctx: TemplateContext, fail: (p: string) => never): string {
+  const a = args[0]
+  const startText = a?.kind === 'string' ? a.value : a?.kind === 'number' ? String(a.value) : ''
+  if (!/^\d+$/.test(startText)) fail(`start must be a non-negative integer, got ${JSON.stringify(startText)}`)
+  const includeFirst = args[1]?.kind === 'boolean' && args[1].value
+  const attempt = ctx.attempt ?? 0
+  if (!includeFirst && attempt === 0) return ''
+  return (BigInt(startText) + BigInt(includeFirst ? attempt : attempt - 1)).toString().padStart(startText.length, '0')
+}
+
+/** GetUniqueValue over a base with a counter: the first attempt's value no other endpoint user holds. */
+async function uniqueByCounter (args: TemplateNode[], ctx: TemplateContext, text: string, fail: (p: string) => never): Promise<TemplateValue> {
+  const endpoint = ctx.endpoint ?? fail('needs the endpoint')
+  for (let attempt = 0; attempt < MAX_CANDIDATES; attempt++) {
+    const at = { ...ctx, attempt }
+    const base = str(first(await evaluate(args[0] as TemplateNode, at, text)))
+    if (base === undefined || base === '') return undefined
+    const candidate = base + (str(first(args[1] === undefined ? undefined : await evaluate(args[1], at, text))) ?? '')
+    if (!await endpoint.isTaken(ctx.target, candidate)) return candidate
+  }
+  return fail(`no unique value for ${ctx.target} after ${MAX_CANDIDATES} candidates`)
 }
 
 async function increment (args: TemplateNode[], ctx: TemplateContext, text: string, fail: (p: string) => never): Promise<string> {

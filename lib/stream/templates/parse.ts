@@ -5,6 +5,7 @@
 // Grammar:  expr := call | string | number | ref
 //           call := NAME "(" [ expr { "," expr } ] ")"     NAME is a known function, any case
 //           string := '"' { char | '\"' | '\\' } '"'     number := ["-"] digits     ref := "[" path "]"
+//           boolean := true | false   (any case; the documented `Increment("01", false)`)
 import { PermanentMessageError } from '../message.ts'
 
 /** A node of a template's syntax tree. */
@@ -12,6 +13,7 @@ export type TemplateNode =
   | { kind: 'call', name: FunctionName, args: TemplateNode[], pos: number }
   | { kind: 'string', value: string, pos: number }
   | { kind: 'number', value: number, pos: number }
+  | { kind: 'boolean', value: boolean, pos: number }
   | { kind: 'ref', path: string, pos: number }
 
 /** The functions a subscriber evaluates, in their canonical spelling. */
@@ -99,7 +101,9 @@ class Parser {
     const start = this.pos
     while (!this.atEnd() && /[A-Za-z0-9_]/.test(this.text.charAt(this.pos))) this.pos++
     const written = this.text.slice(start, this.pos)
-    const name = BY_LOWER.get(written.toLowerCase())
+    const lower = written.toLowerCase()
+    if (lower === 'true' || lower === 'false') return { kind: 'boolean', value: lower === 'true', pos: start }
+    const name = BY_LOWER.get(lower)
     if (name === undefined) this.fail(`unknown function "${written}" at ${start + 1}`)
     this.skipSpace()
     if (this.text.charAt(this.pos) !== '(') this.fail(`expected "(" after ${written} at ${this.pos + 1}`)

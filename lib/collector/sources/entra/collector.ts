@@ -16,7 +16,7 @@
 // "missing from a complete collection" rule turns removals into deleteUser and nobody else is
 // touched; an aborted or failed run stores nothing and yields an incomplete collection.
 import { initiatorTracker, roleApps } from './initiators.ts'
-import { ROLE_APPS_KEY } from '../../rules/index.ts'
+import { GROUP_IDS_KEY, ROLE_APPS_KEY } from '../../rules/index.ts'
 import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
 import { createEntraAuth, type EntraAuth } from './auth.ts'
@@ -321,6 +321,15 @@ export function forMapper (p: JsonObject, general: Pick<EntraGeneralConfig, 'inc
   }
   if (Array.isArray(out.memberOf)) {
     const groups = (out.memberOf as JsonObject[]).map(g => general.use_original_group_id ? g : { ...g, value: g.display ?? g.value })
+    if (!general.use_original_group_id) {
+      // the object ids by the value now published, so rules naming a group by id still match
+      const ids: JsonObject = {}
+      ;(out.memberOf as JsonObject[]).forEach((g, i) => {
+        const v = groups[i]?.value
+        if (typeof v === 'string' && typeof g.value === 'string') ids[v] = [...((ids[v] as string[] | undefined) ?? []), g.value]
+      })
+      out[GROUP_IDS_KEY] = ids
+    }
     out.memberOf = groups
     if (out.groups === undefined) out.groups = structuredClone(groups)
   }

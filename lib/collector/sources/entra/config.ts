@@ -102,15 +102,20 @@ export const ENTRA_OPTION_KEYS: readonly string[] = ['tenant_id', 'include_guest
 export const DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com'
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com'
 /**
- * Default `$select` of users/delta. `manager` is a relationship, not a property: users/delta returns
- * it only through `$expand=manager`, so it is not in the list.
+ * Default `$select` of users/delta: every Graph property the documented default mapper reads, except
+ * `mailNickname`. That one maps to externalId, and a user's identity key (the service's state, the
+ * message's target) is externalId before userName: selecting it by default would re-key every user
+ * of a tenant that already published (each one deleted and created again at the subscribers). A
+ * tenant that wants the documented mailNickname → externalId lists it in `general.select` — on a new
+ * tenant, or knowing that it re-keys. `manager` is a relationship, not a property: users/delta
+ * returns it only through `$expand=manager`, so it is not in the list.
  */
 export const DEFAULT_SELECT: readonly string[] = Object.freeze([
   'id', 'userPrincipalName', 'givenName', 'surname', 'displayName', 'mail', 'jobTitle', 'department',
   'accountEnabled', 'employeeId', 'mobilePhone', 'businessPhones', 'officeLocation', 'companyName', 'userType',
   // the other properties the documented default Entra mapper reads
   'otherMails', 'preferredLanguage', 'streetAddress', 'state', 'city', 'postalCode', 'country', 'faxNumber',
-  'mailNickname', 'employeeHireDate', 'employeeType', 'employeeOrgData'
+  'employeeHireDate', 'employeeType', 'employeeOrgData'
 ])
 
 const PROPERTY = /^[A-Za-z][A-Za-z0-9_]*$/
