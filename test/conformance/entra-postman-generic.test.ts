@@ -1,67 +1,33 @@
-// Runs Microsoft's SCIM validation collection (../shared/conformance, used as it is) with newman
+// Runs Microsoft's SCIM validation collection (ENTRA_SCIM_COLLECTION, else ../shared/conformance) with newman
 // against a gateway running plugin-generic that forwards over real HTTP to a second gateway running
 // plugin-loki (empty store, basic auth). Every assertion must pass, as it does against loki directly.
-// The collection's first request, GET /scim/Token, is served by this test as a fixture.
+// The collection's first request, GET /scim/Token, is served as a fixture (test/support/conformance.ts).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { serve } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
-import { Hono } from 'hono'
 import { startTestGateway } from '../support/gateway.ts'
+import { entraCollectionSkip, runEntraCollection } from '../support/conformance.ts'
 import { basicAuthenticator, bearerTokenAuthenticator } from '../../lib/auth/index.ts'
 import { createGenericPlugin, genericEndpointSchema, type GenericEndpoint } from '../../lib/plugins/plugin-generic.ts'
 import { validate } from '../../lib/config/schema.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
 import { tmpdir } from 'node:os'
 
-const collection = fileURLToPath(new URL('../../../shared/conformance/entra-scim-reference.postman_collection.json', import.meta.url))
-
-interface NewmanFailure { error: { message: string, test?: string }, source?: { name?: string } }
-interface NewmanSummary { run: { failures: NewmanFailure[], stats: { assertions: { total: number, failed: number }, requests: { total: number, failed: number } } } }
-type NewmanRun = (opts: Record<string, unknown>, cb: (err: Error | null, summary: NewmanSummary) => void) => void
-
 const TOKEN = 'conformance-' + Math.random().toString(36).slice(2)
 
-test('Microsoft Entra SCIM validation collection passes through plugin-generic → plugin-loki gateway', { skip: existsSync(collection) ? false : `collection not found at ${collection}` }, async () => {
+test('Microsoft Entra SCIM validation collection passes through plugin-generic → plugin-loki gateway', { skip: entraCollectionSkip() }, async () => {
   const cred = { username: 'gwadmin', password: 'password' }
   const loki = await startTestGateway({ options: { authenticators: [basicAuthenticator([cred])] } })
   const ep = validate(genericEndpointSchema, { entity: { undefined: { connection: { baseUrls: [loki.url], auth: { type: 'basic', options: cred } } } } })
   assert.ok(ep.ok, JSON.stringify(ep.errors))
   const plugin = createGenericPlugin(ep.value as GenericEndpoint, { configDir: tmpdir(), log: silentLogger })
   const gw = await startTestGateway({ plugin, options: { authenticators: [bearerTokenAuthenticator([{ token: TOKEN }])] } })
-  // front: /scim/Token fixture, everything else goes to the gateway app
-  const front = new Hono()
-  front.get('/scim/Token', (c) => c.json({ token: TOKEN }))
-  front.all('*', async (c) => await gw.gateway.app.fetch(c.req.raw))
-  const server = serve({ fetch: front.fetch, port: 0, hostname: '127.0.0.1' })
-  await new Promise<void>(resolve => { server.once('listening', resolve) })
-  const port = (server.address() as AddressInfo).port
   try {
-    const require = createRequire(import.meta.url)
-    const newman = require('newman') as { run: NewmanRun }
-    const summary = await new Promise<NewmanSummary>((resolve, reject) => {
-      newman.run({
-        collection,
-        envVar: [
-          { key: 'Protocol', value: 'http' },
-          { key: 'Server', value: '127.0.0.1' },
-          { key: 'Port', value: `:${port}` },
-          { key: 'Api', value: 'scim' }
-        ],
-        reporters: [],
-        timeoutRequest: 10_000
-      }, (err, s) => { if (err !== null) reject(err); else resolve(s) })
-    })
-    const failures = summary.run.failures.map(f => `${f.source?.name ?? '?'}: ${f.error.test ?? ''} ${f.error.message}`)
-    assert.deepEqual(failures, [], `newman failures:\n${failures.join('\n')}`)
-    assert.ok(summary.run.stats.assertions.total >= 100, `expected the collection's ~108 assertions to run, got ${summary.run.stats.assertions.total}`)
-    assert.equal(summary.run.stats.assertions.failed, 0)
-    assert.equal(summary.run.stats.requests.failed, 0)
+    const r = await runEntraCollection(gw.gateway.app, TOKEN)
+    assert.deepEqual(r.failures, [], `newman failures:\n${r.failures.join('\n')}`)
+    assert.ok(r.assertions >= 100, `expected the collection's ~108 assertions to run, got ${r.assertions}`)
+    assert.equal(r.failedAssertions, 0)
+    assert.equal(r.failedRequests, 0)
   } finally {
-    await new Promise<void>(resolve => { server.close(() => { resolve() }) })
     await gw.stop()
     await loki.stop()
   }
