@@ -4,49 +4,16 @@
 // reaches Graph, the client secret is encrypted in place, and a broken endpoint is a list of paths.
 // The real Microsoft Graph is not reachable here.
 import { after, test } from 'node:test'
+import { configDirs, freePort, startChild, waitFor, type ChildGateway } from '../support/child-gateway.ts'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startGraphEmulator } from '../support/graph-emulator.ts'
 
-const root = new URL('../../', import.meta.url).pathname
-const dirs: string[] = []
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => { resolve(port) })
-    })
-  })
-}
-
-function configDir (config: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'entra-run-'))
-  dirs.push(dir)
-  writeFileSync(join(dir, 'plugin-entra-id.json'), JSON.stringify(config, null, 2))
-  return dir
-}
-
-function start (dir: string, env: Record<string, string> = {}): { done: Promise<{ code: number | null, stderr: string }>, kill: () => void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-entra-id.ts'], { cwd: root, env: { ...process.env, SCIM_CONFIG_DIR: dir, SEED: 'test-seed', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const done = new Promise<{ code: number | null, stderr: string }>(resolve => { child.on('exit', code => { resolve({ code, stderr }) }) })
-  return { done, kill: () => { child.kill('SIGTERM') } }
-}
-
-async function waitFor (url: string, init: RequestInit, deadlineMs = 20_000): Promise<Response> {
-  const end = Date.now() + deadlineMs
-  for (;;) {
-    try { return await fetch(url, init) } catch (e) { if (Date.now() > end) throw e }
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
+const dirs = configDirs('entra-run-')
+after(() => { dirs.cleanup() })
+const configDir = (config: unknown): string => dirs.write('plugin-entra-id.json', config)
+const start = (dir: string, env: Record<string, string> = {}): ChildGateway => startChild('test/support/run-entra-id.ts', dir, env)
 
 test('runGateway(entraIdPlugin) provisions the emulated tenant over SCIM HTTP from the documented config', async () => {
   const graph = await startGraphEmulator({ clients: [{ client_id: 'gw-app', client_secret: 'Graph$ecret1' }] })

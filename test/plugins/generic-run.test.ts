@@ -3,50 +3,17 @@
 // data, encrypts the target credentials in place, and a broken endpoint config is a clear list with
 // paths and exit code 1.
 import { after, test } from 'node:test'
+import { configDirs, freePort, startChild, waitFor, type ChildGateway } from '../support/child-gateway.ts'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { basicAuthenticator } from '../../lib/auth/index.ts'
 import { startTestGateway } from '../support/gateway.ts'
 
-const root = new URL('../../', import.meta.url).pathname
-const dirs: string[] = []
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }) })
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => { resolve(port) })
-    })
-  })
-}
-
-function configDir (config: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'generic-run-'))
-  dirs.push(dir)
-  writeFileSync(join(dir, 'plugin-generic.json'), JSON.stringify(config, null, 2))
-  return dir
-}
-
-function start (dir: string, env: Record<string, string> = {}): { done: Promise<{ code: number | null, stderr: string }>, kill: () => void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-generic.ts'], { cwd: root, env: { ...process.env, SCIM_CONFIG_DIR: dir, SEED: 'test-seed', ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const done = new Promise<{ code: number | null, stderr: string }>(resolve => { child.on('exit', code => { resolve({ code, stderr }) }) })
-  return { done, kill: () => { child.kill('SIGTERM') } }
-}
-
-async function waitFor (url: string, init: RequestInit, deadlineMs = 20_000): Promise<Response> {
-  const end = Date.now() + deadlineMs
-  for (;;) {
-    try { return await fetch(url, init) } catch (e) { if (Date.now() > end) throw e }
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-}
+const dirs = configDirs('generic-run-')
+after(() => { dirs.cleanup() })
+const configDir = (config: unknown): string => dirs.write('plugin-generic.json', config)
+const start = (dir: string, env: Record<string, string> = {}): ChildGateway => startChild('test/support/run-generic.ts', dir, env)
 
 test('runGateway(genericPlugin) serves a loki gateway\'s data from SCIM_CONFIG_DIR on PORT', async () => {
   const target = { username: 'lokiadmin', password: 'Target$ecret1' }
