@@ -8,7 +8,7 @@ import { SignedXml } from 'xml-crypto'
 
 /** What goes into the assertion. */
 export interface SamlAssertionOptions {
-  /** <saml:Issuer> (SuccessFactors: any name the API client is registered with; SCIM Stream default "scim-stream"). */
+  /** <saml:Issuer> (SuccessFactors: the name the API client is registered with; SCIM Stream default "scim-stream"). */
   issuer: string
   /** <saml:Audience> of the AudienceRestriction. */
   audience: string
