@@ -31,7 +31,9 @@ interface Server { port: number, base: string, mem: () => Promise<{ rss: number,
 /** Starts the gateway child; `journal` = a journal file (persistence on), otherwise in memory. */
 async function startServer (journal?: string): Promise<Server> {
   const env = { ...process.env, BENCH_PERSISTENCE: journal ?? '' }
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', new URL('./support/http-server.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env })
+  // BENCH_SERVER_NODE_ARGS: extra node flags for the gateway child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  const child = spawn(process.execPath, ['--expose-gc', ...extra, '--import', 'tsx', new URL('./support/http-server.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env })
   const port = await new Promise<number>((resolve, reject) => {
     let buf = ''
     child.stdout?.on('data', (d: Buffer) => {
@@ -106,8 +108,12 @@ for (const [label, journal] of [['off (memory)', undefined], ['on (journal, fsyn
   const s = await startServer(journal)
   await postUsers(s.base, 500, POST_CONNECTIONS, 1_000_000) // warm-up
   const s0 = await s.syncs()
+  const c0 = await s.cpu()
+  const t0 = performance.now()
   const r = await postUsers(s.base, POST_AMOUNT, POST_CONNECTIONS, 0)
-  row(`POST /Users persistence ${label}, ${POST_CONNECTIONS} conn`, r, journal === undefined ? '' : '>= 3x scimgateway loki')
+  const cpuMicros = await s.cpu() - c0
+  row(`POST /Users persistence ${label}, ${POST_CONNECTIONS} conn`, { ...r, serverCpu: cpuMicros / 1000 / (performance.now() - t0) }, journal === undefined ? '' : '>= 3x scimgateway loki')
+  console.log(`  server CPU per request: ${(cpuMicros / r.requests.total).toFixed(0)} µs (the rate a free core would allow: ${Math.round(r.requests.total / (cpuMicros / 1e6))}/s)`)
   if (journal !== undefined) {
     const commits = await s.syncs() - s0
     console.log(`  journal: ${r.requests.total} writes in ${commits} group commits (${(r.requests.total / Math.max(1, commits)).toFixed(1)} writes per fdatasync)`)

@@ -19,6 +19,8 @@ import { startTestNats, type TestNats } from '../test/support/nats.ts'
 import { streamConfig, startStreamGateway, observedLoki, userMessage, AUTH_HEADER } from '../test/stream/support.ts'
 import { durableName, type SubscriberSettings } from '../lib/stream/index.ts'
 import { crashRuns } from './stream-crash.ts'
+import { Session } from 'node:inspector/promises'
+import { writeFileSync } from 'node:fs'
 
 const USERS = 5000
 /** Subscriber tuning under test (defaults unless STREAM_BENCH_SETTINGS holds JSON). */
@@ -65,12 +67,14 @@ async function groupedBacklog (nats: TestNats, pub: NatsConnection): Promise<voi
   const gw = await startStreamGateway(streamConfig(nats, { subscriber: { undefined: { tenant: 'bench', subject: 'ENTRA.grouped' } } }), { plugin: o.plugin, stream: { subscriber: SETTINGS } })
   const t = performance.now()
   const cpu0 = process.cpuUsage()
+  const profiler = await startWindowProfile()
   while ((gw.stream.status().subscribers[0]?.applied ?? 0) < bodies.length) {
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await new Promise(resolve => setTimeout(resolve, 20))
     if (performance.now() - t > 600_000) throw new Error('grouped backlog not applied within 10 min')
   }
   const secs = (performance.now() - t) / 1000
   const cpu = process.cpuUsage(cpu0)
+  await profiler?.()
   const cpuSecs = (cpu.user + cpu.system) / 1e6
   console.log(`  gateway process CPU while applying: ${cpuSecs.toFixed(2)} s = ${Math.round(bodies.length / cpuSecs)} msgs per CPU-second`)
   const res = await fetch(`${gw.url}/Groups?filter=${encodeURIComponent('displayName eq "Employees"')}`, { headers: { authorization: AUTH_HEADER } })
@@ -94,6 +98,35 @@ async function groupedBacklog (nats: TestNats, pub: NatsConnection): Promise<voi
     `(GET /Users without baseEntity: ${listed}/${USERS} users, ${last} at their last message; "Employees" has ${members} members; ` +
     `per-user order kept for ${ordered}/${USERS} users; dead letters ${gw.stream.status().subscribers[0]?.deadLettered ?? '?'})`)
   await gw.stop()
+}
+
+/**
+ * STREAM_BENCH_PROFILE=<file.cpuprofile | file.heapprofile>: a CPU (or allocation sampling) profile of
+ * the timed window only (not the set-up,
+ * the publishing or the checks afterwards). Returns the function that stops it and writes the file.
+ */
+async function startWindowProfile (): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.STREAM_BENCH_PROFILE
+  if (file === undefined || file === '') return undefined
+  const session = new Session()
+  session.connect()
+  if (file.endsWith('.heapprofile')) {
+    // allocation sampling instead of CPU (what the garbage collector has to clean up)
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+    return async () => {
+      const { profile } = await session.post('HeapProfiler.stopSampling')
+      writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+    }
+  }
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 200 })
+  await session.post('Profiler.start')
+  return async () => {
+    const { profile } = await session.post('Profiler.stop')
+    writeFileSync(file, JSON.stringify(profile))
+    session.disconnect()
+  }
 }
 
 async function main (): Promise<void> {

@@ -59,13 +59,17 @@ async function guardedCall (plugin: ScimPlugin, name: string, fn: AnyCall, args:
     try { return await fn.apply(plugin, args) } catch (err) { throw typed(err, `plugin ${plugin.name} ${name}`) }
   }
   const call: Pending = { deadline: performance.now() + timeoutMs, what: `plugin ${plugin.name} ${name}`, timeoutMs, reject: undefined, timer: undefined, signal: undefined }
-  const bounded = {
+  // the known fields in one literal (one hidden class for every call; defineProperty per key turned
+  // each context into a slow dictionary object), then any others as they are; `signal` is not touched
+  const bounded: PluginContext = {
+    baseEntity: outer.baseEntity,
+    log: outer.log,
     // lazy: composing signals costs, and on @hono/node-server touching the request's signal does too
-    get signal () { return (call.signal ??= AbortSignal.any([outer.signal, (call.timer ??= new AbortController()).signal])) }
-  } as PluginContext
-  // every other field as it is (reading them has no side effect; `signal` is not touched)
-  for (const key of Object.keys(outer) as Array<keyof PluginContext>) {
-    if (key !== 'signal') Object.defineProperty(bounded, key, { value: outer[key], enumerable: true, writable: true, configurable: true })
+    get signal () { return (call.signal ??= AbortSignal.any([outer.signal, (call.timer ??= new AbortController()).signal])) },
+    requestId: outer.requestId
+  }
+  for (const key in outer) {
+    if (key !== 'signal' && key !== 'baseEntity' && key !== 'log' && key !== 'requestId') (bounded as unknown as Record<string, unknown>)[key] = (outer as unknown as Record<string, unknown>)[key]
   }
   const callArgs = args.slice()
   callArgs[last] = bounded

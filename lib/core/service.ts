@@ -44,6 +44,12 @@ export interface ListQuery {
   count?: number
   attributes: string[]
   excludedAttributes: string[]
+  /**
+   * Resources as the plugin returned them (normalized), without schemas/meta/ETag: for internal
+   * callers that only read (the stream subscriber's lookups), where decorating costs an ETag over
+   * the whole resource per call.
+   */
+  raw?: boolean
 }
 
 export interface ListResult {
@@ -63,6 +69,13 @@ export interface PatchOptions {
    * read back nor decorated and patch() resolves with `undefined`.
    */
   returnResource?: boolean
+  /**
+   * The resource as the caller has just read it (fetchRaw/list `raw`, undecorated): the operations
+   * apply to it instead of a second read. For callers that read and patch under their own per-resource
+   * ordering (the stream subscriber's per-user queue); ignored for preconditions and for Groups
+   * with groupMemberOfUser (whose members are not on the group).
+   */
+  current?: ScimResource
 }
 
 interface KindOps {
@@ -116,7 +129,7 @@ export class ScimService {
     if (this.opts.skipTypeConvert === false) fetched.resources = fetched.resources.map(r => this.normalize(r))
     if (fetched.exact !== undefined) {
       const page = await this.withMembers(kind, fetched.resources, rc)
-      return { Resources: page.map(r => this.decorate(kind, r, rc)), totalResults: fetched.exact.totalResults, startIndex }
+      return { Resources: q.raw === true ? page : page.map(r => this.decorate(kind, r, rc)), totalResults: fetched.exact.totalResults, startIndex }
     }
     let all = fetched.resources
     if (q.filter !== undefined) {
@@ -125,7 +138,7 @@ export class ScimService {
     }
     if (q.sortBy !== undefined && q.sortBy !== '') all = sortResources(all, q.sortBy, q.sortOrder ?? 'ascending', k.schema)
     const page = await this.withMembers(kind, all.slice(startIndex - 1, startIndex - 1 + count), rc)
-    return { Resources: page.map(r => this.decorate(kind, r, rc)), totalResults: all.length, startIndex }
+    return { Resources: q.raw === true ? page : page.map(r => this.decorate(kind, r, rc)), totalResults: all.length, startIndex }
   }
 
   /** One resource by id (404 when the plugin does not return it). */
@@ -177,7 +190,9 @@ export class ScimService {
       const delta = memberDeltaOf(ops)
       if (delta !== undefined) return await this.patchMembers(id, delta, rc, result)
     }
-    const current = await this.fetchCurrent(kind, id, rc)
+    const given = opts.current !== undefined && opts.current.id === id && pre.ifMatch === undefined && pre.ifNoneMatch === undefined &&
+      !(kind === 'Groups' && this.opts.groupMemberOfUser === true)
+    const current = given ? this.normalize(opts.current as ScimResource) : await this.fetchCurrent(kind, id, rc)
     this.checkPreconditions('PATCH', current, pre)
     // custom (schema-less) attributes are common with scimgateway plugins: accept them
     const next = applyPatch(current, ops, k.schema, { allowUnknownAttributes: true })

@@ -347,27 +347,40 @@ function memberChange (members: readonly JsonValue[], delta: MemberDelta, isMemb
     const prev = adds.get(k)
     adds.set(k, prev === undefined ? el : (fillUnassigned(prev, el) ?? prev))
   }
-  let next: JsonValue[] | undefined = removeKeys.size > 0 ? members.filter(m => { const k = memberKey(m); return k === undefined || !removeKeys.has(k) }) : undefined
+  // One new array per change, built by spreading: V8 (Node 20) takes slow generic paths for
+  // slice/filter/some on frozen arrays (~10-30x slower at 4,000 members), and pushing onto an exact
+  // copy would grow (copy) it once more.
   const added: string[] = []
   const journalAdd: JsonObject[] = []
+  const appended: JsonObject[] = []
+  let filled: Map<string, JsonObject> | undefined
   for (const [k, el] of adds) {
     if (!removeKeys.has(k) && isMember(k)) {
       if (Object.keys(el).length <= 1) continue
-      next ??= members.slice()
-      const i = next.findIndex(m => memberKey(m) === k)
-      const existing = next[i]
-      const filled = isJsonObject(existing) ? fillUnassigned(existing, el) : undefined
-      if (filled === undefined) continue
-      const frozen = frozenCopy(filled) as JsonObject
-      next[i] = frozen
-      journalAdd.push(frozen)
+      ;(filled ??= new Map()).set(k, el)
       continue
     }
-    next ??= members.slice()
     const frozen = frozenCopy(el) as JsonObject
-    next.push(frozen)
+    appended.push(frozen)
     added.push(k)
     journalAdd.push(frozen)
+  }
+  let next: JsonValue[] | undefined
+  if (removeKeys.size > 0 || filled !== undefined) {
+    next = []
+    for (const m of [...members]) {
+      const k = memberKey(m)
+      if (k !== undefined && removeKeys.has(k)) continue
+      const extra = k === undefined ? undefined : filled?.get(k)
+      const more = extra === undefined || !isJsonObject(m) ? undefined : fillUnassigned(m, extra)
+      if (more === undefined) { next.push(m); continue }
+      const frozen = frozenCopy(more) as JsonObject
+      next.push(frozen)
+      journalAdd.push(frozen)
+    }
+    for (const a of appended) next.push(a)
+  } else if (appended.length > 0) {
+    next = [...members, ...appended]
   }
   if (next === undefined || (removeKeys.size === 0 && journalAdd.length === 0)) return undefined
   return { members: next, added, removed: [...removeKeys], journalAdd }

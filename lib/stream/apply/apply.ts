@@ -30,7 +30,7 @@ import type { RequestContext } from '../../core/context.ts'
 import type { ScimResource, JsonObject, JsonValue } from '../../scim/types.ts'
 import { isJsonObject } from '../../scim/types.ts'
 import { ConflictError, isNotFound, isScimError } from '../../scim/errors.ts'
-import { parseFilter } from '../../scim/filter/index.ts'
+import { parseFilter, type FilterNode } from '../../scim/filter/index.ts'
 import { isUserOperation, PermanentMessageError, type StreamMessage, type StreamOperation } from '../message.ts'
 import { looksLikeTemplate, needsEndpoint, parseTemplate } from '../templates/parse.ts'
 import { evaluateTemplate } from '../templates/evaluate.ts'
@@ -144,7 +144,8 @@ async function updateUser (
     const parts = splitMessageUser(resolved, keepRoles)
     const schema = schemaOf('Users')
     const changes = userChanges(existing, nextUser(existing, updatePayload(parts), ops, schema, keepRoles), schema)
-    if (changes.length > 0) await service.patch('Users', existing.id, changes, rc, {}, { returnResource: false })
+    // `existing` was read (undecorated) by this message under the user's queue: no second read
+    if (changes.length > 0) await service.patch('Users', existing.id, changes, rc, {}, { returnResource: false, current: existing })
     return { changed: changes.length > 0, resolved }
   }
   const updated = endpointTemplates(raw) ? await serialize(TEMPLATE_KEY, update) : await update()
@@ -256,10 +257,11 @@ async function lookupUserName (user: JsonObject): Promise<string> {
 }
 
 async function findUser (service: ScimService, rc: RequestContext, userName: string): Promise<(ScimResource & { id: string }) | undefined> {
-  const filter = parseFilter(`userName eq ${JSON.stringify(userName)}`)
+  // the filter node built directly (no text to parse per message); read undecorated (no ETag)
+  const filter: FilterNode = { type: 'compare', path: { attr: 'userName' }, op: 'eq', value: userName }
   let res
   try {
-    res = await service.list('Users', { filter, startIndex: 1, count: 2, attributes: [], excludedAttributes: [] }, rc)
+    res = await service.list('Users', { filter, rawFilter: `userName eq ${JSON.stringify(userName)}`, startIndex: 1, count: 2, attributes: [], excludedAttributes: [], raw: true }, rc)
   } catch (e) {
     // endpoints that answer a lookup of an unknown user with 404: not found (a deleteUser for it
     // is then done already — idempotent — and create/modify create it)
