@@ -249,8 +249,7 @@ export class ScimService {
     if (operations.length === 0) return result ? this.decorate(kind, current, rc) : undefined
     const modify = this.plugin[k.modify]?.bind(this.plugin)
     if (modify === undefined) throw new NotImplementedError(`${k.modify} is not implemented by plugin ${this.plugin.name}`)
-    const mod: Modification = { resource: next, operations }
-    if (this.opts.skipTypeConvert === false) mod.typeConverted = operationsToTypeConverted(operations, next, current)
+    const mod: Modification = this.opts.skipTypeConvert === false ? withTypeConverted({ resource: next, operations }, () => operationsToTypeConverted(operations, next, current)) : { resource: next, operations }
     const modified = await modify(id, mod, this.pluginContext(rc))
     if (!result) return undefined
     return this.decorate(kind, modified ?? await this.fetchRaw(kind, id, rc), rc)
@@ -279,9 +278,8 @@ export class ScimService {
     const modify = this.plugin.modifyGroup?.bind(this.plugin)
     if (modify === undefined) throw new NotImplementedError(`modifyGroup is not implemented by plugin ${this.plugin.name}`)
     const operations = deltaOperations(delta)
-    const mod: Modification = { resource: { id }, operations, members: delta }
     // type-converted form of a delta: added members, removed ones marked `operation: "delete"` (O(delta))
-    if (this.opts.skipTypeConvert === false) mod.typeConverted = operationsToTypeConverted(operations, { id })
+    const mod: Modification = this.opts.skipTypeConvert === false ? withTypeConverted({ resource: { id }, operations, members: delta }, () => operationsToTypeConverted(operations, { id })) : { resource: { id }, operations, members: delta }
     const modified = await modify(id, mod, ctx)
     if (!result) return undefined
     return this.decorate('Groups', modified ?? await this.fetchRaw('Groups', id, rc), rc)
@@ -341,6 +339,23 @@ export class ScimService {
     out.meta = meta
     return out
   }
+}
+
+/**
+ * The modification with `typeConverted` computed on first read (then kept): most plugins never read
+ * scimgateway's type-converted form, and building it costs on every write.
+ */
+function withTypeConverted (mod: Modification, build: () => JsonObject): Modification {
+  (mod as LazyModification)[BUILD_TYPE_CONVERTED] = build
+  Object.defineProperty(mod, 'typeConverted', { get: lazyTypeConverted, enumerable: true, configurable: true })
+  return mod
+}
+const BUILD_TYPE_CONVERTED = Symbol('typeConverted')
+const TYPE_CONVERTED = Symbol('typeConverted built')
+type LazyModification = Modification & { [BUILD_TYPE_CONVERTED]?: () => JsonObject, [TYPE_CONVERTED]?: JsonObject }
+// a module-level getter, not a closure per write (tsx's keep-names wraps each inline function)
+function lazyTypeConverted (this: LazyModification): JsonObject | undefined {
+  return (this[TYPE_CONVERTED] ??= this[BUILD_TYPE_CONVERTED]?.())
 }
 
 /** A plugin result in type-converted form: some multi-valued attribute is an object keyed by type. */

@@ -33,37 +33,15 @@ export function validateResource (input: unknown, schema: ResourceSchema, mode: 
   const core = schema.schemas[0]
   if (core === undefined) throw new Error(`resource type ${schema.resourceType.id} has no core schema`)
   const ctx: Ctx = { keepUnknown: mode === 'create' }
-  const coreOut: JsonObject = {}
-  const extOut = new Map<SchemaDef, JsonObject>()
-  const custom: JsonObject = {}
+  const t = new Collected(schema, ctx)
+  const { coreOut, extOut, custom } = t
   let declared: string[] = []
-
-  const setCore = (key: string, value: JsonValue): void => {
-    const def = schema.attribute({ attr: key })
-    if (def === undefined) {
-      if (ctx.keepUnknown) put(custom, key, clone(value))
-      return
-    }
-    if (def.mutability === 'readOnly') return
-    put(coreOut, def.name, validateValue(value, def, def.name, ctx))
-  }
-  const setExt = (ext: SchemaDef, key: string, value: JsonValue): void => {
-    const def = schema.attribute({ uri: ext.id, attr: key })
-    let target = extOut.get(ext)
-    if (target === undefined) { target = {}; extOut.set(ext, target) }
-    if (def === undefined) {
-      if (ctx.keepUnknown) put(target, key, clone(value))
-      return
-    }
-    if (def.mutability === 'readOnly') return
-    put(target, def.name, validateValue(value, def, `${ext.id}:${def.name}`, ctx))
-  }
 
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined || key === '__proto__') continue
     const lk = key.toLowerCase()
     if (lk === 'schemas') { declared = schemaList(value); continue }
-    if (!lk.startsWith('urn:')) { setCore(key, value); continue }
+    if (!lk.startsWith('urn:')) { t.setCore(key, value); continue }
     const exact = schema.schemas.find(s => s.id.toLowerCase() === lk)
     if (exact !== undefined) {
       if (value === null) continue
@@ -71,8 +49,8 @@ export function validateResource (input: unknown, schema: ResourceSchema, mode: 
       if (exact !== core && !extOut.has(exact)) extOut.set(exact, {})
       for (const [k, v] of Object.entries(value)) {
         if (v === undefined || k === '__proto__') continue
-        if (exact === core) setCore(k, v)
-        else setExt(exact, k, v)
+        if (exact === core) t.setCore(k, v)
+        else t.setExt(exact, k, v)
       }
       continue
     }
@@ -81,8 +59,8 @@ export function validateResource (input: unknown, schema: ResourceSchema, mode: 
       const [attrName, ...subs] = key.slice(prefixed.id.length + 1).split('.')
       const nested = nest(subs, value)
       if (attrName === undefined || attrName === '') continue
-      if (prefixed === core) setCore(attrName, nested)
-      else setExt(prefixed, attrName, nested)
+      if (prefixed === core) t.setCore(attrName, nested)
+      else t.setExt(prefixed, attrName, nested)
       continue
     }
     if (lk === SCHEMA_CORE_V1) continue
@@ -113,6 +91,40 @@ export function validateResource (input: unknown, schema: ResourceSchema, mode: 
 // ---------------------------------------------------------------------------------------------
 
 interface Ctx { keepUnknown: boolean }
+
+/**
+ * What validateResource collects: core attributes, extension objects, custom data. A class rather
+ * than closures inside validateResource: tsx (esbuild keep-names) wraps every named inline function
+ * with a defineProperty, on every call of this per-request function.
+ */
+class Collected {
+  readonly coreOut: JsonObject = {}
+  readonly extOut = new Map<SchemaDef, JsonObject>()
+  readonly custom: JsonObject = {}
+  constructor (private readonly schema: ResourceSchema, private readonly ctx: Ctx) {}
+
+  setCore (key: string, value: JsonValue): void {
+    const def = this.schema.attribute({ attr: key })
+    if (def === undefined) {
+      if (this.ctx.keepUnknown) put(this.custom, key, clone(value))
+      return
+    }
+    if (def.mutability === 'readOnly') return
+    put(this.coreOut, def.name, validateValue(value, def, def.name, this.ctx))
+  }
+
+  setExt (ext: SchemaDef, key: string, value: JsonValue): void {
+    const def = this.schema.attribute({ uri: ext.id, attr: key })
+    let target = this.extOut.get(ext)
+    if (target === undefined) { target = {}; this.extOut.set(ext, target) }
+    if (def === undefined) {
+      if (this.ctx.keepUnknown) put(target, key, clone(value))
+      return
+    }
+    if (def.mutability === 'readOnly') return
+    put(target, def.name, validateValue(value, def, `${ext.id}:${def.name}`, this.ctx))
+  }
+}
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/i
 
@@ -202,18 +214,19 @@ function schemaList (value: JsonValue): string[] {
 function schemaUrns (schema: ResourceSchema, core: SchemaDef, declared: string[], ext: Map<SchemaDef, JsonObject>, custom: JsonObject): string[] {
   const out: string[] = []
   const seen = new Set<string>()
-  const add = (u: string): void => {
-    const l = u.toLowerCase()
-    if (seen.has(l)) return
-    seen.add(l)
-    out.push(u)
-  }
-  add(core.id)
+  addUrn(out, seen, core.id)
   seen.add(SCHEMA_CORE_V1)
-  for (const s of ext.keys()) add(s.id)
-  for (const d of declared) add(schema.schemas.find(s => s.id.toLowerCase() === d.toLowerCase())?.id ?? d)
-  for (const k of Object.keys(custom)) if (k.toLowerCase().startsWith('urn:')) add(k)
+  for (const s of ext.keys()) addUrn(out, seen, s.id)
+  for (const d of declared) addUrn(out, seen, schema.schemas.find(s => s.id.toLowerCase() === d.toLowerCase())?.id ?? d)
+  for (const k of Object.keys(custom)) if (k.toLowerCase().startsWith('urn:')) addUrn(out, seen, k)
   return out
+}
+
+function addUrn (out: string[], seen: Set<string>, u: string): void {
+  const l = u.toLowerCase()
+  if (seen.has(l)) return
+  seen.add(l)
+  out.push(u)
 }
 
 function isDateTime (s: string): boolean {

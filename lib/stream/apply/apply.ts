@@ -132,23 +132,32 @@ async function applyUser (msg: StreamMessage, deps: ApplyDeps): Promise<ApplyRes
   return await updateUser(existing, raw, userName, ops, deps, keepRoles, lastRemoved)
 }
 
+/** The attribute part of an update: templates resolved, one PATCH of what differs from `existing`. */
+async function updateAttributes (
+  existing: ScimResource & { id: string }, raw: JsonObject, userName: string, ops: readonly StreamOperation[],
+  deps: ApplyDeps, keepRoles: boolean
+): Promise<{ changed: boolean, resolved: JsonObject }> {
+  const { service, rc } = deps
+  const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc, existing.id), current: existing })
+  resolved.userName = userName
+  const parts = splitMessageUser(resolved, keepRoles)
+  const schema = schemaOf('Users')
+  const changes = userChanges(existing, nextUser(existing, updatePayload(parts), ops, schema, keepRoles), schema)
+  // `existing` was read (undecorated) by this message under the user's queue: no second read
+  if (changes.length > 0) await service.patch('Users', existing.id, changes, rc, {}, { returnResource: false, current: existing })
+  return { changed: changes.length > 0, resolved }
+}
+
 async function updateUser (
   existing: ScimResource & { id: string }, raw: JsonObject, userName: string, ops: readonly StreamOperation[],
   deps: ApplyDeps, keepRoles: boolean, lastRemoved: boolean
 ): Promise<ApplyResult> {
-  const { service, rc } = deps
   const serialize = serializerOf(deps)
-  const update = async (): Promise<{ changed: boolean, resolved: JsonObject }> => {
-    const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc, existing.id), current: existing })
-    resolved.userName = userName
-    const parts = splitMessageUser(resolved, keepRoles)
-    const schema = schemaOf('Users')
-    const changes = userChanges(existing, nextUser(existing, updatePayload(parts), ops, schema, keepRoles), schema)
-    // `existing` was read (undecorated) by this message under the user's queue: no second read
-    if (changes.length > 0) await service.patch('Users', existing.id, changes, rc, {}, { returnResource: false, current: existing })
-    return { changed: changes.length > 0, resolved }
-  }
-  const updated = endpointTemplates(raw) ? await serialize(TEMPLATE_KEY, update) : await update()
+  // no closures defined here: in this per-message path, a named closure costs a defineProperty
+  // (tsx/esbuild keep-names) on every call
+  const updated = endpointTemplates(raw)
+    ? await serialize(TEMPLATE_KEY, async () => await updateAttributes(existing, raw, userName, ops, deps, keepRoles))
+    : await updateAttributes(existing, raw, userName, ops, deps, keepRoles)
   const changed = await syncMemberships(deps, existing, desiredGroups(updated.resolved, !keepRoles), ops, !keepRoles) || updated.changed
   const result: ApplyResult = { action: changed ? 'modified' : 'unchanged', userId: existing.id }
   if (lastRemoved) result.reason = 'modifyOnly: last group/role removed, user kept'
@@ -173,19 +182,24 @@ const serializers = new WeakMap<ScimService, Serializer>()
 /** Serialisation key of template resolution that reads the endpoint (GetUniqueValue, Increment). */
 const TEMPLATE_KEY = 'templates'
 
-async function createUser (raw: JsonObject, userName: string, deps: ApplyDeps, keepRoles: boolean): Promise<ApplyResult> {
+/** The user itself (templates resolved, password generated when configured), without memberships. */
+async function createAttributes (raw: JsonObject, userName: string, deps: ApplyDeps, keepRoles: boolean): Promise<{ id: string, resolved: JsonObject }> {
   const { service, rc, options } = deps
+  const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc) })
+  resolved.userName = userName
+  const parts = splitMessageUser(resolved, keepRoles)
+  const password = parts.password ?? (options.generateUserPassword === true ? generatePassword() : undefined)
+  const created = await service.create('Users', createPayload(parts, password, keepRoles), rc)
+  if (typeof created.id !== 'string') throw new Error('created user has no id')
+  return { id: created.id, resolved }
+}
+
+async function createUser (raw: JsonObject, userName: string, deps: ApplyDeps, keepRoles: boolean): Promise<ApplyResult> {
+  const { service, rc } = deps
   const serialize = serializerOf(deps)
-  const create = async (): Promise<{ id: string, resolved: JsonObject }> => {
-    const resolved = await resolveTemplates(raw, { endpoint: serviceTemplateEndpoint(service, rc) })
-    resolved.userName = userName
-    const parts = splitMessageUser(resolved, keepRoles)
-    const password = parts.password ?? (options.generateUserPassword === true ? generatePassword() : undefined)
-    const created = await service.create('Users', createPayload(parts, password, keepRoles), rc)
-    if (typeof created.id !== 'string') throw new Error('created user has no id')
-    return { id: created.id, resolved }
-  }
-  const { id, resolved } = endpointTemplates(raw) ? await serialize(TEMPLATE_KEY, create) : await create()
+  const { id, resolved } = endpointTemplates(raw)
+    ? await serialize(TEMPLATE_KEY, async () => await createAttributes(raw, userName, deps, keepRoles))
+    : await createAttributes(raw, userName, deps, keepRoles)
   for (const ref of desiredGroups(resolved, !keepRoles)) await joinGroup(service, rc, ref, id, serialize, true)
   return { action: 'created', userId: id }
 }
