@@ -116,7 +116,7 @@ for (const [label, journal] of [['off (memory)', undefined], ['on (journal, fsyn
   console.log(`  server CPU per request: ${(cpuMicros / r.requests.total).toFixed(0)} µs (the rate a free core would allow: ${Math.round(r.requests.total / (cpuMicros / 1e6))}/s)`)
   if (journal !== undefined) {
     const commits = await s.syncs() - s0
-    console.log(`  journal: ${r.requests.total} writes in ${commits} group commits (${(r.requests.total / Math.max(1, commits)).toFixed(1)} writes per fdatasync)`)
+    console.log(`  journal: ${r.requests.total} writes in ${commits} group commits (${(r.requests.total / Math.max(1, commits)).toFixed(1)} writes per durable commit: O_DSYNC write, or write + fdatasync)`)
   }
   await s.stop()
 }

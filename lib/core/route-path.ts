@@ -55,33 +55,37 @@ export function parseRoutePath (pathname: string, entities: ReadonlyMap<string, 
   let i = 0
   let baseEntity: string | undefined
   let version: RoutePath['version']
-  const lower = (k: number): string => (segs[k] ?? '').toLowerCase()
 
   // optional /scim prefix (Microsoft's validation collection and many IdP configs use it)
-  if (lower(i) === 'scim' && !entities.has('scim')) i++
+  if (lowerAt(segs, i) === 'scim' && !entities.has('scim')) i++
   // /pub/api is the unauthenticated API route
-  if (lower(i) === 'pub' && lower(i + 1) === 'api') {
+  if (lowerAt(segs, i) === 'pub' && lowerAt(segs, i + 1) === 'api') {
     return { ok: true, route: { baseEntity: undefined, version: undefined, resource: 'PubApi', id: segs[i + 2] !== undefined ? decode(segs[i + 2] ?? '') : undefined, rest: segs.slice(i + 2).map(decode), prefix: prefixOf(segs, i) } }
   }
-  const first = lower(i)
+  const first = lowerAt(segs, i)
   if (first !== '' && RESOURCES[first] === undefined && first !== 'v1' && first !== 'v2') {
     const canonical = entities.get(first)
     if (canonical === undefined) return { ok: false, reason: 'unknownEntity', segment: decode(segs[i] ?? '') }
     baseEntity = canonical
     i++
-    if (lower(i) === 'pub' && lower(i + 1) === 'api') {
+    if (lowerAt(segs, i) === 'pub' && lowerAt(segs, i + 1) === 'api') {
       return { ok: true, route: { baseEntity, version: undefined, resource: 'PubApi', id: segs[i + 2] !== undefined ? decode(segs[i + 2] ?? '') : undefined, rest: segs.slice(i + 2).map(decode), prefix: prefixOf(segs, i) } }
     }
   }
-  if (lower(i) === 'v1') { version = '1.1'; i++ } else if (lower(i) === 'v2') { version = '2.0'; i++ }
+  if (lowerAt(segs, i) === 'v1') { version = '1.1'; i++ } else if (lowerAt(segs, i) === 'v2') { version = '2.0'; i++ }
   const prefix = prefixOf(segs, i)
-  const res = RESOURCES[lower(i)]
+  const res = RESOURCES[lowerAt(segs, i)]
   if (res === undefined) return { ok: false, reason: 'unknownRoute', segment: decode(segs[i] ?? '') }
   i++
   const id = segs[i] !== undefined ? decode(segs[i] ?? '') : undefined
   const rest = segs.slice(i).map(decode)
   if (res !== 'Api' && segs.length > i + 1) return { ok: false, reason: 'unknownRoute', segment: decode(segs[i + 1] ?? '') }
   return { ok: true, route: { baseEntity, version, resource: res, id, rest, prefix } }
+}
+
+/** The k-th segment, lower-case ('' past the end). Module-level: a per-request closure costs (tsx keep-names). */
+function lowerAt (segs: string[], k: number): string {
+  return (segs[k] ?? '').toLowerCase()
 }
 
 function prefixOf (segs: string[], i: number): string {

@@ -3,9 +3,12 @@
 // - One line per mutation (a record, or an array of records when one mutation touches several
 //   resources, e.g. deleting a user edits its groups): a line is the unit of atomicity, so a crash
 //   never leaves a write half-applied.
-// - `append()` resolves only after the line is written and (unless `fsync: false`) fdatasync'ed;
+// - `append()` resolves only after the line is written and (unless `fsync: false`) on disk;
 //   writers that arrive together (same event-loop turn) or while a write is in flight share one
-//   write + fdatasync (group commit), so a 201 is sent only once its write is durable.
+//   durable write (group commit), so a 201 is sent only once its write is durable. The file is
+//   opened with O_DSYNC where the platform has it: each write returns once its data is on disk, the
+//   same guarantee as write + fdatasync in one system call and one thread-pool round trip instead
+//   of two (measured here: about half the CPU and wall time per commit); elsewhere write + fdatasync.
 // - Loading (journal-load.ts): only a torn last line after an unclean shutdown is dropped (kept in a
 //   .bak); any other damage, an empty file or a truncation refuses to start with line + recovery.
 // - `<file>.lock` keeps a second process off the same journal.
@@ -15,6 +18,7 @@
 import { yieldToEventLoop } from '../../util/async.ts'
 import { access, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { constants as fsConstants } from 'node:fs'
 import { ScimError } from '../../scim/errors.ts'
 import type { Logger } from '../../logging/types.ts'
 import { looksLikeLokiJs, recordsFromLokiJs } from './lokijs-import.ts'
@@ -74,7 +78,7 @@ export class Journal {
       await rename(opts.file + '.tmp', opts.file)
       await syncDir(dirname(opts.file))
       await writeState(opts.file, { clean: false })
-      const j = new Journal(await open(opts.file, 'a'), 0, opts)
+      const j = new Journal(await openAppend(opts.file, opts.fsync), 0, opts)
       j.existed = false
       return j
     }
@@ -90,7 +94,7 @@ export class Journal {
     }
     // from here until a clean close, a torn last line is possible (and so acceptable)
     await writeState(opts.file, { clean: false })
-    return new Journal(await open(opts.file, 'a'), lines, opts)
+    return new Journal(await openAppend(opts.file, opts.fsync), lines, opts)
   }
 
   /** Appends one mutation; resolves once it is durable. Rejects with a 500 ScimError if the disk failed. */
@@ -158,7 +162,7 @@ export class Journal {
     this.waiters = []
     try {
       await writeAll(this.fh, Buffer.from(batch.join(''), 'utf8'))
-      if (this.opts.fsync) await this.fh.datasync()
+      if (this.opts.fsync && !SYNC_WRITES) await this.fh.datasync()
     } catch (err) {
       this.fail(err, waiters)
       return
@@ -181,7 +185,7 @@ export class Journal {
       await rename(tmp, this.opts.file)
       await syncDir(dirname(this.opts.file))
       const old = this.fh
-      this.fh = await open(this.opts.file, 'a')
+      this.fh = await openAppend(this.opts.file, this.opts.fsync)
       await old.close()
     } catch (err) {
       this.fail(err, [])
@@ -247,6 +251,16 @@ function isAlive (pid: number): boolean {
 
 async function exists (file: string): Promise<boolean> {
   try { await access(file); return true } catch { return false }
+}
+
+/** O_DSYNC where the platform defines it (Linux, macOS, BSDs); undefined on Windows. */
+const O_DSYNC = (fsConstants as { O_DSYNC?: number }).O_DSYNC
+const SYNC_WRITES = O_DSYNC !== undefined
+
+/** The journal opened for appending; with `durable`, every write is synchronous to disk (O_DSYNC). */
+async function openAppend (file: string, durable: boolean): Promise<FileHandle> {
+  if (!durable || O_DSYNC === undefined) return await open(file, 'a')
+  return await open(file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | O_DSYNC, 0o666)
 }
 
 async function writeAll (fh: FileHandle, buf: Buffer): Promise<void> {

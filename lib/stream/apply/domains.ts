@@ -14,11 +14,25 @@ export type DomainReplacer = <T extends JsonValue | undefined>(value: T) => T
  * @example compileDomainReplacer([{ from: 'old.com', to: 'new.com' }])('a@OLD.com') // 'a@new.com'
  */
 export function compileDomainReplacer (replacements: readonly DomainReplacement[] | undefined): DomainReplacer {
-  const rules = (replacements ?? [])
+  // called per message with the entity's (stable) options: compiled once per configured list
+  if (replacements === undefined || replacements.length === 0) return identity
+  let compiled = cache.get(replacements)
+  if (compiled === undefined) { compiled = compile(replacements); cache.set(replacements, compiled) }
+  return compiled
+}
+
+const cache = new WeakMap<readonly DomainReplacement[], DomainReplacer>()
+
+function identity<T extends JsonValue | undefined> (v: T): T {
+  return v
+}
+
+function compile (replacements: readonly DomainReplacement[]): DomainReplacer {
+  const rules = replacements
     .map(r => ({ from: r.from.replace(/^@/, ''), to: r.to.replace(/^@/, '') }))
     .filter(r => r.from !== '')
     .map(r => ({ re: new RegExp(`@${escapeRegExp(r.from)}(?![A-Za-z0-9-]|\\.[A-Za-z0-9])`, 'gi'), to: `@${r.to}` }))
-  if (rules.length === 0) return <T extends JsonValue | undefined>(v: T): T => v
+  if (rules.length === 0) return identity
   const text = (s: string): string => {
     let out = s
     // a function replacement, so `$&`/`$1` in the configured target stay literal
