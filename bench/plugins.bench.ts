@@ -23,7 +23,9 @@ const CONNECTIONS = 50
 const headers = { authorization: 'Basic ' + Buffer.from('gwadmin:password').toString('base64'), 'content-type': 'application/scim+json' }
 
 async function startChild (script: string, args: string[] = []): Promise<{ child: ChildProcess, url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  // BENCH_SERVER_NODE_ARGS: extra node flags for the gateway children (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve, reject) => {
     let buf = ''
     child.stdout?.on('data', (d: Buffer) => {
