@@ -1,10 +1,13 @@
-// Users of plugin-entra-id: get by id (with groups, directory roles, licences and manager read in
-// ONE $batch), filter push-down ($filter on userPrincipalName / employeeId / displayName, eq and
-// startswith), full lists through Graph paging, create (POST with passwordProfile), PATCH, disable
-// (active → accountEnabled), delete, manager (PUT / DELETE users/{id}/manager/$ref).
+// Users of plugin-entra-id: get by id (with groups, roles, licences and manager read in ONE $batch),
+// filter push-down ($filter on userPrincipalName / employeeId / displayName, eq and startswith), full
+// lists through Graph paging, create (POST with passwordProfile), PATCH, disable (active →
+// accountEnabled), delete, manager (PUT / DELETE users/{id}/manager/$ref). `roles`: with
+// map.user.roles the user's PIM roles, read and written through roles.ts; without it the directory
+// roles of memberOf, read-only.
 import { ScimError } from '../../scim/errors.ts'
 import type { GetQuery, GetResult, JsonObject, Modification, ScimResource } from '../types.ts'
-import { Graph, odataFilter, type BatchItem } from './graph.ts'
+import { Graph, listOf, odataFilter, type BatchItem } from './graph.ts'
+import type { Roles } from './roles.ts'
 import { ENTERPRISE, USER_SELECT, UserMap } from './map.ts'
 
 type Obj = Record<string, unknown>
@@ -18,7 +21,8 @@ export const enc = (id: string): string => encodeURIComponent(id)
 export const blankId = (id: string): boolean => id.trim() === ''
 
 export class Users {
-  constructor (private readonly graph: Graph, private readonly map: UserMap, private readonly forceChange: boolean) {}
+  /** `roles`: PIM role management (map.user.roles); undefined = directory roles of memberOf, read-only. */
+  constructor (private readonly graph: Graph, private readonly map: UserMap, private readonly forceChange: boolean, private readonly roles?: Roles) {}
 
   async get (q: GetQuery, signal: AbortSignal): Promise<GetResult> {
     const s = q.simple
@@ -38,25 +42,36 @@ export class Users {
     return { Resources: wantExtras ? await this.withExtras(users, signal) : users.map(u => this.map.toScim(u)) }
   }
 
-  /** SCIM users with groups, roles (directory roles), entitlements (licences) and manager: 3 reads per user, 20 per $batch. */
+  /**
+   * SCIM users with groups, roles, entitlements (licences) and manager: 3 reads per user (5 with PIM
+   * roles: active and eligible instances), 20 per $batch.
+   */
   private async withExtras (users: Obj[], signal: AbortSignal): Promise<ScimResource[]> {
+    const pim = this.roles
+    const n = pim !== undefined ? 5 : 3
     const items: BatchItem[] = users.flatMap(u => [
       { method: 'GET' as const, url: `/users/${enc(String(u.id))}/memberOf?$select=id,displayName` },
       { method: 'GET' as const, url: `/users/${enc(String(u.id))}/licenseDetails` },
-      { method: 'GET' as const, url: `/users/${enc(String(u.id))}/manager?$select=id,displayName` }
+      { method: 'GET' as const, url: `/users/${enc(String(u.id))}/manager?$select=id,displayName` },
+      ...(pim !== undefined ? pim.batchItems(String(u.id)) : [])
     ])
     const res = await this.graph.batch(items, signal)
     return await Promise.all(users.map(async (u, i) => {
       const scim = this.map.toScim(u)
-      const [memberOf, lic, mgr] = [res[i * 3], res[i * 3 + 1], res[i * 3 + 2]]
+      const [memberOf, lic, mgr] = [res[i * n], res[i * n + 1], res[i * n + 2]]
       if (memberOf !== undefined) Graph.check(memberOf, `GET /users/${String(u.id)}/memberOf`)
       let entries = listOf(memberOf?.body)
       // a user in more groups than one page holds: the rest through paging
       const next = (memberOf?.body as Obj | undefined)?.['@odata.nextLink']
       if (typeof next === 'string') entries = entries.concat(await this.graph.list(next, {}, signal))
       scim.groups = entries.filter(e => e['@odata.type'] === '#microsoft.graph.group').map(e => ({ value: String(e.id), display: String(e.displayName ?? ''), type: 'direct' }))
-      const roles = entries.filter(e => e['@odata.type'] === '#microsoft.graph.directoryRole')
-      if (roles.length > 0) scim.roles = roles.map(e => ({ value: String(e.displayName ?? e.id), display: String(e.displayName ?? ''), type: 'directoryRole' }))
+      if (pim !== undefined) {
+        const roles = await pim.fromBatch(String(u.id), [res[i * n + 3], res[i * n + 4]], signal)
+        if (roles.length > 0) scim.roles = roles
+      } else {
+        const roles = entries.filter(e => e['@odata.type'] === '#microsoft.graph.directoryRole')
+        if (roles.length > 0) scim.roles = roles.map(e => ({ value: String(e.displayName ?? e.id), display: String(e.displayName ?? ''), type: 'directoryRole' }))
+      }
       if (lic !== undefined && lic.status < 300) {
         const l = listOf(lic.body)
         if (l.length > 0) scim.entitlements = l.map(e => ({ value: String(e.skuPartNumber ?? e.skuId), display: String(e.skuPartNumber ?? ''), type: 'license' }))
@@ -75,22 +90,39 @@ export class Users {
 
   async create (r: ScimResource, signal: AbortSignal): Promise<ScimResource> {
     if (typeof r.userName !== 'string' || r.userName === '') throw new ScimError(400, 'invalidValue', 'userName is required (it becomes the userPrincipalName)')
-    readOnly(r)
+    readOnly(r, this.roles !== undefined)
+    // roles are resolved before the user is made: an unknown role leaves nothing behind
+    const roles = this.roles !== undefined ? await this.roles.resolve(r.roles, signal) : []
     const created = await this.graph.call('POST', '/users', { body: this.map.toGraph(r, true, this.forceChange), signal }).catch(uniqueness(r.userName))
     const id = String(created.id)
     const manager = managerOf(r)
-    if (manager !== undefined) await this.setManager(id, manager, signal)
+    try {
+      if (manager !== undefined) await this.setManager(id, manager, signal)
+      if (this.roles !== undefined && roles.length > 0) await this.roles.apply(id, roles, [], signal)
+    } catch (e) {
+      // all or nothing: a client retrying the POST must not meet a half-made user (409)
+      await this.graph.call('DELETE', `/users/${enc(id)}`, { signal }).catch(() => undefined)
+      throw e
+    }
     const out = this.map.toScim(created)
+    if (this.roles !== undefined && roles.length > 0) out.roles = await this.roles.toScim(roles, signal)
     if (manager !== undefined) out[ENTERPRISE] = { ...(out[ENTERPRISE] as JsonObject | undefined), manager: { value: manager } }
     return out
   }
 
   async modify (id: string, mod: Modification, signal: AbortSignal): Promise<undefined> {
     if (blankId(id)) throw new ScimError(404, undefined, `user ${JSON.stringify(id)} not found`)
+    let rolesTouched = false
     for (const op of mod.operations) {
       const path = (op.path ?? '').toLowerCase()
-      if (path.startsWith('roles') || path.startsWith('entitlements')) throw new ScimError(400, 'mutability', `${op.path ?? ''}: directory roles and licences are read-only through this plugin`)
+      if (path.startsWith('entitlements')) throw new ScimError(400, 'mutability', `${op.path ?? ''}: ${READ_ONLY.entitlements}`)
+      if (path.startsWith('roles') || path === '') {
+        if (this.roles === undefined && path !== '') throw new ScimError(400, 'mutability', `${op.path ?? ''}: ${READ_ONLY.roles}`)
+        rolesTouched = true
+      }
     }
+    // resolved first: an unknown role changes nothing
+    const wantRoles = rolesTouched && this.roles !== undefined ? await this.roles.resolve(mod.resource.roles, signal) : undefined
     const body = onlyTouched(this.map.toGraph(mod.resource, false, this.forceChange), mod)
     // a change of only the manager (or of nothing Graph stores) needs no PATCH; the user must exist though
     if (Object.keys(body).length > 0) await this.graph.call('PATCH', `/users/${enc(id)}`, { body, signal }).catch(uniqueness(mod.resource.userName))
@@ -100,6 +132,7 @@ export class Users {
       if (m !== undefined) await this.setManager(id, m, signal)
       else await this.graph.call('DELETE', `/users/${enc(id)}/manager/$ref`, { signal }).catch((e: unknown) => { if (!(e instanceof ScimError && e.status === 404)) throw e })
     }
+    if (wantRoles !== undefined && this.roles !== undefined) await this.roles.apply(id, wantRoles, await this.roles.current(id, signal), signal)
     return undefined
   }
 
@@ -160,13 +193,15 @@ function managerOf (r: ScimResource): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined
 }
 
-function readOnly (r: ScimResource): void {
-  for (const k of ['roles', 'entitlements']) {
-    if (Array.isArray(r[k]) && (r[k] as unknown[]).length > 0) throw new ScimError(400, 'mutability', `${k}: directory roles and licences are read-only through this plugin`)
+const READ_ONLY = {
+  roles: 'directory roles are read-only through this plugin (PIM role management needs endpoint.map.user.roles and the RoleManagement / RoleEligibilitySchedule permissions)',
+  entitlements: 'licences are read-only through this plugin'
+}
+
+/** Refuses attributes this configuration cannot write (roles are writable with PIM role management). */
+function readOnly (r: ScimResource, rolesWritable: boolean): void {
+  for (const k of rolesWritable ? ['entitlements'] as const : ['roles', 'entitlements'] as const) {
+    if (Array.isArray(r[k]) && (r[k] as unknown[]).length > 0) throw new ScimError(400, 'mutability', `${k}: ${READ_ONLY[k]}`)
   }
 }
 
-export function listOf (body: unknown): Obj[] {
-  const v = typeof body === 'object' && body !== null ? (body as Obj).value : undefined
-  return Array.isArray(v) ? v.filter((x): x is Obj => typeof x === 'object' && x !== null) : []
-}
