@@ -11,8 +11,10 @@ import { createEntraIdPlugin, entraEndpointSchema } from '../../lib/plugins/plug
 import { validate } from '../../lib/config/schema.ts'
 import { silentLogger } from '../../lib/logging/types.ts'
 import { basicAuthenticator } from '../../lib/auth/index.ts'
+import type { ScimPlugin } from '../../lib/plugins/types.ts'
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator.ts'
 import { startTestGateway, type TestGateway } from '../support/gateway.ts'
+import { registerPluginContract } from './contract.ts'
 
 const CLIENT = { client_id: 'app-1', client_secret: 'secret-1' }
 const ROLE = {
@@ -27,14 +29,32 @@ const h = { authorization: `Basic ${Buffer.from('gw:pw').toString('base64')}`, '
 
 interface Role { value: string, display?: string, type?: string }
 
-async function gatewayFor (graph: GraphEmulator, map: Record<string, unknown> | undefined): Promise<TestGateway> {
-  const r = validate(entraEndpointSchema, {
-    ...(map !== undefined ? { map } : {}),
-    entity: { undefined: { connection: { baseUrls: [`${graph.url}/v1.0`], auth: { type: 'oauth', options: { azureTenantId: graph.tenantId, loginUrl: graph.url, clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret } }, retry: { baseDelayMs: 1, maxDelayMs: 20 } }, userNameDomain: 'contoso.test' } }
-  })
+const PIM_MAP = { user: { roles: { mapTo: 'roles', type: 'array' } } }
+
+function pluginFor (graph: GraphEmulator, map: Record<string, unknown> | undefined, entities = ['undefined']): ScimPlugin {
+  const entity = { connection: { baseUrls: [`${graph.url}/v1.0`], auth: { type: 'oauth', options: { azureTenantId: graph.tenantId, loginUrl: graph.url, clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret } }, retry: { baseDelayMs: 1, maxDelayMs: 20 } }, userNameDomain: 'contoso.test' }
+  const r = validate(entraEndpointSchema, { ...(map !== undefined ? { map } : {}), entity: Object.fromEntries(entities.map(k => [k, entity])) })
   assert.ok(r.ok, JSON.stringify(r.ok ? '' : r.errors))
-  return await startTestGateway({ plugin: createEntraIdPlugin(r.value, { configDir: tmpdir(), log: silentLogger }), options: { authenticators: [basicAuthenticator([{ username: 'gw', password: 'pw' }])] } })
+  return createEntraIdPlugin(r.value, { configDir: tmpdir(), log: silentLogger })
 }
+
+async function gatewayFor (graph: GraphEmulator, map: Record<string, unknown> | undefined): Promise<TestGateway> {
+  return await startTestGateway({ plugin: pluginFor(graph, map), options: { authenticators: [basicAuthenticator([{ username: 'gw', password: 'pw' }])] } })
+}
+
+// the plugin contract holds with PIM role management on (user reads carry the role instance reads)
+registerPluginContract({
+  name: 'plugin-entra-id with map.user.roles → Graph emulator',
+  factory: async () => {
+    const graph = await startGraphEmulator({ clients: [CLIENT] })
+    return { plugin: pluginFor(graph, PIM_MAP, ['undefined', 'tenantA']), cleanup: async () => { await graph.stop() } }
+  },
+  capabilities: {
+    baseEntityIsolation: 'every baseEntity here is the same emulated tenant (separate tenants need separate Graph tenants)',
+    unknownBaseEntity404: true,
+    health: true
+  }
+})
 
 async function graphToken (graph: GraphEmulator): Promise<string> {
   const res = await fetch(`${graph.url}/${graph.tenantId}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT.client_id, client_secret: CLIENT.client_secret, scope: 'https://graph.microsoft.com/.default' }) })
@@ -114,7 +134,7 @@ describe('plugin-entra-id with map.user.roles: PIM roles over SCIM HTTP', () => 
   const pimOf = (id: string): string[] => graph.pim.assignments(id).map(a => `${a.roleDefinitionId}/${a.kind}`).sort()
   before(async () => {
     graph = await startGraphEmulator({ clients: [CLIENT] })
-    gw = await gatewayFor(graph, { user: { roles: { mapTo: 'roles', type: 'array' } } })
+    gw = await gatewayFor(graph, PIM_MAP)
   })
   after(async () => { await gw.stop(); await graph.stop() })
 
