@@ -5,6 +5,8 @@
 // `map.user.roles` (scimgateway's switch) turns on PIM role management: `roles` become the user's
 // Permanent and Eligible directory roles, read and written (needs RoleManagement.ReadWrite.Directory
 // and RoleEligibilitySchedule.ReadWrite.Directory); without it `roles` are read-only directory roles.
+// `map.user.entitlements` adds IGA access packages to the (read-only) licences of `entitlements`,
+// read and written (needs EntitlementManagement.ReadWrite.All).
 // Declared with the SDK so every problem joins the one ConfigError with its path.
 import { connectionSchema } from '../../helpers/rest/config.ts'
 import { endpointSchema, s, type EndpointOf } from '../sdk/index.ts'
@@ -27,14 +29,18 @@ const entityShape = {
 }
 
 /** A map entry as scimgateway writes it (`{ "mapTo": "roles", "type": "array" }`); its presence is what counts. */
-const mapEntry = s.object({ mapTo: s.enumOf(['roles'] as const).optional(), type: s.string().optional() })
+function mapEntry<T extends string> (name: T): s.Schema<{ mapTo?: T | undefined, type?: string | undefined }> {
+  return s.object({ mapTo: s.enumOf([name] as const).optional(), type: s.string().optional() })
+}
 
 const topShape = {
   /** Optional SCIM attributes this plugin manages beyond its fixed mapping. */
   map: s.object({
     user: s.object({
       /** PIM role management of users' `roles` (Permanent and Eligible directory roles). */
-      roles: mapEntry.optional().describe('manage PIM directory roles through roles')
+      roles: mapEntry('roles').optional().describe('manage PIM directory roles through roles'),
+      /** IGA access packages in users' `entitlements` (besides the read-only licences). */
+      entitlements: mapEntry('entitlements').optional().describe('manage access packages through entitlements')
     }).optional()
   }).optional()
 }

@@ -3,11 +3,13 @@
 // lists through Graph paging, create (POST with passwordProfile), PATCH, disable (active →
 // accountEnabled), delete, manager (PUT / DELETE users/{id}/manager/$ref). `roles`: with
 // map.user.roles the user's PIM roles, read and written through roles.ts; without it the directory
-// roles of memberOf, read-only.
+// roles of memberOf, read-only. `entitlements`: licences (read-only), with map.user.entitlements also
+// access packages, read and written through access-packages.ts.
 import { ScimError } from '../../scim/errors.ts'
 import type { GetQuery, GetResult, JsonObject, Modification, ScimResource } from '../types.ts'
 import { Graph, listOf, odataFilter, type BatchItem } from './graph.ts'
 import type { Roles } from './roles.ts'
+import { AccessPackages, licenceValues, LICENSE_TYPE, type HeldPackage } from './access-packages.ts'
 import { ENTERPRISE, USER_SELECT, UserMap } from './map.ts'
 
 type Obj = Record<string, unknown>
@@ -21,8 +23,17 @@ export const enc = (id: string): string => encodeURIComponent(id)
 export const blankId = (id: string): boolean => id.trim() === ''
 
 export class Users {
-  /** `roles`: PIM role management (map.user.roles); undefined = directory roles of memberOf, read-only. */
-  constructor (private readonly graph: Graph, private readonly map: UserMap, private readonly forceChange: boolean, private readonly roles?: Roles) {}
+  private readonly roles: Roles | undefined
+  private readonly packages: AccessPackages | undefined
+
+  /**
+   * `extras.roles`: PIM role management (map.user.roles; without it directory roles of memberOf,
+   * read-only); `extras.packages`: access packages in entitlements (map.user.entitlements).
+   */
+  constructor (private readonly graph: Graph, private readonly map: UserMap, private readonly forceChange: boolean, extras: { roles?: Roles | undefined, packages?: AccessPackages | undefined } = {}) {
+    this.roles = extras.roles
+    this.packages = extras.packages
+  }
 
   async get (q: GetQuery, signal: AbortSignal): Promise<GetResult> {
     const s = q.simple
@@ -43,17 +54,20 @@ export class Users {
   }
 
   /**
-   * SCIM users with groups, roles, entitlements (licences) and manager: 3 reads per user (5 with PIM
-   * roles: active and eligible instances), 20 per $batch.
+   * SCIM users with groups, roles, entitlements (licences) and manager: 3 reads per user (+2 with PIM
+   * roles: active and eligible instances; +1 with access packages), 20 per $batch.
    */
   private async withExtras (users: Obj[], signal: AbortSignal): Promise<ScimResource[]> {
     const pim = this.roles
-    const n = pim !== undefined ? 5 : 3
+    const pkgs = this.packages
+    const atPkgs = pim !== undefined ? 5 : 3
+    const n = atPkgs + (pkgs !== undefined ? 1 : 0)
     const items: BatchItem[] = users.flatMap(u => [
       { method: 'GET' as const, url: `/users/${enc(String(u.id))}/memberOf?$select=id,displayName` },
       { method: 'GET' as const, url: `/users/${enc(String(u.id))}/licenseDetails` },
       { method: 'GET' as const, url: `/users/${enc(String(u.id))}/manager?$select=id,displayName` },
-      ...(pim !== undefined ? pim.batchItems(String(u.id)) : [])
+      ...(pim !== undefined ? pim.batchItems(String(u.id)) : []),
+      ...(pkgs !== undefined ? [pkgs.batchItem(String(u.id))] : [])
     ])
     const res = await this.graph.batch(items, signal)
     return await Promise.all(users.map(async (u, i) => {
@@ -72,10 +86,9 @@ export class Users {
         const roles = entries.filter(e => e['@odata.type'] === '#microsoft.graph.directoryRole')
         if (roles.length > 0) scim.roles = roles.map(e => ({ value: String(e.displayName ?? e.id), display: String(e.displayName ?? ''), type: 'directoryRole' }))
       }
-      if (lic !== undefined && lic.status < 300) {
-        const l = listOf(lic.body)
-        if (l.length > 0) scim.entitlements = l.map(e => ({ value: String(e.skuPartNumber ?? e.skuId), display: String(e.skuPartNumber ?? ''), type: 'license' }))
-      }
+      const ents: JsonObject[] = lic !== undefined && lic.status < 300 ? licences(lic.body) : []
+      if (pkgs !== undefined) ents.push(...AccessPackages.toScim(await pkgs.fromBatch(String(u.id), res[i * n + atPkgs], signal)))
+      if (ents.length > 0) scim.entitlements = ents
       if (mgr !== undefined && mgr.status < 300 && typeof (mgr.body as Obj | undefined)?.id === 'string') {
         const m = mgr.body as Obj
         const ent = (scim[ENTERPRISE] ?? {}) as JsonObject
@@ -90,15 +103,17 @@ export class Users {
 
   async create (r: ScimResource, signal: AbortSignal): Promise<ScimResource> {
     if (typeof r.userName !== 'string' || r.userName === '') throw new ScimError(400, 'invalidValue', 'userName is required (it becomes the userPrincipalName)')
-    readOnly(r, this.roles !== undefined)
-    // roles are resolved before the user is made: an unknown role leaves nothing behind
+    readOnly(r, this.roles !== undefined, this.packages !== undefined)
+    // roles and access packages are resolved before the user is made: an unknown one leaves nothing behind
     const roles = this.roles !== undefined ? await this.roles.resolve(r.roles, signal) : []
+    const packages = this.packages !== undefined ? await this.packages.resolve(r.entitlements, signal) : []
     const created = await this.graph.call('POST', '/users', { body: this.map.toGraph(r, true, this.forceChange), signal }).catch(uniqueness(r.userName))
     const id = String(created.id)
     const manager = managerOf(r)
     try {
       if (manager !== undefined) await this.setManager(id, manager, signal)
       if (this.roles !== undefined && roles.length > 0) await this.roles.apply(id, roles, [], signal)
+      if (this.packages !== undefined && packages.length > 0) await this.packages.apply(id, packages, [], signal)
     } catch (e) {
       // all or nothing: a client retrying the POST must not meet a half-made user (409)
       await this.graph.call('DELETE', `/users/${enc(id)}`, { signal }).catch(() => undefined)
@@ -106,6 +121,7 @@ export class Users {
     }
     const out = this.map.toScim(created)
     if (this.roles !== undefined && roles.length > 0) out.roles = await this.roles.toScim(roles, signal)
+    if (packages.length > 0) out.entitlements = AccessPackages.toScim(packages.map(p => ({ name: p.displayName })))
     if (manager !== undefined) out[ENTERPRISE] = { ...(out[ENTERPRISE] as JsonObject | undefined), manager: { value: manager } }
     return out
   }
@@ -113,16 +129,23 @@ export class Users {
   async modify (id: string, mod: Modification, signal: AbortSignal): Promise<undefined> {
     if (blankId(id)) throw new ScimError(404, undefined, `user ${JSON.stringify(id)} not found`)
     let rolesTouched = false
+    let entsTouched = false
     for (const op of mod.operations) {
       const path = (op.path ?? '').toLowerCase()
-      if (path.startsWith('entitlements')) throw new ScimError(400, 'mutability', `${op.path ?? ''}: ${READ_ONLY.entitlements}`)
+      if (path.startsWith('entitlements') || path === '') {
+        if (this.packages === undefined && path !== '') throw new ScimError(400, 'mutability', `${op.path ?? ''}: ${READ_ONLY.entitlements}`)
+        entsTouched = true
+      }
       if (path.startsWith('roles') || path === '') {
         if (this.roles === undefined && path !== '') throw new ScimError(400, 'mutability', `${op.path ?? ''}: ${READ_ONLY.roles}`)
         rolesTouched = true
       }
     }
-    // resolved first: an unknown role changes nothing
+    // resolved and checked first: an unknown role or package, or a licence change, changes nothing
     const wantRoles = rolesTouched && this.roles !== undefined ? await this.roles.resolve(mod.resource.roles, signal) : undefined
+    const packages = entsTouched ? this.packages : undefined
+    const wantPackages = packages !== undefined ? await packages.resolve(mod.resource.entitlements, signal) : undefined
+    const havePackages = packages !== undefined ? await this.currentEntitlements(id, mod.resource.entitlements, packages, signal) : undefined
     const body = onlyTouched(this.map.toGraph(mod.resource, false, this.forceChange), mod)
     // a change of only the manager (or of nothing Graph stores) needs no PATCH; the user must exist though
     if (Object.keys(body).length > 0) await this.graph.call('PATCH', `/users/${enc(id)}`, { body, signal }).catch(uniqueness(mod.resource.userName))
@@ -133,7 +156,21 @@ export class Users {
       else await this.graph.call('DELETE', `/users/${enc(id)}/manager/$ref`, { signal }).catch((e: unknown) => { if (!(e instanceof ScimError && e.status === 404)) throw e })
     }
     if (wantRoles !== undefined && this.roles !== undefined) await this.roles.apply(id, wantRoles, await this.roles.current(id, signal), signal)
+    if (packages !== undefined && wantPackages !== undefined && havePackages !== undefined) await packages.apply(id, wantPackages, havePackages, signal)
     return undefined
+  }
+
+  /**
+   * The user's held access packages, read with its licences in one $batch; the licences the new
+   * entitlements list must be the ones the user has (they are read-only): otherwise 400 mutability.
+   */
+  private async currentEntitlements (id: string, want: unknown, packages: AccessPackages, signal: AbortSignal): Promise<HeldPackage[]> {
+    const [lic, held] = await this.graph.batch([{ method: 'GET', url: `/users/${enc(id)}/licenseDetails` }, packages.batchItem(id)], signal)
+    if (lic !== undefined) Graph.check(lic, `GET /users/${id}/licenseDetails`)
+    const have = licences(lic?.body).map(l => String(l.value).toLowerCase()).sort()
+    const asked = licenceValues(want)
+    if (have.join('\n') !== asked.join('\n')) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.entitlements} (type "${LICENSE_TYPE}"); only access packages can be added or removed`)
+    return await packages.fromBatch(id, held, signal)
   }
 
   async delete (id: string, signal: AbortSignal): Promise<void> {
@@ -195,13 +232,20 @@ function managerOf (r: ScimResource): string | undefined {
 
 const READ_ONLY = {
   roles: 'directory roles are read-only through this plugin (PIM role management needs endpoint.map.user.roles and the RoleManagement / RoleEligibilitySchedule permissions)',
-  entitlements: 'licences are read-only through this plugin'
+  entitlements: 'licences are read-only through this plugin (access package management needs endpoint.map.user.entitlements and EntitlementManagement.ReadWrite.All)'
 }
 
-/** Refuses attributes this configuration cannot write (roles are writable with PIM role management). */
-function readOnly (r: ScimResource, rolesWritable: boolean): void {
-  for (const k of rolesWritable ? ['entitlements'] as const : ['roles', 'entitlements'] as const) {
-    if (Array.isArray(r[k]) && (r[k] as unknown[]).length > 0) throw new ScimError(400, 'mutability', `${k}: ${READ_ONLY[k]}`)
-  }
+/**
+ * Refuses what a new user cannot get from this configuration: roles without PIM role management,
+ * entitlements without access package management, and licences always.
+ */
+function readOnly (r: ScimResource, rolesWritable: boolean, packagesWritable: boolean): void {
+  if (!rolesWritable && Array.isArray(r.roles) && r.roles.length > 0) throw new ScimError(400, 'mutability', `roles: ${READ_ONLY.roles}`)
+  if (Array.isArray(r.entitlements) && r.entitlements.length > 0 && (!packagesWritable || licenceValues(r.entitlements).length > 0)) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.entitlements}`)
+}
+
+/** SCIM entitlements of a licenseDetails body. */
+function licences (body: unknown): JsonObject[] {
+  return listOf(body).map(e => ({ value: String(e.skuPartNumber ?? e.skuId), display: String(e.skuPartNumber ?? ''), type: LICENSE_TYPE }))
 }
 
