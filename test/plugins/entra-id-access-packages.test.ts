@@ -93,6 +93,7 @@ describe('plugin-entra-id with map.user.entitlements: access packages over SCIM 
     const add = await req('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'entitlements', value: [{ value: 'ENTERPRISEPREMIUM', type: 'license' }, { value: 'Finance Reports', type: 'AccessPackage' }] }] })
     assert.equal(add.status, 400)
     assert.equal(add.body.scimType, 'mutability')
+    assert.match(String(add.body.detail), /licences \(type "license"\) are read-only.*only access packages/)
     const remove = await req('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: 'entitlements[type eq "license"]' }] })
     assert.equal(remove.status, 400)
     assert.equal(remove.body.scimType, 'mutability')

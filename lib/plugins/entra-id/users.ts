@@ -169,7 +169,7 @@ export class Users {
     if (lic !== undefined) Graph.check(lic, `GET /users/${id}/licenseDetails`)
     const have = licences(lic?.body).map(l => String(l.value).toLowerCase()).sort()
     const asked = licenceValues(want)
-    if (have.join('\n') !== asked.join('\n')) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.entitlements} (type "${LICENSE_TYPE}"); only access packages can be added or removed`)
+    if (have.join('\n') !== asked.join('\n')) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.licences}`)
     return await packages.fromBatch(id, held, signal)
   }
 
@@ -232,7 +232,8 @@ function managerOf (r: ScimResource): string | undefined {
 
 const READ_ONLY = {
   roles: 'directory roles are read-only through this plugin (PIM role management needs endpoint.map.user.roles and the RoleManagement / RoleEligibilitySchedule permissions)',
-  entitlements: 'licences are read-only through this plugin (access package management needs endpoint.map.user.entitlements and EntitlementManagement.ReadWrite.All)'
+  entitlements: 'licences are read-only through this plugin (access package management needs endpoint.map.user.entitlements and EntitlementManagement.ReadWrite.All)',
+  licences: `licences (type "${LICENSE_TYPE}") are read-only through this plugin; only access packages can be added or removed`
 }
 
 /**
@@ -241,7 +242,9 @@ const READ_ONLY = {
  */
 function readOnly (r: ScimResource, rolesWritable: boolean, packagesWritable: boolean): void {
   if (!rolesWritable && Array.isArray(r.roles) && r.roles.length > 0) throw new ScimError(400, 'mutability', `roles: ${READ_ONLY.roles}`)
-  if (Array.isArray(r.entitlements) && r.entitlements.length > 0 && (!packagesWritable || licenceValues(r.entitlements).length > 0)) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.entitlements}`)
+  if (!Array.isArray(r.entitlements) || r.entitlements.length === 0) return
+  if (!packagesWritable) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.entitlements}`)
+  if (licenceValues(r.entitlements).length > 0) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.licences}`)
 }
 
 /** SCIM entitlements of a licenseDetails body. */
