@@ -20,6 +20,8 @@
 //   GET  /v1.0/servicePrincipals/{id} | servicePrincipals(appId='{appId}')   GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo
 //   GET  /v1.0/auditLogs/directoryAudits?$filter=activityDateTime ge …   (graph-audit.ts)
 //   POST /v1.0/users/{id|userPrincipalName|mail}/sendMail   (202; 404 ErrorInvalidUser; 400 ErrorInvalidRecipients)
+//   /v1.0/roleManagement/directory/…  PIM role definitions, schedule requests and instances (graph-pim.ts)
+//   /v1.0/identityGovernance/entitlementManagement/…  access packages, assignments, requests (graph-iga.ts)
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Hono, type Context } from 'hono'
@@ -27,6 +29,8 @@ import { getRequestListener } from '@hono/node-server'
 import { auditLog, type AuditRecord } from './graph-audit.ts'
 import { graphWrite, WRITE_LISTS, type GraphWrites } from './graph-write.ts'
 import { verifyFederatedAssertion, type FederatedCredential } from './graph-fedcred.ts'
+import { graphPim, type GraphPim, type RoleDefinition } from './graph-pim.ts'
+import { graphIga, type GraphIga } from './graph-iga.ts'
 
 /** A user as stored (any Graph user properties; `id` required). */
 export type GraphUser = Record<string, unknown> & { id: string }
@@ -48,6 +52,8 @@ export interface GraphEmulatorOptions {
   directoryRoles?: Array<{ id: string, displayName: string, members: string[] }>
   servicePrincipals?: GraphServicePrincipal[]
   assignments?: GraphAssignment[]
+  /** PIM role definitions (default: a few built-in roles, graph-pim.ts BUILT_IN_ROLES). */
+  roleDefinitions?: RoleDefinition[]
   /** Users per users/delta page (default 100). */
   pageSize?: number
   /** Entries per memberOf / appRoleAssignments / appRoleAssignedTo / transitiveMembers page (default 100). */
@@ -105,6 +111,10 @@ export interface GraphEmulator {
   audit (r: AuditRecord): void
   /** The write routes (users/groups/members/manager/licences/$batch, see graph-write.ts). */
   readonly writes: GraphWrites
+  /** PIM role definitions, schedule requests and instances (see graph-pim.ts). */
+  readonly pim: GraphPim
+  /** Access packages, their assignments and assignment requests (see graph-iga.ts). */
+  readonly iga: GraphIga
   stop (): Promise<void>
 }
 
@@ -514,6 +524,8 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     revokeTokens () { tokens.clear() },
     audit (r) { audits.add(r) },
     get writes () { return writes },
+    get pim () { return pim },
+    get iga () { return iga },
     requestsByClient: byClient,
     setDelay (ms) { delayMs = ms },
     resetCounters () {
@@ -530,6 +542,8 @@ export async function startGraphEmulator (opts: GraphEmulatorOptions = {}): Prom
     }
   }
   const writes = graphWrite(app, { users, groups, roles, setUser: handle.setUser, removeUser: id => { handle.removeUser(id) }, addGroup: handle.addGroup, renameGroup: handle.renameGroup, removeGroup: id => { handle.removeGroup(id) }, addMember: handle.addMember, removeMember: handle.removeMember }, linkPageSize)
+  const pim = graphPim(app, users, opts.roleDefinitions, linkPageSize)
+  const iga = graphIga(app, users)
   return handle
 }
 

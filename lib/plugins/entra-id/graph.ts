@@ -102,3 +102,9 @@ export function odataFilter (prop: string, op: string, value: string): string | 
   if (op === 'sw') return `startswith(${prop},${odataString(value)})`
   return undefined
 }
+
+/** The `value` array of a Graph list body (objects only). */
+export function listOf (body: unknown): Obj[] {
+  const v = typeof body === 'object' && body !== null ? (body as Obj).value : undefined
+  return Array.isArray(v) ? v.filter((x): x is Obj => typeof x === 'object' && x !== null) : []
+}

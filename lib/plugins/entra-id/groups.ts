@@ -5,9 +5,9 @@
 // sent 20 per $batch, the group's existence checked in the same batch.
 import { ScimError } from '../../scim/errors.ts'
 import type { GetQuery, GetResult, JsonObject, MemberDelta, Modification, ScimResource } from '../types.ts'
-import { Graph, odataFilter, type BatchItem } from './graph.ts'
+import { Graph, listOf, odataFilter, type BatchItem } from './graph.ts'
 import { GROUP_SELECT, groupToGraph, groupToScim } from './map.ts'
-import { blankId, enc, listOf } from './users.ts'
+import { blankId, enc } from './users.ts'
 
 type Obj = Record<string, unknown>
 const REF = 'https://graph.microsoft.com/v1.0/directoryObjects/'

@@ -1,10 +1,15 @@
-// Users of plugin-entra-id: get by id (with groups, directory roles, licences and manager read in
-// ONE $batch), filter push-down ($filter on userPrincipalName / employeeId / displayName, eq and
-// startswith), full lists through Graph paging, create (POST with passwordProfile), PATCH, disable
-// (active → accountEnabled), delete, manager (PUT / DELETE users/{id}/manager/$ref).
+// Users of plugin-entra-id: get by id (with groups, roles, licences and manager read in ONE $batch),
+// filter push-down ($filter on userPrincipalName / employeeId / displayName, eq and startswith), full
+// lists through Graph paging, create (POST with passwordProfile), PATCH, disable (active →
+// accountEnabled), delete, manager (PUT / DELETE users/{id}/manager/$ref). `roles`: with
+// map.user.roles the user's PIM roles, read and written through roles.ts; without it the directory
+// roles of memberOf, read-only. `entitlements`: licences (read-only), with map.user.entitlements also
+// access packages, read and written through access-packages.ts.
 import { ScimError } from '../../scim/errors.ts'
 import type { GetQuery, GetResult, JsonObject, Modification, ScimResource } from '../types.ts'
-import { Graph, odataFilter, type BatchItem } from './graph.ts'
+import { Graph, listOf, odataFilter, type BatchItem } from './graph.ts'
+import type { Roles } from './roles.ts'
+import { AccessPackages, licenceValues, LICENSE_TYPE, type HeldPackage } from './access-packages.ts'
 import { ENTERPRISE, USER_SELECT, UserMap } from './map.ts'
 
 type Obj = Record<string, unknown>
@@ -18,7 +23,17 @@ export const enc = (id: string): string => encodeURIComponent(id)
 export const blankId = (id: string): boolean => id.trim() === ''
 
 export class Users {
-  constructor (private readonly graph: Graph, private readonly map: UserMap, private readonly forceChange: boolean) {}
+  private readonly roles: Roles | undefined
+  private readonly packages: AccessPackages | undefined
+
+  /**
+   * `extras.roles`: PIM role management (map.user.roles; without it directory roles of memberOf,
+   * read-only); `extras.packages`: access packages in entitlements (map.user.entitlements).
+   */
+  constructor (private readonly graph: Graph, private readonly map: UserMap, private readonly forceChange: boolean, extras: { roles?: Roles | undefined, packages?: AccessPackages | undefined } = {}) {
+    this.roles = extras.roles
+    this.packages = extras.packages
+  }
 
   async get (q: GetQuery, signal: AbortSignal): Promise<GetResult> {
     const s = q.simple
@@ -38,29 +53,42 @@ export class Users {
     return { Resources: wantExtras ? await this.withExtras(users, signal) : users.map(u => this.map.toScim(u)) }
   }
 
-  /** SCIM users with groups, roles (directory roles), entitlements (licences) and manager: 3 reads per user, 20 per $batch. */
+  /**
+   * SCIM users with groups, roles, entitlements (licences) and manager: 3 reads per user (+2 with PIM
+   * roles: active and eligible instances; +1 with access packages), 20 per $batch.
+   */
   private async withExtras (users: Obj[], signal: AbortSignal): Promise<ScimResource[]> {
+    const pim = this.roles
+    const pkgs = this.packages
+    const atPkgs = pim !== undefined ? 5 : 3
+    const n = atPkgs + (pkgs !== undefined ? 1 : 0)
     const items: BatchItem[] = users.flatMap(u => [
       { method: 'GET' as const, url: `/users/${enc(String(u.id))}/memberOf?$select=id,displayName` },
       { method: 'GET' as const, url: `/users/${enc(String(u.id))}/licenseDetails` },
-      { method: 'GET' as const, url: `/users/${enc(String(u.id))}/manager?$select=id,displayName` }
+      { method: 'GET' as const, url: `/users/${enc(String(u.id))}/manager?$select=id,displayName` },
+      ...(pim !== undefined ? pim.batchItems(String(u.id)) : []),
+      ...(pkgs !== undefined ? [pkgs.batchItem(String(u.id))] : [])
     ])
     const res = await this.graph.batch(items, signal)
     return await Promise.all(users.map(async (u, i) => {
       const scim = this.map.toScim(u)
-      const [memberOf, lic, mgr] = [res[i * 3], res[i * 3 + 1], res[i * 3 + 2]]
+      const [memberOf, lic, mgr] = [res[i * n], res[i * n + 1], res[i * n + 2]]
       if (memberOf !== undefined) Graph.check(memberOf, `GET /users/${String(u.id)}/memberOf`)
       let entries = listOf(memberOf?.body)
       // a user in more groups than one page holds: the rest through paging
       const next = (memberOf?.body as Obj | undefined)?.['@odata.nextLink']
       if (typeof next === 'string') entries = entries.concat(await this.graph.list(next, {}, signal))
       scim.groups = entries.filter(e => e['@odata.type'] === '#microsoft.graph.group').map(e => ({ value: String(e.id), display: String(e.displayName ?? ''), type: 'direct' }))
-      const roles = entries.filter(e => e['@odata.type'] === '#microsoft.graph.directoryRole')
-      if (roles.length > 0) scim.roles = roles.map(e => ({ value: String(e.displayName ?? e.id), display: String(e.displayName ?? ''), type: 'directoryRole' }))
-      if (lic !== undefined && lic.status < 300) {
-        const l = listOf(lic.body)
-        if (l.length > 0) scim.entitlements = l.map(e => ({ value: String(e.skuPartNumber ?? e.skuId), display: String(e.skuPartNumber ?? ''), type: 'license' }))
+      if (pim !== undefined) {
+        const roles = await pim.fromBatch(String(u.id), [res[i * n + 3], res[i * n + 4]], signal)
+        if (roles.length > 0) scim.roles = roles
+      } else {
+        const roles = entries.filter(e => e['@odata.type'] === '#microsoft.graph.directoryRole')
+        if (roles.length > 0) scim.roles = roles.map(e => ({ value: String(e.displayName ?? e.id), display: String(e.displayName ?? ''), type: 'directoryRole' }))
       }
+      const ents: JsonObject[] = lic !== undefined && lic.status < 300 ? licences(lic.body) : []
+      if (pkgs !== undefined) ents.push(...AccessPackages.toScim(await pkgs.fromBatch(String(u.id), res[i * n + atPkgs], signal)))
+      if (ents.length > 0) scim.entitlements = ents
       if (mgr !== undefined && mgr.status < 300 && typeof (mgr.body as Obj | undefined)?.id === 'string') {
         const m = mgr.body as Obj
         const ent = (scim[ENTERPRISE] ?? {}) as JsonObject
@@ -75,22 +103,49 @@ export class Users {
 
   async create (r: ScimResource, signal: AbortSignal): Promise<ScimResource> {
     if (typeof r.userName !== 'string' || r.userName === '') throw new ScimError(400, 'invalidValue', 'userName is required (it becomes the userPrincipalName)')
-    readOnly(r)
+    readOnly(r, this.roles !== undefined, this.packages !== undefined)
+    // roles and access packages are resolved before the user is made: an unknown one leaves nothing behind
+    const roles = this.roles !== undefined ? await this.roles.resolve(r.roles, signal) : []
+    const packages = this.packages !== undefined ? await this.packages.resolve(r.entitlements, signal) : []
     const created = await this.graph.call('POST', '/users', { body: this.map.toGraph(r, true, this.forceChange), signal }).catch(uniqueness(r.userName))
     const id = String(created.id)
     const manager = managerOf(r)
-    if (manager !== undefined) await this.setManager(id, manager, signal)
+    try {
+      if (manager !== undefined) await this.setManager(id, manager, signal)
+      if (this.roles !== undefined && roles.length > 0) await this.roles.apply(id, roles, [], signal)
+      if (this.packages !== undefined && packages.length > 0) await this.packages.apply(id, packages, [], signal)
+    } catch (e) {
+      // all or nothing: a client retrying the POST must not meet a half-made user (409)
+      await this.graph.call('DELETE', `/users/${enc(id)}`, { signal }).catch(() => undefined)
+      throw e
+    }
     const out = this.map.toScim(created)
+    if (this.roles !== undefined && roles.length > 0) out.roles = await this.roles.toScim(roles, signal)
+    if (packages.length > 0) out.entitlements = AccessPackages.toScim(packages.map(p => ({ name: p.displayName })))
     if (manager !== undefined) out[ENTERPRISE] = { ...(out[ENTERPRISE] as JsonObject | undefined), manager: { value: manager } }
     return out
   }
 
   async modify (id: string, mod: Modification, signal: AbortSignal): Promise<undefined> {
     if (blankId(id)) throw new ScimError(404, undefined, `user ${JSON.stringify(id)} not found`)
+    let rolesTouched = false
+    let entsTouched = false
     for (const op of mod.operations) {
       const path = (op.path ?? '').toLowerCase()
-      if (path.startsWith('roles') || path.startsWith('entitlements')) throw new ScimError(400, 'mutability', `${op.path ?? ''}: directory roles and licences are read-only through this plugin`)
+      if (path.startsWith('entitlements') || path === '') {
+        if (this.packages === undefined && path !== '') throw new ScimError(400, 'mutability', `${op.path ?? ''}: ${READ_ONLY.entitlements}`)
+        entsTouched = true
+      }
+      if (path.startsWith('roles') || path === '') {
+        if (this.roles === undefined && path !== '') throw new ScimError(400, 'mutability', `${op.path ?? ''}: ${READ_ONLY.roles}`)
+        rolesTouched = true
+      }
     }
+    // resolved and checked first: an unknown role or package, or a licence change, changes nothing
+    const wantRoles = rolesTouched && this.roles !== undefined ? await this.roles.resolve(mod.resource.roles, signal) : undefined
+    const packages = entsTouched ? this.packages : undefined
+    const wantPackages = packages !== undefined ? await packages.resolve(mod.resource.entitlements, signal) : undefined
+    const havePackages = packages !== undefined ? await this.currentEntitlements(id, mod.resource.entitlements, packages, signal) : undefined
     const body = onlyTouched(this.map.toGraph(mod.resource, false, this.forceChange), mod)
     // a change of only the manager (or of nothing Graph stores) needs no PATCH; the user must exist though
     if (Object.keys(body).length > 0) await this.graph.call('PATCH', `/users/${enc(id)}`, { body, signal }).catch(uniqueness(mod.resource.userName))
@@ -100,7 +155,22 @@ export class Users {
       if (m !== undefined) await this.setManager(id, m, signal)
       else await this.graph.call('DELETE', `/users/${enc(id)}/manager/$ref`, { signal }).catch((e: unknown) => { if (!(e instanceof ScimError && e.status === 404)) throw e })
     }
+    if (wantRoles !== undefined && this.roles !== undefined) await this.roles.apply(id, wantRoles, await this.roles.current(id, signal), signal)
+    if (packages !== undefined && wantPackages !== undefined && havePackages !== undefined) await packages.apply(id, wantPackages, havePackages, signal)
     return undefined
+  }
+
+  /**
+   * The user's held access packages, read with its licences in one $batch; the licences the new
+   * entitlements list must be the ones the user has (they are read-only): otherwise 400 mutability.
+   */
+  private async currentEntitlements (id: string, want: unknown, packages: AccessPackages, signal: AbortSignal): Promise<HeldPackage[]> {
+    const [lic, held] = await this.graph.batch([{ method: 'GET', url: `/users/${enc(id)}/licenseDetails` }, packages.batchItem(id)], signal)
+    if (lic !== undefined) Graph.check(lic, `GET /users/${id}/licenseDetails`)
+    const have = licences(lic?.body).map(l => String(l.value).toLowerCase()).sort()
+    const asked = licenceValues(want)
+    if (have.join('\n') !== asked.join('\n')) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.licences}`)
+    return await packages.fromBatch(id, held, signal)
   }
 
   async delete (id: string, signal: AbortSignal): Promise<void> {
@@ -160,13 +230,25 @@ function managerOf (r: ScimResource): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined
 }
 
-function readOnly (r: ScimResource): void {
-  for (const k of ['roles', 'entitlements']) {
-    if (Array.isArray(r[k]) && (r[k] as unknown[]).length > 0) throw new ScimError(400, 'mutability', `${k}: directory roles and licences are read-only through this plugin`)
-  }
+const READ_ONLY = {
+  roles: 'directory roles are read-only through this plugin (PIM role management needs endpoint.map.user.roles and the RoleManagement / RoleEligibilitySchedule permissions)',
+  entitlements: 'licences are read-only through this plugin (access package management needs endpoint.map.user.entitlements and EntitlementManagement.ReadWrite.All)',
+  licences: `licences (type "${LICENSE_TYPE}") are read-only through this plugin; only access packages can be added or removed`
 }
 
-export function listOf (body: unknown): Obj[] {
-  const v = typeof body === 'object' && body !== null ? (body as Obj).value : undefined
-  return Array.isArray(v) ? v.filter((x): x is Obj => typeof x === 'object' && x !== null) : []
+/**
+ * Refuses what a new user cannot get from this configuration: roles without PIM role management,
+ * entitlements without access package management, and licences always.
+ */
+function readOnly (r: ScimResource, rolesWritable: boolean, packagesWritable: boolean): void {
+  if (!rolesWritable && Array.isArray(r.roles) && r.roles.length > 0) throw new ScimError(400, 'mutability', `roles: ${READ_ONLY.roles}`)
+  if (!Array.isArray(r.entitlements) || r.entitlements.length === 0) return
+  if (!packagesWritable) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.entitlements}`)
+  if (licenceValues(r.entitlements).length > 0) throw new ScimError(400, 'mutability', `entitlements: ${READ_ONLY.licences}`)
 }
+
+/** SCIM entitlements of a licenseDetails body. */
+function licences (body: unknown): JsonObject[] {
+  return listOf(body).map(e => ({ value: String(e.skuPartNumber ?? e.skuId), display: String(e.skuPartNumber ?? ''), type: LICENSE_TYPE }))
+}
+
