@@ -3,7 +3,7 @@
 // Sub-modules have their own public index: nats/, mapper/, rules/, dynamics/, sources/hr/.
 // Nothing starts on import.
 export { startService, type ServiceOptions, type StreamService } from './service.ts'
-export { runCli, parseArgs, USAGE, UsageError, type CliIo } from './cli.ts'
+export { runCli, parseArgs, USAGE, UsageError, type CliIo } from './cli/index.ts'
 export {
   loadStreamConfig, checkSemantics, tenantsOf, streamConfigSchema,
   type StreamConfig, type TenantConfig, type CollectorType, type LoadedStreamConfig, type LoadStreamConfigOptions
