@@ -76,16 +76,9 @@ export class TenantSet {
   }
 
   async #add (t: TenantEntry, config: StreamConfig): Promise<void> {
-    const { link, log, metrics, onRun } = this.#deps
+    const { link, log } = this.#deps
     await link.ensureTenant(t.name, maxAge(config, t.name))
-    const nc = await link.connectPublisher(t.name)
-    if (metrics !== undefined) this.#watchConnection(t.name, nc)
-    const state = await openTenantState(this.#deps.stateDir, t.name)
-    const rt = createTenantRuntime({
-      name: t.name, type: t.type, cfg: t.tenant, nc, state, log: log.child({ tenant: t.name }), sources: this.#deps.sources, stateDir: this.#deps.stateDir, configDir: this.#deps.configDir,
-      ...(onRun !== undefined ? { onRun } : {}),
-      ...(metrics !== undefined ? { metrics } : {})
-    })
+    const rt = await this.#open(t)
     this.#runtimes.set(t.name, rt)
     rt.start()
     if (!rt.collecting) return
@@ -93,6 +86,24 @@ export class TenantSet {
     else if (initialFilter(t.tenant) !== undefined) this.#initialLoad(rt, t.type, initialFilter(t.tenant))
     else if (this.#deps.runAtStart) {
       void rt.runNow().catch((err: Error) => { log.error(`collection run failed: ${err.message}`, { tenant: t.name }) })
+    }
+  }
+
+  /** The tenant's runtime on a new publisher connection; the connection is closed again when the runtime cannot be made. */
+  async #open (t: TenantEntry): Promise<TenantRuntime> {
+    const { link, log, metrics, onRun, stateDir, configDir, sources } = this.#deps
+    const nc = await link.connectPublisher(t.name)
+    try {
+      if (metrics !== undefined) this.#watchConnection(t.name, nc)
+      const state = await openTenantState(stateDir, t.name)
+      return createTenantRuntime({
+        name: t.name, type: t.type, cfg: t.tenant, nc, state, log: log.child({ tenant: t.name }), sources, stateDir, configDir,
+        ...(onRun !== undefined ? { onRun } : {}),
+        ...(metrics !== undefined ? { metrics } : {})
+      })
+    } catch (err) {
+      await nc.close()
+      throw err
     }
   }
 
