@@ -67,18 +67,11 @@ function layerOf (rel) {
   return top !== undefined && top.endsWith('.ts') ? 'lib' : top
 }
 
-// Known violations, to be removed by the follow-up of issue 12 (do not add to these lists):
-// - lib/core/index.ts re-exports the launcher (runGateway) until lib/core/run.ts moves above core and stream;
-// - lib/stream imports the DLQ naming from lib/collector/nats until both use lib/stream/contract (issue 10).
+// Known violations, to be removed by the follow-up of issue 12 (do not add to this list):
+// - lib/core/index.ts re-exports the launcher (runGateway) until lib/core/run.ts moves above core and stream.
 const LAYER_ALLOW = new Set([
-  'lib/core/index.ts -> lib/core/run.ts',
-  'lib/stream/dead-letters.ts -> lib/collector/nats/index.ts',
-  'lib/stream/subscriber/dead-letter.ts -> lib/collector/nats/index.ts'
+  'lib/core/index.ts -> lib/core/run.ts'
 ])
-// Import cycles allowed for now: only inside lib/collector (collector/cli.ts ⇄ its subcommands, the
-// config → sources-default → pipeline → message → config type cycle); the follow-up breaks them with a
-// source registry and a collector/cli/ folder. A cycle anywhere else is a finding.
-const CYCLE_ALLOW_PREFIXES = ['lib/collector/']
 
 /** Static imports and re-exports of a file (relative specifiers only), resolved to repo paths. */
 function importsOf (file, text) {
@@ -131,8 +124,8 @@ for (const file of [...walk(join(root, 'lib')).filter(f => !f.endsWith('.test.ts
     }
   }
   for (const v of graph.keys()) if (!idx.has(v)) visit(v)
+  // every cycle is a finding: none is allowed
   for (const scc of sccs) {
-    if (scc.every(f => CYCLE_ALLOW_PREFIXES.some(p => f.startsWith(p)))) continue
     findings.push(`import cycle: ${scc.join(' → ')} (break it: one direction per dependency)`)
   }
 }

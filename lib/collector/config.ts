@@ -15,12 +15,13 @@ import { compileMapper } from './mapper/index.ts'
 import { compileStreamRules } from './rules/index.ts'
 import { compileDynamics } from './dynamics/index.ts'
 import type { DynamicDef } from './dynamics/index.ts'
-import { entraConfigProblems, hrConfigProblems } from './sources-default.ts'
+import { COLLECTOR_TYPES, sourceDefinition } from './sources/registry.ts'
+import type { CollectorType } from './sources/types.ts'
 import { checkScheduleSpec } from './schedule.ts'
 import { applyOverrides, readOverrides, shapeFromSchema } from './env-overrides.ts'
 import { liftGeneralHr, renameDynamicId, unknownTenantKeys } from './config-keys.ts'
 import { compileTenantMapper, prepareTenantMapper } from './tenant-mapper.ts'
-import { compileInitialLoadFilter } from './tenant-runtime.ts'
+import { compileInitialLoadFilter } from './initial-load.ts'
 import { CertificateFileError, loadConfiguredTls } from './nats/tls-configured.ts'
 import { checkConfiguredAuth } from './nats/imported-auth.ts'
 
@@ -190,8 +191,8 @@ const SHAPE = shapeFromSchema(configSchema, [
 export type StreamConfig = Infer<typeof configSchema>
 /** One tenant (`hr.<name>` or `entra.<name>`). */
 export type TenantConfig = StreamConfig['hr'][string]
-/** Collector type of a tenant section. */
-export type CollectorType = 'hr' | 'entra'
+/** Collector type of a tenant section (one per source in sources/registry.ts). */
+export type { CollectorType } from './sources/types.ts'
 
 /** A loaded config with the paths derived from its location. */
 export interface LoadedStreamConfig {
@@ -256,14 +257,14 @@ function prepareMappers (config: StreamConfig): { problems: ConfigProblem[], not
 export function checkSemantics (config: StreamConfig, configDir?: string): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   const seen = new Map<string, string>()
-  for (const type of ['entra', 'hr'] as const) {
+  for (const type of COLLECTOR_TYPES) {
     for (const [name, t] of Object.entries(config[type])) {
       const at = `${type}.${name}`
       const other = seen.get(name)
       if (other !== undefined) problems.push({ path: at, message: `tenant "${name}" is also defined under ${other}; tenant names are NATS accounts and must be unique` })
       seen.set(name, type)
       problems.push(...checkTenant(at, t))
-      problems.push(...(type === 'hr' ? hrConfigProblems(at, t, configDir) : entraConfigProblems(at, t)))
+      problems.push(...sourceDefinition(type).configProblems(at, t, configDir))
     }
   }
   const srv = config.nats.server
@@ -298,13 +299,13 @@ function checkTenant (at: string, t: TenantConfig): ConfigProblem[] {
 function checkValidTenants (raw: JsonValue): ConfigProblem[] {
   const problems: ConfigProblem[] = []
   if (!isJsonObject(raw)) return problems
-  for (const type of ['entra', 'hr'] as const) {
+  for (const type of COLLECTOR_TYPES) {
     const section = raw[type]
     if (section === undefined || section === null || !isJsonObject(section)) continue
     for (const [name, rawTenant] of Object.entries(section)) {
       if (rawTenant === null || !isJsonObject(rawTenant)) continue
       const at = `${type}.${name}`
-      problems.push(...(type === 'hr' ? hrConfigProblems(at, rawTenant) : entraConfigProblems(at, rawTenant)))
+      problems.push(...sourceDefinition(type).configProblems(at, rawTenant))
       // each part on its own: a bad interval must not hide a bad rule
       const streams = validate(s.array(stream), rawTenant.streams ?? [], { coerce: true })
       if (streams.ok) collect(problems, () => compileStreamRules(streams.value, { configPath: `${at}.streams` }))
@@ -329,7 +330,7 @@ export function configPath (configDir: string, p: string): string {
 /** Every configured tenant with its collector type, in file order. */
 export function tenantsOf (config: StreamConfig): Array<{ name: string, type: CollectorType, tenant: TenantConfig }> {
   const out: Array<{ name: string, type: CollectorType, tenant: TenantConfig }> = []
-  for (const type of ['entra', 'hr'] as const) {
+  for (const type of COLLECTOR_TYPES) {
     for (const [name, tenant] of Object.entries(config[type])) out.push({ name, type, tenant })
   }
   return out

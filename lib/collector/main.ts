@@ -1,5 +1,5 @@
 // Entry point of the `scim-stream` program (bin/scim-stream.mjs runs it through tsx).
-import { runCli } from './cli.ts'
+import { runCli } from './cli/index.ts'
 
 process.exitCode = await runCli(process.argv.slice(2), {
   out: (text) => { process.stdout.write(`${text}\n`) },

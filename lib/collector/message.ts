@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { PatchOperation } from '../plugins/types.ts'
 import type { JsonObject } from '../scim/types.ts'
 import { subjectOf as contractSubjectOf, type StreamMessageBody, type StreamOperation, type UserActivityOperation } from '../stream/contract/index.ts'
-import type { CollectorType } from './config.ts'
+import type { CollectorType } from './sources/types.ts'
 
 /** The body of a user message as the service publishes it: every field of the contract set. */
 export type PublishedUserMessage = StreamMessageBody & Required<Pick<StreamMessageBody, 'activityDateTime' | 'initiatedById' | 'initiatedByUpn' | 'targetId' | 'targetUpn' | 'user'>> & {

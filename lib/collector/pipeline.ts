@@ -12,15 +12,9 @@ import { messageJson, newMessageId, subjectOf, type Initiator } from './message.
 import { initiatorOf, ruleMessage } from './initiator.ts'
 import type { Publisher } from './publisher.ts'
 import type { TenantState } from './state.ts'
-import type { CollectorType } from './config.ts'
+import type { CollectorType, LifecycleDecision, RunSource } from './sources/types.ts'
 
-/** What the lifecycle (Joiner-Mover-Leaver) decides for a person. */
-export interface LifecycleDecision {
-  /** false: not (yet) provisioned — a future joiner outside pre-activation. */
-  include: boolean
-  /** Forces `user.active` (leavers: false). */
-  active?: boolean
-}
+export type { LifecycleDecision, RunSource } from './sources/types.ts'
 
 /** The compiled, per-tenant parts of a run (recompiled on hot reload). */
 export interface TenantProgram {
@@ -55,13 +49,6 @@ export interface RunStats {
   deletionSkipped: boolean
   /** The run was stopped early (service stopping). */
   aborted?: boolean
-}
-
-/** The source of a run: persons, and whether the collection turned out complete. */
-export interface RunSource {
-  persons: AsyncIterable<JsonObject>
-  /** Asked after the iteration: true when every page arrived (deletions are safe). */
-  complete: () => boolean
 }
 
 /**

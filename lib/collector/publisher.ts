@@ -65,117 +65,145 @@ interface Job {
  * await pub.drain()
  */
 export function createPublisher (opts: PublisherOptions): Publisher {
-  const { nc } = opts
-  const max = opts.maxInflight ?? 256
-  const attempts = opts.attempts ?? 6
-  const backoff = opts.backoffMs ?? 200
-  const timeout = opts.timeoutMs ?? 10_000
-  const stats = { acked: 0, failed: 0, retried: 0 }
-  const prefix = createInbox(opts.inboxPrefix ?? '_INBOX')
-  const pending = new Map<string, Job>()
-  let counter = 0
-  let inflight = 0
-  const waiters: Array<() => void> = []
-  const idle: Array<() => void> = []
-  let sub: Subscription | undefined
-  let sweeper: NodeJS.Timeout | undefined
+  return new AckInboxPublisher(opts)
+}
 
-  // A finished publish hands its slot straight to the next waiter (no window for a third party).
-  const release = (): void => {
-    const next = waiters.shift()
-    if (next !== undefined) { next(); return }
-    inflight--
-    if (inflight === 0) for (const f of idle.splice(0)) f()
+/** The answer of JetStream to a publish, as far as this publisher reads it. */
+interface AckBody { stream?: string, seq?: number, duplicate?: boolean, error?: { description?: string, code?: number } }
+
+/** Settings of a publisher with the defaults filled in. */
+interface Limits { max: number, attempts: number, backoff: number, timeout: number }
+
+/**
+ * The publisher: in-flight slots (with waiters for a free one), the pending attempts by inbox token,
+ * the ack subscription (made at the first send) and the timeout sweeper.
+ */
+class AckInboxPublisher implements Publisher {
+  readonly stats = { acked: 0, failed: 0, retried: 0 }
+  readonly #nc: NatsConnection
+  readonly #log: Logger
+  readonly #limits: Limits
+  readonly #prefix: string
+  readonly #pending = new Map<string, Job>()
+  readonly #waiters: Array<() => void> = []
+  readonly #idle: Array<() => void> = []
+  #counter = 0
+  #inflight = 0
+  #sub: Subscription | undefined
+  #sweeper: NodeJS.Timeout | undefined
+
+  constructor (opts: PublisherOptions) {
+    this.#nc = opts.nc
+    this.#log = opts.log
+    this.#limits = { max: opts.maxInflight ?? 256, attempts: opts.attempts ?? 6, backoff: opts.backoffMs ?? 200, timeout: opts.timeoutMs ?? 10_000 }
+    this.#prefix = createInbox(opts.inboxPrefix ?? '_INBOX')
   }
 
-  const failed = (job: Job, err: Error): void => {
-    opts.log.warn('publish not acknowledged', { subject: job.subject, msgId: job.msgId, attempt: job.attempt, error: err.message })
-    if (job.attempt >= attempts) {
-      stats.failed++
-      release()
-      job.onFail(err)
-      return
+  submit (subject: string, body: Uint8Array, msgId: string, onAck: (ack: PubAck) => void, onFail: (err: Error) => void): Promise<void> | undefined {
+    const job: Job = { subject, body, msgId, attempt: 0, deadline: 0, onAck, onFail }
+    if (this.#inflight < this.#limits.max) {
+      this.#inflight++
+      this.#send(job)
+      return undefined
     }
-    stats.retried++
-    setTimeout(() => { send(job) }, Math.min(backoff * 2 ** (job.attempt - 1), 10_000))
+    return new Promise<void>(resolve => this.#waiters.push(() => { this.#send(job); resolve() }))
   }
 
-  const onAckMsg = (m: Msg): void => {
-    const token = m.subject.slice(prefix.length + 1)
-    const job = pending.get(token)
-    if (job === undefined) return // late answer of a timed-out attempt
-    pending.delete(token)
-    if (m.headers?.hasError === true || (m.data.length === 0 && m.headers !== undefined)) {
-      failed(job, new Error(m.headers?.code === 503 ? 'no stream captures this subject (503 no responders)' : `status ${m.headers?.code ?? '?'} ${m.headers?.description ?? ''}`))
-      return
-    }
-    let body: { stream?: string, seq?: number, duplicate?: boolean, error?: { description?: string, code?: number } }
-    try {
-      body = m.json()
-    } catch (err) {
-      failed(job, new Error(`unreadable publish acknowledgement: ${(err as Error).message}`))
-      return
-    }
-    if (body.error !== undefined) {
-      failed(job, new Error(`JetStream refused the message: ${body.error.description ?? JSON.stringify(body.error)}`))
-      return
-    }
-    stats.acked++
-    release()
-    job.onAck({ stream: body.stream ?? '', seq: body.seq ?? 0, duplicate: body.duplicate === true })
+  async drain (): Promise<void> {
+    if (this.#inflight === 0 && this.#waiters.length === 0) return
+    await new Promise<void>(resolve => this.#idle.push(resolve))
   }
 
-  const ensureSub = (): void => {
-    if (sub !== undefined) return
-    sub = nc.subscribe(`${prefix}.*`, { callback: (err, m) => { if (err === null) onAckMsg(m) } })
-    sweeper = setInterval(() => {
-      const now = Date.now()
-      for (const [token, job] of pending) {
-        if (job.deadline <= now) {
-          pending.delete(token)
-          failed(job, new Error(`no acknowledgement within ${timeout} ms`))
-        }
-      }
-    }, Math.min(1000, timeout))
-    sweeper.unref()
+  close (): void {
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
+    this.#sub?.unsubscribe()
+    this.#sub = undefined
   }
 
-  function send (job: Job): void {
-    ensureSub()
+  /** One attempt: a new inbox token, both id headers, the deadline. */
+  #send (job: Job): void {
+    this.#ensureSub()
     job.attempt++
-    const token = String(++counter)
+    const token = String(++this.#counter)
     const h = headers()
     h.set('Msg-Id', job.msgId)
     h.set('Nats-Msg-Id', job.msgId)
-    job.deadline = Date.now() + timeout
-    pending.set(token, job)
+    job.deadline = Date.now() + this.#limits.timeout
+    this.#pending.set(token, job)
     try {
-      nc.publish(job.subject, job.body, { reply: `${prefix}.${token}`, headers: h })
+      this.#nc.publish(job.subject, job.body, { reply: `${this.#prefix}.${token}`, headers: h })
     } catch (err) {
-      pending.delete(token)
-      failed(job, err as Error)
+      this.#pending.delete(token)
+      this.#failed(job, err as Error)
     }
   }
 
-  return {
-    stats,
-    submit (subject, body, msgId, onAck, onFail) {
-      const job: Job = { subject, body, msgId, attempt: 0, deadline: 0, onAck, onFail }
-      if (inflight < max) {
-        inflight++
-        send(job)
-        return undefined
+  /** The wildcard ack subscription and the sweeper of timed-out attempts, once. */
+  #ensureSub (): void {
+    if (this.#sub !== undefined) return
+    this.#sub = this.#nc.subscribe(`${this.#prefix}.*`, { callback: (err, m) => { if (err === null) this.#onAckMsg(m) } })
+    this.#sweeper = setInterval(() => { this.#sweep() }, Math.min(1000, this.#limits.timeout))
+    this.#sweeper.unref()
+  }
+
+  #sweep (): void {
+    const now = Date.now()
+    for (const [token, job] of this.#pending) {
+      if (job.deadline <= now) {
+        this.#pending.delete(token)
+        this.#failed(job, new Error(`no acknowledgement within ${this.#limits.timeout} ms`))
       }
-      return new Promise<void>(resolve => waiters.push(() => { send(job); resolve() }))
-    },
-    async drain () {
-      if (inflight === 0 && waiters.length === 0) return
-      await new Promise<void>(resolve => idle.push(resolve))
-    },
-    close () {
-      if (sweeper !== undefined) clearInterval(sweeper)
-      sub?.unsubscribe()
-      sub = undefined
     }
   }
+
+  #onAckMsg (m: Msg): void {
+    const token = m.subject.slice(this.#prefix.length + 1)
+    const job = this.#pending.get(token)
+    if (job === undefined) return // late answer of a timed-out attempt
+    this.#pending.delete(token)
+    const answer = readAck(m)
+    if (answer instanceof Error) {
+      this.#failed(job, answer)
+      return
+    }
+    this.stats.acked++
+    this.#release()
+    job.onAck({ stream: answer.stream ?? '', seq: answer.seq ?? 0, duplicate: answer.duplicate === true })
+  }
+
+  /** A failed attempt: retried after the back-off, or the job fails after its last attempt. */
+  #failed (job: Job, err: Error): void {
+    this.#log.warn('publish not acknowledged', { subject: job.subject, msgId: job.msgId, attempt: job.attempt, error: err.message })
+    if (job.attempt >= this.#limits.attempts) {
+      this.stats.failed++
+      this.#release()
+      job.onFail(err)
+      return
+    }
+    this.stats.retried++
+    setTimeout(() => { this.#send(job) }, Math.min(this.#limits.backoff * 2 ** (job.attempt - 1), 10_000))
+  }
+
+  /** A finished publish hands its slot straight to the next waiter (no window for a third party). */
+  #release (): void {
+    const next = this.#waiters.shift()
+    if (next !== undefined) { next(); return }
+    this.#inflight--
+    if (this.#inflight === 0) for (const f of this.#idle.splice(0)) f()
+  }
+}
+
+/** The ack of an answer, or why the attempt failed (status without body, unreadable, refused). */
+function readAck (m: Msg): AckBody | Error {
+  if (m.headers?.hasError === true || (m.data.length === 0 && m.headers !== undefined)) {
+    return new Error(m.headers?.code === 503 ? 'no stream captures this subject (503 no responders)' : `status ${m.headers?.code ?? '?'} ${m.headers?.description ?? ''}`)
+  }
+  let body: AckBody
+  try {
+    body = m.json()
+  } catch (err) {
+    return new Error(`unreadable publish acknowledgement: ${(err as Error).message}`)
+  }
+  if (body.error !== undefined) return new Error(`JetStream refused the message: ${body.error.description ?? JSON.stringify(body.error)}`)
+  return body
 }

@@ -5,35 +5,17 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from '../logging/types.ts'
 import { compileTenantMapper } from './tenant-mapper.ts'
 import { compileDynamics, type DynamicDef } from './dynamics/index.ts'
-import { compileRuleSet, compileStreamRules, type CompiledRule } from './rules/index.ts'
-import { ConfigError, type ConfigProblem } from '../config/index.ts'
+import { compileStreamRules } from './rules/index.ts'
+import { compileInitialLoadFilter } from './initial-load.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
-import { runTenant, type LifecycleDecision, type RunSource, type RunStats, type TenantProgram } from './pipeline.ts'
+import { runTenant, type RunStats, type TenantProgram } from './pipeline.ts'
 import { parseScheduleSpec, schedule as startSchedule, type Scheduled } from './schedule.ts'
 import type { TenantState } from './state.ts'
 import type { CollectorMetrics } from './metrics.ts'
-import type { CollectorType, TenantConfig } from './config.ts'
-import type { JsonObject } from '../scim/types.ts'
+import type { TenantConfig } from './config.ts'
+import type { CollectorHandle, CollectorType, SourceContext, SourceFactory } from './sources/types.ts'
 
-/** A collector of one tenant: each call starts one collection (stopped early through `signal`). */
-export interface CollectorHandle {
-  collect: (signal: AbortSignal) => RunSource
-  /** Set when this tenant type has no collector: the tenant is not scheduled (warned once). */
-  unavailable?: string
-  /** Joiner-Mover-Leaver decision per collected person (HR). */
-  lifecycle?: (person: JsonObject) => LifecycleDecision
-}
-
-/** Where a collector may keep its own state (e.g. the Entra delta link), next to the published state. */
-export interface SourceContext {
-  /** The service's state directory (`state.dir`). */
-  stateDir?: string
-  /** The config file's directory (key and certificate files of the collectors are under `<dir>/certs`). */
-  configDir?: string
-}
-
-/** Makes the collector of a tenant from its config. */
-export type SourceFactory = (tenant: string, type: CollectorType, cfg: TenantConfig, log: Logger, ctx?: SourceContext) => CollectorHandle
+export type { CollectorHandle, SourceContext, SourceFactory } from './sources/types.ts'
 
 /** A running tenant. */
 export interface TenantRuntime {
@@ -181,17 +163,4 @@ function compile (name: string, type: CollectorType, cfg: TenantConfig, collecto
     ...(collector.lifecycle !== undefined ? { lifecycle: collector.lifecycle } : {}),
     deleteMissing: cfg.general.delete_missing
   }
-}
-
-/**
- * `general.do_initial_load_filter`: one stream-rule filter (no `-exclude`) choosing the users of a
- * filtered initial load.
- * @throws ConfigError with the path when it does not compile
- */
-export function compileInitialLoadFilter (filter: string, at: string): CompiledRule[] {
-  const problems: ConfigProblem[] = []
-  const rules = compileRuleSet([{ filter }], at, { allowExclude: false, userOnly: false }, problems)
-  // compileRuleSet names the rule `<at>[0].filter`; the key itself is the path users know.
-  if (problems.length > 0) throw new ConfigError(undefined, problems.map(p => ({ path: at, message: p.message })))
-  return rules
 }

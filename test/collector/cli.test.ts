@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile, rm, writeFile, access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { runCli } from '../../lib/collector/cli.ts'
+import { runCli } from '../../lib/collector/cli/index.ts'
 import { loadStreamConfig } from '../../lib/collector/config.ts'
 import { makeWorkDir } from './support.ts'
 

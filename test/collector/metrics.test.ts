@@ -1,6 +1,6 @@
 // The SCIM Stream service's operations port (metrics.port) with the builtin nats-server: /healthz,
 // /readyz (NATS up), /metrics after runs (runs by result, persons, published, errors), off by default,
-// a taken port refused at start.
+// a taken port refused at start, the port closed again when a tenant fails to start.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
@@ -114,6 +114,18 @@ describe('SCIM Stream operations port: off by default, a taken port refused', ()
       } finally {
         await new Promise<void>(resolve => blocker.close(() => { resolve() }))
       }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a tenant that cannot start stops the start and closes the operations port it had opened', async () => {
+    const dir = await makeWorkDir()
+    try {
+      const port = await freePort()
+      const broken: SourceFactory = () => { throw new Error('no collector (test)') }
+      await assert.rejects(startService({ configFile: await writeConfig(dir, yaml(await freePort(), `metrics:\n  port: ${port}\n`)), log: createMemoryLogger(), sources: broken, runAtStart: false, watch: false }), /no collector \(test\)/)
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), /fetch failed/)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -253,7 +253,8 @@ async function tempDir (): Promise<string> {
 }
 
 test('service hook: an entra section without auth is not collected; a partial auth lists its problems with full paths', async () => {
-  const { entraConfigProblems, defaultSources } = await import('../../sources-default.ts')
+  const { entraConfigProblems } = await import('./definition.ts')
+  const { defaultSources } = await import('../registry.ts')
   assert.deepEqual(entraConfigProblems('entra.acme', { auth: {} }), [])
   const handle = defaultSources('acme', 'entra', { auth: {}, general: {} } as never, silentLogger)
   assert.match(handle.unavailable ?? '', /no auth configured/)

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { silentLogger } from '../../../logging/types.ts'
 import { startHrEmulator, type HrEmulator } from '../../../../test/support/hr-emulator.ts'
 import { makeSigningKeyPair } from '../../../../test/support/saml-verifier.ts'
-import { hrConfigProblems } from '../../sources-default.ts'
+import { hrConfigProblems } from './definition.ts'
 import { createHrCollector, parseHrConfig } from './index.ts'
 
 const V2 = '/odata/v2/PerPerson?$expand=employmentNav&$format=json'

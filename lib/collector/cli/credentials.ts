@@ -9,10 +9,9 @@
 // the server certificate does not name it.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { issueUser, loadCredentials } from './nats/index.ts'
-import { configPath, loadStreamConfig, type StreamConfig } from './config.ts'
-import type { CliIo, Flags } from './cli.ts'
-import { CliFailure, UsageError, one, required } from './cli.ts'
+import { issueUser, loadCredentials } from '../nats/index.ts'
+import { configPath, loadStreamConfig, type StreamConfig } from '../config.ts'
+import { CliFailure, UsageError, one, required, type CliIo, type Flags } from './shared.ts'
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]', ''])
 

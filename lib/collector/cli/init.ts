@@ -4,11 +4,10 @@
 // <config dir>/certs. Refuses to overwrite an existing config unless --force.
 import { access, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { assertTenantName, createOperator, createTenant, ensureTlsFiles, loadCredentials, saveCredentials } from './nats/index.ts'
-import type { CredentialStore } from './nats/index.ts'
-import { configDirOf } from './config.ts'
-import type { CliIo, Flags } from './cli.ts'
-import { CliFailure, UsageError, one } from './cli.ts'
+import { assertTenantName, createOperator, createTenant, ensureTlsFiles, loadCredentials, saveCredentials } from '../nats/index.ts'
+import type { CredentialStore } from '../nats/index.ts'
+import { configDirOf } from '../config.ts'
+import { CliFailure, UsageError, one, type CliIo, type Flags } from './shared.ts'
 
 /** Runs `init`; returns the exit code. */
 export async function initCommand (configFile: string, flags: Flags, io: CliIo): Promise<number> {

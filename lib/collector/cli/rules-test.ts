@@ -8,19 +8,18 @@
 // application names by object id (`@roleApps` in the file), so rules on initiatedByUpn/initiatedById
 // and `user.roles.<object id>` answer here as they do in the service. Those keys never reach the user.
 import { readFile } from 'node:fs/promises'
-import { isJsonObject, type JsonObject, type JsonValue } from '../scim/types.ts'
-import { compileTenantMapper } from './tenant-mapper.ts'
-import { INITIATOR_KEY, initiatorOf, ruleMessage } from './initiator.ts'
-import { GROUP_IDS_KEY, ROLE_APPS_KEY } from './rules/index.ts'
-import { compileDynamics, applyDynamics, type DynamicDef } from './dynamics/index.ts'
-import { compileStreamRules } from './rules/index.ts'
-import { configPath, loadStreamConfig, tenantsOf } from './config.ts'
-import { diffView, membershipOf, prepareUser } from './diff.ts'
-import { messageJson, subjectOf } from './message.ts'
-import { keyOf } from './pipeline.ts'
-import { openTenantState } from './state.ts'
-import type { CliIo, Flags } from './cli.ts'
-import { required } from './cli.ts'
+import { isJsonObject, type JsonObject, type JsonValue } from '../../scim/types.ts'
+import { compileTenantMapper } from '../tenant-mapper.ts'
+import { INITIATOR_KEY, initiatorOf, ruleMessage } from '../initiator.ts'
+import { GROUP_IDS_KEY, ROLE_APPS_KEY } from '../rules/index.ts'
+import { compileDynamics, applyDynamics, type DynamicDef } from '../dynamics/index.ts'
+import { compileStreamRules } from '../rules/index.ts'
+import { configPath, loadStreamConfig, tenantsOf } from '../config.ts'
+import { diffView, membershipOf, prepareUser } from '../diff.ts'
+import { messageJson, subjectOf } from '../message.ts'
+import { keyOf } from '../pipeline.ts'
+import { openTenantState } from '../state.ts'
+import { required, type CliIo, type Flags } from './shared.ts'
 
 /** Runs `rules test`; returns the exit code. */
 export async function rulesTestCommand (configFile: string, flags: Flags, io: CliIo): Promise<number> {
