@@ -1,7 +1,7 @@
 // The gateway's HTTP application (Hono). One catch-all handler parses the SCIM path itself (optional,
 // case-insensitive segments), authenticates, dispatches, and turns every error into a SCIM error
 // response. The same app runs on @hono/node-server and on Bun.
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { Logger } from '../../logging/types.ts'
 import { authenticateChain, wwwAuthenticate } from '../../auth/chain.ts'
 import { clientCertificateOf } from '../../auth/http.ts'
@@ -63,7 +63,7 @@ export function createGatewayApp (deps: AppDeps): Hono {
   const app = new Hono()
   if (deps.monitor !== undefined) mountProbes(app, deps.options, deps.monitor, remoteAddressOf)
   for (const mount of deps.options.extraRoutes) mount(app)
-  app.all('*', async (c) => await requests.serve(c.req.raw, c.env))
+  app.all('*', async (c) => await requests.serve(c))
   return app
 }
 
@@ -105,15 +105,16 @@ class GatewayRequests {
   }
 
   /** Answers one request (never throws) and writes its access-log line and metrics. */
-  async serve (req: Request, env: unknown): Promise<Response> {
+  async serve (c: Context): Promise<Response> {
     const started = performance.now()
+    const req = c.req.raw
     const url = new URL(req.url)
     const method = req.method.toUpperCase()
     const requestId = req.headers.get('x-request-id')?.slice(0, 128) ?? `${this.boot}-${++this.seq}`
     const state: RequestState = { version: this.options.scimVersion }
     let res: Response
     try {
-      res = await this.handle(req, url, method, requestId, state, env)
+      res = await this.handle(c, url, method, requestId, state)
     } catch (err) {
       res = this.errorAnswer(err, method, url, requestId, state)
     }
@@ -139,8 +140,10 @@ class GatewayRequests {
     return res
   }
 
-  private async handle (req: Request, url: URL, method: string, requestId: string, state: RequestState, env: unknown): Promise<Response> {
+  private async handle (c: Context, url: URL, method: string, requestId: string, state: RequestState): Promise<Response> {
     const { options } = this
+    const req = c.req.raw
+    const env: unknown = c.env
     const remoteAddress = remoteAddressOf(env)
     const parsed = parseRoutePath(url.pathname, this.entities)
     for (const gate of options.gates) {
@@ -164,7 +167,7 @@ class GatewayRequests {
       const forwarded = await forward(req, route, rc)
       if (forwarded !== undefined) return forwarded
     }
-    return await this.dispatch(route, req, url, method, rc)
+    return await this.dispatch(route, c, url, method, rc)
   }
 
   /**
@@ -231,8 +234,9 @@ class GatewayRequests {
     return undefined
   }
 
-  private async dispatch (route: RoutePath, req: Request, url: URL, method: string, rc: RequestContext): Promise<Response> {
+  private async dispatch (route: RoutePath, c: Context, url: URL, method: string, rc: RequestContext): Promise<Response> {
     const { service, options } = this
+    const req = c.req.raw
     switch (route.resource) {
       case 'Users':
       case 'Groups':
@@ -259,7 +263,7 @@ class GatewayRequests {
       case 'Me':
         throw new ScimError(501, undefined, '/Me is not supported')
       case 'Logger':
-        return handleLoggerStream(this.logPush, method, req, rc)
+        return handleLoggerStream(c, this.logPush, method, rc)
       case 'AppRoles':
         return await handleAppRoles(service, method, rc)
     }
