@@ -5,14 +5,14 @@
 // - the embedded store plugin; other plugins come from 'scimgateway-ts/plugins/<name>'
 // - namespaces for the rest: scim (protocol library), auth, config, logging, mail, stream
 export {
-  ScimGateway, runGateway, gatewayOptions, gatewayOptionsFromConfig, authenticatorsFromConfig, DEFAULT_GATEWAY_OPTIONS,
+  ScimGateway, gatewayOptions, gatewayOptionsFromConfig, authenticatorsFromConfig, DEFAULT_GATEWAY_OPTIONS,
   ScimService, parseRoutePath
 } from './core/index.ts'
 export type {
   ScimGatewayInit, GatewayOptions, RequestGate, PrincipalGate, AuthObserver, RequestForwarder, TlsOptions,
-  ServiceOptions, ListQuery, ListResult, RequestContext, ResourceKind, RoutePath, PluginFactory, RunOptions, AuthenticatorFactory
+  ServiceOptions, ListQuery, ListResult, RequestContext, ResourceKind, RoutePath, AuthenticatorFactory
 } from './core/index.ts'
-export type { FactoryEnv } from './core/run.ts'
+export { runGateway, type PluginFactory, type RunOptions, type FactoryEnv } from './launcher/index.ts'
 export { GatewayMonitor, type ReadinessCheck, type ReadinessResult } from './core/monitor.ts'
 export type { GatewayHealth } from './core/health.ts'
 

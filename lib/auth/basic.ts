@@ -1,4 +1,14 @@
 // HTTP Basic authentication (RFC 7617) against `scimgateway.auth.basic[]` entries.
+// Why not Hono's basicAuth (hono/basic-auth, checked in 4.13): it is a middleware that answers for
+// itself, while here Basic is one method of a chain over one Authorization header (chain.ts: a
+// bearer or JWT header must go on to the next method, not get a Basic 401). Our 401 is a SCIM error
+// body whose WWW-Authenticate names every configured scheme, sent after the failed-auth slow-down
+// (rate-limit.ts) and logged with a redacted user name; Hono's is a plain-text "Unauthorized". A
+// principal carries readOnly and baseEntities per entry, which its `onAuthSuccess(c, username)` does
+// not. Its loop stops at the first matching user (timing tells the position of a valid user) and
+// hashes both strings with WebCrypto per user per request; ours compares every entry and caches
+// verified headers (bench/auth.bench.ts). Its header parser (hono/utils/basic-auth) takes a Request;
+// an authenticator gets the header string (AuthRequest).
 import type { AccessEntry, Authenticator, AuthResult } from './types.ts'
 import { safeEqual } from './compare.ts'
 import { redactIdentifier } from './redact.ts'

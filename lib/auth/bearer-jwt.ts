@@ -4,6 +4,10 @@
 // family, so an HMAC token signed with a public key (algorithm confusion) and `alg: none` fail.
 // `exp` is required unless `requireExp: false`; `iat` and `nbf` in the future beyond the clock
 // tolerance are refused (jose checks nbf, but iat only together with maxTokenAge).
+// Verification is jose's jwtVerify. Why not Hono's jwt/jwk middlewares (hono/jwt, hono/jwk, checked in
+// 4.13): they answer 401 for themselves (this method is one of a chain, see chain.ts), take one key
+// source per middleware (here several entries, each with its own issuer/audience and principal) and
+// have no verified-token cache (token-cache.ts); JWKS fetching is jwks.ts (reasons there).
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'
 import type { AccessEntry, Authenticator, AuthResult, Principal } from './types.ts'

@@ -1,4 +1,10 @@
 // Static bearer tokens (shared secrets) from `scimgateway.auth.bearerToken[]`.
+// Why not Hono's bearerAuth (hono/bearer-auth, checked in 4.13): it answers for itself, while a
+// JWT-shaped token that is not a configured secret must go on to bearerJwt/bearerOAuth (chain.ts).
+// It accepts only tokens matching `[A-Za-z0-9._~+/-]+=*` (a configured scimgateway token may hold
+// any non-space character) and answers 400 for a malformed header, 401 otherwise, with plain-text
+// bodies; ours is one SCIM 401 whatever was wrong (no hint which check failed), after the failed-auth
+// slow-down. Each token entry gives its own principal (readOnly, baseEntities).
 import type { AccessEntry, Authenticator, AuthResult } from './types.ts'
 import { safeEqual } from './compare.ts'
 

@@ -2,6 +2,15 @@
 // bearerJwt's `wellKnownUri` and `azureTenantId`. Keys are cached; an unknown `kid` triggers one refetch
 // at most every `minRefreshIntervalMs` (so forged kids cannot hammer the identity provider); a stale
 // set is refreshed but kept when the endpoint is down. Documents are size-limited and keys bounded.
+// Why not jose's createRemoteJWKSet (checked in jose 6.2.17; createLocalJWKSet does the key selection
+// here): (1) its cooldown counts from the last successful fetch, so while the endpoint is down with no
+// keys yet every token triggers a new fetch — ours refuses for `minRefreshIntervalMs` after a failed
+// attempt, so forged tokens cannot hammer the identity provider; (2) once its cache is older than
+// cacheMaxAge a failed reload rejects every token, while the documented rule (lib/auth/README.md,
+// test/auth/jwt.test.ts "cached keys keep working") keeps the stale set while the endpoint is down;
+// (3) it reads the whole response with `response.json()`: no bound on its size, nesting depth or the
+// number of keys kept; (4) it knows nothing of the OpenID discovery document
+// (`wellKnownUri`, `azureTenantId`) that names jwks_uri and the issuer.
 import { withDeadline } from '../util/async.ts'
 import { parseJsonLimited } from '../util/json.ts'
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'

@@ -12,12 +12,13 @@ import { createLokiPlugin } from '../../lib/plugins/plugin-loki.ts'
 import { basicAuthenticator } from '../../lib/auth/index.ts'
 import { createLogger, createLogPush } from '../../lib/logging/index.ts'
 import type { LevelSetting } from '../../lib/logging/logger.ts'
-import { sseEvent } from '../../lib/core/http/logger-stream.ts'
+import type { Logger } from '../../lib/logging/types.ts'
+import type { LogPush } from '../../lib/logging/push.ts'
 
 const ADMIN = { authorization: 'Basic ' + Buffer.from('admin:S3cret!pw').toString('base64') }
 const READER = { authorization: 'Basic ' + Buffer.from('ro:ro-pw').toString('base64') }
 
-async function gateway (pushLevel: LevelSetting = 'debug'): Promise<{ gw: ScimGateway, close: () => Promise<void> }> {
+async function gateway (pushLevel: LevelSetting = 'debug'): Promise<{ gw: ScimGateway, log: Logger, push: LogPush, close: () => Promise<void> }> {
   const push = createLogPush()
   const log = createLogger({ name: 'plugin-loki', console: 'off', push, pushLevel })
   const gw = new ScimGateway({
@@ -27,7 +28,7 @@ async function gateway (pushLevel: LevelSetting = 'debug'): Promise<{ gw: ScimGa
     logPush: push
   })
   await gw.start()
-  return { gw, close: async () => { await gw.stop(); await log.close() } }
+  return { gw, log, push, close: async () => { await gw.stop(); await log.close() } }
 }
 
 /** Reads SSE events the way the documented client recipe does: `data:` lines, an event per blank line. */
@@ -53,9 +54,29 @@ async function collectEvents (res: Response, until: (events: string[]) => boolea
   return { events, raw }
 }
 
-test('sseEvent frames every line of a message as a data field', () => {
-  assert.equal(sseEvent('one'), 'data: one\n\n')
-  assert.equal(sseEvent('a\nb\r\nc'), 'data: a\ndata: b\ndata: c\n\n')
+test('/logger frames every line of a multi-line message as a data field of one event; a client that leaves is unsubscribed', async () => {
+  const { gw, log, push, close } = await gateway()
+  const ac = new AbortController()
+  try {
+    const res = await fetch(`${gw.url}/logger`, { headers: ADMIN, signal: ac.signal })
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('cache-control'), 'no-store')
+    const done = collectEvents(res, ev => ev.some(e => e.includes('multi-line marker')))
+    await new Promise(resolve => setTimeout(resolve, 50))
+    log.info('multi-line marker\nsecond line\r\nthird line')
+    const { events } = await done
+    const event = events.find(e => e.includes('multi-line marker'))
+    assert.ok(event !== undefined, events.join('\n'))
+    assert.match(event, /multi-line marker\nsecond line\nthird line/)
+    assert.equal(push.subscriberCount, 1)
+    ac.abort() // collectEvents cancelled the body already; either way the server side must let go
+    const deadline = Date.now() + 5000
+    while (push.subscriberCount > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+    assert.equal(push.subscriberCount, 0, 'the log stream kept its subscription after the client left')
+  } finally {
+    ac.abort()
+    await close()
+  }
 })
 
 test('/logger is an SSE stream of masked lines; read-only credentials may read it, anonymous may not', async () => {

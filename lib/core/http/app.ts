@@ -1,7 +1,7 @@
 // The gateway's HTTP application (Hono). One catch-all handler parses the SCIM path itself (optional,
 // case-insensitive segments), authenticates, dispatches, and turns every error into a SCIM error
 // response. The same app runs on @hono/node-server and on Bun.
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { Logger } from '../../logging/types.ts'
 import { authenticateChain, wwwAuthenticate } from '../../auth/chain.ts'
 import { clientCertificateOf } from '../../auth/http.ts'
@@ -59,52 +59,93 @@ const anyEntity: ReadonlyMap<string, string> = new (class extends Map<string, st
 
 /** Builds the Hono app of one gateway. */
 export function createGatewayApp (deps: AppDeps): Hono {
-  const { service, options, log } = deps
-  const entities: ReadonlyMap<string, string> = options.acceptAnyBaseEntity ? anyEntity : new Map(options.entities.map(e => [e.toLowerCase(), e]))
-  const boot = Math.random().toString(36).slice(2, 8)
-  let seq = 0
-  const authSchemes = options.authenticators.map(a => a.scheme === 'Basic'
-    ? { type: 'httpbasic', name: 'HTTP Basic', description: 'Authentication scheme using the HTTP Basic Standard', primary: false }
-    : { type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'Authentication scheme using the OAuth Bearer Token Standard', primary: true })
-  const uniqueSchemes = authSchemes.filter((s, i) => authSchemes.findIndex(o => o.type === s.type) === i)
-  const challenge = wwwAuthenticate(options.authenticators)
-  // never the raw Host header: see origin.ts
-  const originOf = createOriginResolver({ baseUrl: options.baseUrl, hostnames: options.hostnames, trustProxy: options.trustProxy })
-
+  const requests = new GatewayRequests(deps)
   const app = new Hono()
-  if (deps.monitor !== undefined) mountProbes(app, options, deps.monitor, remoteAddressOf)
-  for (const mount of options.extraRoutes) mount(app)
-  app.all('*', async (c) => {
+  if (deps.monitor !== undefined) mountProbes(app, deps.options, deps.monitor, remoteAddressOf)
+  for (const mount of deps.options.extraRoutes) mount(app)
+  app.all('*', async (c) => await requests.serve(c))
+  return app
+}
+
+/** What one request has learnt so far: the error answer and the access log use it. */
+interface RequestState { version: ScimVersion, route?: RoutePath, principal?: Principal }
+
+/**
+ * The catch-all handler of one gateway: route, gates, authentication, request context, forwarders,
+ * dispatch; every error becomes a SCIM error response, every request one access-log line.
+ */
+class GatewayRequests {
+  private readonly service: ScimService
+  private readonly options: GatewayOptions
+  private readonly log: Logger
+  private readonly logPush: LogPush | undefined
+  private readonly monitor: GatewayMonitor | undefined
+  private readonly entities: ReadonlyMap<string, string>
+  private readonly boot = Math.random().toString(36).slice(2, 8)
+  private seq = 0
+  private readonly uniqueSchemes: Array<{ type: string, name: string, description: string, primary: boolean }>
+  private readonly challenge: string
+  private readonly originOf: ReturnType<typeof createOriginResolver>
+
+  constructor (deps: AppDeps) {
+    const { options } = deps
+    this.service = deps.service
+    this.options = options
+    this.log = deps.log
+    this.logPush = deps.logPush
+    this.monitor = deps.monitor
+    this.entities = options.acceptAnyBaseEntity ? anyEntity : new Map(options.entities.map(e => [e.toLowerCase(), e]))
+    const authSchemes = options.authenticators.map(a => a.scheme === 'Basic'
+      ? { type: 'httpbasic', name: 'HTTP Basic', description: 'Authentication scheme using the HTTP Basic Standard', primary: false }
+      : { type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'Authentication scheme using the OAuth Bearer Token Standard', primary: true })
+    this.uniqueSchemes = authSchemes.filter((s, i) => authSchemes.findIndex(o => o.type === s.type) === i)
+    this.challenge = wwwAuthenticate(options.authenticators)
+    // never the raw Host header: see origin.ts
+    this.originOf = createOriginResolver({ baseUrl: options.baseUrl, hostnames: options.hostnames, trustProxy: options.trustProxy })
+  }
+
+  /** Answers one request (never throws) and writes its access-log line and metrics. */
+  async serve (c: Context): Promise<Response> {
     const started = performance.now()
     const req = c.req.raw
     const url = new URL(req.url)
     const method = req.method.toUpperCase()
-    const requestId = req.headers.get('x-request-id')?.slice(0, 128) ?? `${boot}-${++seq}`
-    const state: { version: ScimVersion, route?: RoutePath, principal?: Principal } = { version: options.scimVersion }
+    const requestId = req.headers.get('x-request-id')?.slice(0, 128) ?? `${this.boot}-${++this.seq}`
+    const state: RequestState = { version: this.options.scimVersion }
     let res: Response
     try {
-      res = await handle(req, url, method, requestId, state, c.env)
+      res = await this.handle(c, url, method, requestId, state)
     } catch (err) {
-      // 413: the unread rest of the body is still on the socket, so the client must not reuse it
-      res = errorResponse(err, state.version, isScimError(err) && err.status === 401
-        ? { 'www-authenticate': challenge }
-        : isScimError(err) && err.status === 413 ? { connection: 'close' } : {})
-      if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
-      // 501 (a method the plugin does not implement) is an answer, not a fault of the gateway
-      else if (err.status === 501) log.info(`${method} ${url.pathname}: ${err.detail}`, { requestId })
-      else if (err.status >= 500) log.error(`${method} ${url.pathname}: ${err.detail}`, { requestId })
+      res = this.errorAnswer(err, method, url, requestId, state)
     }
     const ms = performance.now() - started
-    deps.monitor?.observeRequest(state.route?.resource ?? 'unknown', method, res.status, state.route?.baseEntity, ms / 1000)
-    log.info(`${method} ${url.pathname}${url.search} ${res.status} ${ms.toFixed(1)}ms`, {
+    this.monitor?.observeRequest(state.route?.resource ?? 'unknown', method, res.status, state.route?.baseEntity, ms / 1000)
+    this.log.info(`${method} ${url.pathname}${url.search} ${res.status} ${ms.toFixed(1)}ms`, {
       requestId, baseEntity: state.route?.baseEntity, principal: state.principal?.name, status: res.status
     })
     return res
-  })
+  }
 
-  async function handle (req: Request, url: URL, method: string, requestId: string, state: { version: ScimVersion, route?: RoutePath, principal?: Principal }, env: unknown): Promise<Response> {
+  /** The SCIM error response for a failed request; logs what is a fault of the gateway or plugin. */
+  private errorAnswer (err: unknown, method: string, url: URL, requestId: string, state: RequestState): Response {
+    const { log } = this
+    // 413: the unread rest of the body is still on the socket, so the client must not reuse it
+    const res = errorResponse(err, state.version, isScimError(err) && err.status === 401
+      ? { 'www-authenticate': this.challenge }
+      : isScimError(err) && err.status === 413 ? { connection: 'close' } : {})
+    if (!isScimError(err)) log.error(`${method} ${url.pathname} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { requestId })
+    // 501 (a method the plugin does not implement) is an answer, not a fault of the gateway
+    else if (err.status === 501) log.info(`${method} ${url.pathname}: ${err.detail}`, { requestId })
+    else if (err.status >= 500) log.error(`${method} ${url.pathname}: ${err.detail}`, { requestId })
+    return res
+  }
+
+  private async handle (c: Context, url: URL, method: string, requestId: string, state: RequestState): Promise<Response> {
+    const { options } = this
+    const req = c.req.raw
+    const env: unknown = c.env
     const remoteAddress = remoteAddressOf(env)
-    const parsed = parseRoutePath(url.pathname, entities)
+    const parsed = parseRoutePath(url.pathname, this.entities)
     for (const gate of options.gates) {
       const stop = await gate(req, { remoteAddress, route: parsed.ok ? parsed.route : undefined })
       if (stop !== undefined) return stop
@@ -117,47 +158,63 @@ export function createGatewayApp (deps: AppDeps): Hono {
     const route = parsed.route
     state.route = route
     state.version = route.version ?? options.scimVersion
-    let principal: Principal | undefined
     if (route.resource !== 'Ping' && route.resource !== 'PubApi') {
-      principal = await authenticate(req, requestId, remoteAddress, env)
-      if (principal === undefined) throw new ScimError(401, undefined, 'Authorization failed')
-      state.principal = principal
-      if (principal.baseEntities.length > 0 && (route.baseEntity === undefined || !principal.baseEntities.includes(route.baseEntity))) {
-        log.warn('access to baseEntity refused', { requestId, principal: principal.name, baseEntity: route.baseEntity })
-        throw new ScimError(401, undefined, 'Authorization failed')
-      }
-      for (const gate of options.principalGates) {
-        const stop = await gate(req, { remoteAddress, route, principal })
-        if (stop !== undefined) return stop
-      }
-      if (principal.readOnly && WRITE_METHODS.has(method) && !(method === 'POST' && route.id === '.search')) {
-        throw new ScimError(405, undefined, `${method} is not allowed: the credentials are read-only`)
-      }
+      const stop = await this.authorize(req, route, method, requestId, remoteAddress, state, env)
+      if (stop !== undefined) return stop
     }
-    const origin = originOf(url, req.headers, env)
+    const rc = this.requestContext(req, url, route, requestId, state, env)
+    for (const forward of options.forwarders) {
+      const forwarded = await forward(req, route, rc)
+      if (forwarded !== undefined) return forwarded
+    }
+    return await this.dispatch(route, c, url, method, rc)
+  }
+
+  /**
+   * Authenticates the request and checks the principal may do it (baseEntity, principal gates,
+   * read-only); sets `state.principal`. Returns a principal gate's answer, throws a 401/405 ScimError.
+   */
+  private async authorize (req: Request, route: RoutePath, method: string, requestId: string, remoteAddress: string | undefined, state: RequestState, env: unknown): Promise<Response | undefined> {
+    const principal = await this.authenticate(req, requestId, remoteAddress, env)
+    if (principal === undefined) throw new ScimError(401, undefined, 'Authorization failed')
+    state.principal = principal
+    if (principal.baseEntities.length > 0 && (route.baseEntity === undefined || !principal.baseEntities.includes(route.baseEntity))) {
+      this.log.warn('access to baseEntity refused', { requestId, principal: principal.name, baseEntity: route.baseEntity })
+      throw new ScimError(401, undefined, 'Authorization failed')
+    }
+    for (const gate of this.options.principalGates) {
+      const stop = await gate(req, { remoteAddress, route, principal })
+      if (stop !== undefined) return stop
+    }
+    if (principal.readOnly && WRITE_METHODS.has(method) && !(method === 'POST' && route.id === '.search')) {
+      throw new ScimError(405, undefined, `${method} is not allowed: the credentials are read-only`)
+    }
+    return undefined
+  }
+
+  /** The context the handlers and the plugin see. */
+  private requestContext (req: Request, url: URL, route: RoutePath, requestId: string, state: RequestState, env: unknown): RequestContext {
+    const origin = this.originOf(url, req.headers, env)
     const rc: RequestContext = {
       baseEntity: route.baseEntity,
       requestId,
-      log: log.child({ requestId, baseEntity: route.baseEntity }),
+      log: this.log.child({ requestId, baseEntity: route.baseEntity }),
       // lazy: on @hono/node-server, touching req.signal materialises a full Request (costly per call)
       get signal () { return req.signal },
       locationBase: `${origin}${route.prefix}`,
       origin,
       version: state.version
     }
-    if (principal !== undefined) rc.principal = principal
+    if (state.principal !== undefined) rc.principal = state.principal
     const incoming = nodeIncomingOf(env)
     if (incoming !== undefined) rc.incoming = incoming
     const auth = req.headers.get('authorization')
-    if (options.passThrough && auth !== null) rc.passThrough = { authorization: auth }
-    for (const forward of options.forwarders) {
-      const forwarded = await forward(req, route, rc)
-      if (forwarded !== undefined) return forwarded
-    }
-    return await dispatch(route, req, url, method, rc)
+    if (this.options.passThrough && auth !== null) rc.passThrough = { authorization: auth }
+    return rc
   }
 
-  async function authenticate (req: Request, requestId: string, remoteAddress: string | undefined, env: unknown): Promise<Principal | undefined> {
+  private async authenticate (req: Request, requestId: string, remoteAddress: string | undefined, env: unknown): Promise<Principal | undefined> {
+    const { options } = this
     if (options.authenticators.length === 0) {
       return options.allowAnonymous ? { name: 'anonymous', method: 'anonymous', readOnly: false, baseEntities: [] } : undefined
     }
@@ -171,13 +228,15 @@ export function createGatewayApp (deps: AppDeps): Hono {
       return r.principal
     }
     const reason = r.kind === 'fail' ? r.reason : 'no credentials'
-    log.warn(`authentication failed: ${reason}`, { requestId, remoteAddress })
+    this.log.warn(`authentication failed: ${reason}`, { requestId, remoteAddress })
     // the failed-auth slow-down delays this failure's answer (not the next request from the address)
     await Promise.all(options.authObservers.map(async o => { await o({ remoteAddress, ok: false, reason, req }) }))
     return undefined
   }
 
-  async function dispatch (route: RoutePath, req: Request, url: URL, method: string, rc: RequestContext): Promise<Response> {
+  private async dispatch (route: RoutePath, c: Context, url: URL, method: string, rc: RequestContext): Promise<Response> {
+    const { service, options } = this
+    const req = c.req.raw
     switch (route.resource) {
       case 'Users':
       case 'Groups':
@@ -186,10 +245,10 @@ export function createGatewayApp (deps: AppDeps): Hono {
       case 'ResourceTypes':
       case 'ServiceProviderConfig':
         return handleDiscovery(route.resource, route.id, method, {
-          bulk: options.bulk, maxResults: options.maxResults, authenticationSchemes: uniqueSchemes, schemas: service.plugin.schemas?.()
+          bulk: options.bulk, maxResults: options.maxResults, authenticationSchemes: this.uniqueSchemes, schemas: service.plugin.schemas?.()
         }, rc)
       case 'Bulk':
-        return await handleBulk(service, req, { ...options.bulk, jsonMaxDepth: options.jsonMaxDepth, entities }, rc)
+        return await handleBulk(service, req, { ...options.bulk, jsonMaxDepth: options.jsonMaxDepth, entities: this.entities }, rc)
       case 'Roles':
       case 'Entitlements':
         return await handleRolesOrEntitlements(service, route.resource, method, rc)
@@ -204,11 +263,9 @@ export function createGatewayApp (deps: AppDeps): Hono {
       case 'Me':
         throw new ScimError(501, undefined, '/Me is not supported')
       case 'Logger':
-        return handleLoggerStream(deps.logPush, method, req, rc)
+        return handleLoggerStream(c, this.logPush, method, rc)
       case 'AppRoles':
         return await handleAppRoles(service, method, rc)
     }
   }
-
-  return app
 }

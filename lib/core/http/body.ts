@@ -1,5 +1,14 @@
 // Reads and parses a SCIM request body: content type check (415), size limit (413), JSON syntax and
 // nesting depth (400; lib/util/json.ts checks the depth before anything walks the body).
+// Why not Hono's bodyLimit (hono/body-limit, checked in 4.13): as a middleware it would run before the
+// route is parsed and the client authenticated, so an unauthenticated client could make the gateway
+// buffer a body up to the limit, and it could not pick the limit per route (`payloadSize` for
+// resources and /api, `bulk.maxPayloadSize` for /Bulk). Its 413 is thrown outside our handler, so
+// its onError would have to rebuild the SCIM error (version from the route), the `connection: close`
+// header and the access-log line that our handler's error path gives every answer. Without a
+// Content-Length it reads through `req.body`, the web stream that @hono/node-server builds from the
+// Node stream, which is what readIncoming avoids for speed (see readBodyText), and then copies the
+// body into a new Request.
 import { InvalidSyntaxError, PayloadTooLargeError, ScimError } from '../../scim/errors.ts'
 import type { JsonValue } from '../../scim/types.ts'
 import { DEFAULT_JSON_MAX_DEPTH, JsonInputError, parseJsonLimited } from '../../util/json.ts'

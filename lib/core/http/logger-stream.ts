@@ -4,6 +4,12 @@
 // read-only log credential is the documented setup). `?view=html` serves a small live page that
 // reads the same stream with EventSource (the browser reuses the Basic credentials it was asked for).
 // A comment line every 15 s keeps proxies and idle timeouts from closing a quiet stream.
+// The stream is Hono's `streamSSE` (hono/streaming: framing of multi-line data, stream lifecycle,
+// client abort); only the response headers are ours: `no-store` instead of its `no-cache` (log
+// lines must not be kept by a cache), a charset, nosniff and `x-accel-buffering: no` (nginx would
+// otherwise buffer the stream).
+import type { Context } from 'hono'
+import { streamSSE } from 'hono/streaming'
 import type { LogPush } from '../../logging/push.ts'
 import { ScimError } from '../../scim/errors.ts'
 import type { RequestContext } from '../context.ts'
@@ -11,53 +17,36 @@ import { loggerPage } from './logger-page.ts'
 
 const HEARTBEAT_MS = 15_000
 
-/** Formats one SSE event; every line of a (multi-line) message gets its own `data:` field. */
-export function sseEvent (text: string): string {
-  return text.split(/\r\n|\r|\n/).map(l => `data: ${l}`).join('\n') + '\n\n'
-}
-
-export function handleLoggerStream (push: LogPush | undefined, method: string, req: Request, rc: RequestContext): Response {
+export function handleLoggerStream (c: Context, push: LogPush | undefined, method: string, rc: RequestContext): Response {
   if (method !== 'GET') throw new ScimError(405, undefined, `${method} is not allowed on /logger`)
   if (push === undefined) throw new ScimError(501, undefined, 'log streaming is not enabled')
-  const url = new URL(req.url)
-  if (url.searchParams.get('view') === 'html') {
+  if (c.req.query('view') === 'html') {
     return new Response(loggerPage(rc.baseEntity), {
       status: 200,
       headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'" }
     })
   }
-  const encoder = new TextEncoder()
-  let unsubscribe: (() => void) | undefined
-  let heartbeat: ReturnType<typeof setInterval> | undefined
-  const stop = (): void => {
-    unsubscribe?.()
-    unsubscribe = undefined
-    if (heartbeat !== undefined) clearInterval(heartbeat)
-    heartbeat = undefined
-  }
-  const stream = new ReadableStream<Uint8Array>({
-    start (controller) {
-      const send = (text: string): void => {
-        try { controller.enqueue(encoder.encode(text)) } catch { stop() }
-      }
-      send(`retry: 10000\n: log stream (baseEntity: ${rc.baseEntity ?? 'all'})\n\n`)
-      unsubscribe = push.subscribe((entry) => {
-        if (rc.baseEntity !== undefined && entry.meta.baseEntity !== rc.baseEntity) return
-        send(sseEvent(entry.line))
-      })
-      heartbeat = setInterval(() => { send(': keep-alive\n\n') }, HEARTBEAT_MS)
-      heartbeat.unref?.()
-      req.signal.addEventListener('abort', () => { stop(); try { controller.close() } catch {} })
-    },
-    cancel () { stop() }
+  const signal = c.req.raw.signal
+  const res = streamSSE(c, async (stream) => {
+    void stream.write(`retry: 10000\n: log stream (baseEntity: ${rc.baseEntity ?? 'all'})\n\n`)
+    const unsubscribe = push.subscribe((entry) => {
+      if (rc.baseEntity !== undefined && entry.meta.baseEntity !== rc.baseEntity) return
+      // returned: the push waits for a slow client, queueing (bounded, then dropping) on its side
+      return stream.writeSSE({ data: entry.line })
+    })
+    const heartbeat = setInterval(() => { void stream.write(': keep-alive\n\n') }, HEARTBEAT_MS)
+    heartbeat.unref?.()
+    // open until the client goes away (the response body is cancelled, or the request aborted)
+    await new Promise<void>((resolve) => {
+      stream.onAbort(resolve)
+      signal.addEventListener('abort', () => { resolve() }, { once: true })
+    })
+    unsubscribe()
+    clearInterval(heartbeat)
   })
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'x-accel-buffering': 'no'
-    }
-  })
+  res.headers.set('content-type', 'text/event-stream; charset=utf-8')
+  res.headers.set('cache-control', 'no-store')
+  res.headers.set('x-content-type-options', 'nosniff')
+  res.headers.set('x-accel-buffering', 'no')
+  return res
 }

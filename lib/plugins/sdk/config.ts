@@ -2,7 +2,7 @@
 // with the same schema toolkit as the rest of the config (lib/config/schema.ts), so a bad or unknown
 // endpoint key is reported in the one ConfigError together with the `scimgateway` problems, each with
 // its path (`endpoint.entity.undefined.connection.baseUrls[0]: …`). A plugin made this way is started
-// with `runGateway(definition)` (lib/core/run.ts).
+// with `runGateway(definition)` (lib/launcher/run.ts).
 import * as s from '../../config/schema.ts'
 import { formatPath } from '../../config/path.ts'
 import type { Logger, ScimPlugin } from '../types.ts'

@@ -8,7 +8,7 @@ import type { Logger } from '../../logging/types.ts'
 import { gwQueueGroup } from '../contract/naming.ts'
 import { EnvelopeError, GW_PROTOCOL_VERSION, decodeRequest, encodeEnvelope, type GwReply, type GwRequest } from './envelope.ts'
 import { decodeControl, encodeControl } from './chunking.ts'
-import { DEFAULT_TRANSFER_LIMITS, createTransferStore, type TransferLimits } from './transfers.ts'
+import { DEFAULT_TRANSFER_LIMITS, createTransferStore, type TransferLimits, type TransferStore } from './transfers.ts'
 
 /** What the responder executes requests with (a Hono app's fetch). */
 export type AppFetch = (req: Request, env?: unknown) => Response | Promise<Response>
@@ -48,120 +48,135 @@ export interface GwResponder {
  * @example startGwResponder({ nc, subject: 'GW.onprem', baseEntity: 'acme', fetch: gw.app.fetch, authorization, log })
  */
 export function startGwResponder (opts: GwResponderOptions): GwResponder {
-  const log = opts.log.child({ gw: opts.subject })
-  let handled = 0
-  const inflight = new Set<Promise<void>>()
-  const transfers = createTransferStore(opts.nc, opts.subject, { ...DEFAULT_TRANSFER_LIMITS, ...opts.chunking }, log)
-  const track = (p: Promise<void>): void => {
-    const q = p.finally(() => { inflight.delete(q) })
-    inflight.add(q)
-  }
-  const sub: Subscription = opts.nc.subscribe(opts.subject, {
-    queue: gwQueueGroup(opts.subject),
-    callback: (err, msg) => {
-      if (err !== null) { log.error(`GW subscription error: ${err.message}`); return }
-      track(answer(msg))
-    }
-  })
-  log.info(`GW responder on ${opts.subject} (queue ${gwQueueGroup(opts.subject)})`)
+  return new Responder(opts)
+}
 
-  async function answer (msg: Msg): Promise<void> {
+/** The running responder: the subscription, the in-flight requests and the chunked transfers. */
+class Responder implements GwResponder {
+  readonly subject: string
+  private answered = 0
+  private readonly log: Logger
+  private readonly inflight = new Set<Promise<void>>()
+  private readonly store: TransferStore
+  private readonly sub: Subscription
+
+  constructor (private readonly opts: GwResponderOptions) {
+    this.subject = opts.subject
+    const log = this.log = opts.log.child({ gw: opts.subject })
+    this.store = createTransferStore(opts.nc, opts.subject, { ...DEFAULT_TRANSFER_LIMITS, ...opts.chunking }, log)
+    this.sub = opts.nc.subscribe(opts.subject, {
+      queue: gwQueueGroup(opts.subject),
+      callback: (err, msg) => {
+        if (err !== null) { log.error(`GW subscription error: ${err.message}`); return }
+        this.track(this.answer(msg))
+      }
+    })
+    log.info(`GW responder on ${opts.subject} (queue ${gwQueueGroup(opts.subject)})`)
+  }
+
+  get handled (): number { return this.answered }
+  get transfers (): number { return this.store.open }
+  get transferBytes (): number { return this.store.bytes }
+
+  async stop (): Promise<void> {
+    if (!this.sub.isClosed()) await this.sub.drain().catch(() => {})
+    await Promise.allSettled([...this.inflight])
+    this.store.close()
+  }
+
+  private track (p: Promise<void>): void {
+    const q = p.finally(() => { this.inflight.delete(q) })
+    this.inflight.add(q)
+  }
+
+  /** One message on the subject: a whole request, or the announce of a chunked one. */
+  private async answer (msg: Msg): Promise<void> {
     if (msg.reply === undefined || msg.reply === '') return // a publish, not a request: nothing to answer
     let announce
     try {
       announce = decodeControl(msg.data)
     } catch (err) {
-      respond(msg, errorReply('', 400, err instanceof EnvelopeError ? err.message : 'invalid GW message'), false)
+      this.respond(msg, errorReply('', 400, err instanceof EnvelopeError ? err.message : 'invalid GW message'), false)
       return
     }
     if (announce === undefined) {
-      await handle(msg, msg.data)
+      await this.handle(msg, msg.data)
       return
     }
     if (announce.type !== 'announce') {
-      respond(msg, errorReply('', 400, `GW ${announce.type} is not a request`), false)
+      this.respond(msg, errorReply('', 400, `GW ${announce.type} is not a request`), false)
       return
     }
-    const r = transfers.receive(announce,
+    const r = this.store.receive(announce,
       async (last, data) => {
-        const p = handle(last, data)
-        track(p)
+        const p = this.handle(last, data)
+        this.track(p)
         await p
       },
-      (last, refusal) => { respond(last, errorReply(announce.id, refusal.status, refusal.detail), false) })
+      (last, refusal) => { this.respond(last, errorReply(announce.id, refusal.status, refusal.detail), false) })
     if ('subject' in r) msg.respond(encodeControl(r))
-    else respond(msg, errorReply(announce.id, r.status, r.detail), false)
+    else this.respond(msg, errorReply(announce.id, r.status, r.detail), false)
   }
 
   /** Decodes, executes and answers one request (`data` arrived whole or was reassembled). */
-  async function handle (msg: Msg, data: Uint8Array): Promise<void> {
+  private async handle (msg: Msg, data: Uint8Array): Promise<void> {
     let req: GwRequest
     try {
       req = decodeRequest(data)
     } catch (err) {
-      handled++
-      respond(msg, errorReply('', 400, err instanceof EnvelopeError ? err.message : 'invalid GW request'), false)
+      this.answered++
+      this.respond(msg, errorReply('', 400, err instanceof EnvelopeError ? err.message : 'invalid GW request'), false)
       return
     }
     let reply: GwReply
     try {
-      reply = await execute(req)
+      reply = await execute(req, this.opts)
     } catch (err) {
-      log.error(`GW request ${req.id} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+      this.log.error(`GW request ${req.id} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
       reply = errorReply(req.id, 500, 'GW request failed at the subscriber gateway')
     }
-    handled++
-    respond(msg, reply, req.chunkedReply === true)
+    this.answered++
+    this.respond(msg, reply, req.chunkedReply === true)
   }
 
-  async function execute (req: GwRequest): Promise<GwReply> {
-    const { path, localBase, clientBase } = localPath(req.path, req.baseEntity, opts.baseEntity)
-    const headers = new Headers(req.headers)
-    headers.set('authorization', opts.authorization)
-    headers.set('x-request-id', req.id)
-    const origin = safeOrigin(req.origin)
-    const url = `${origin}${path}${req.query !== '' ? `?${req.query}` : ''}`
-    const hasBody = req.body !== null && req.method !== 'GET' && req.method !== 'HEAD'
-    const res = await opts.fetch(new Request(url, { method: req.method, headers, body: hasBody ? req.body : null }),
-      // in-process: the socket address the gateway's gates see is loopback
-      { incoming: { socket: { remoteAddress: '127.0.0.1' } } })
-    // meta.location and Location name our entity: give the client the address it used
-    const fix = localBase === clientBase ? (s: string) => s : (s: string) => s.split(`${origin}${localBase}/`).join(`${origin}${clientBase}/`)
-    const out: Record<string, string> = {}
-    for (const h of REPLY_HEADERS) {
-      const v = res.headers.get(h)
-      if (v !== null) out[h] = h === 'location' ? fix(v) : v
-    }
-    const text = fix(await res.text())
-    return { v: GW_PROTOCOL_VERSION, id: req.id, status: res.status, headers: out, body: text === '' ? null : text }
-  }
-
-  function respond (msg: Msg, reply: GwReply, chunkedReply: boolean): void {
+  /** Sends the reply: whole, offered in chunks when too large, or a 502 to a publisher that cannot take chunks. */
+  private respond (msg: Msg, reply: GwReply, chunkedReply: boolean): void {
     let data = encodeEnvelope(reply)
-    const max = opts.nc.info?.max_payload
+    const max = this.opts.nc.info?.max_payload
     if (max !== undefined && data.length > max) {
       if (chunkedReply) {
-        const offered = transfers.offer(reply.id, data)
+        const offered = this.store.offer(reply.id, data)
         data = 'subject' in offered ? encodeControl(offered) : encodeEnvelope(errorReply(reply.id, offered.status, offered.detail))
       } else {
         // a publisher that predates chunking cannot read a chunked reply
         data = encodeEnvelope(errorReply(reply.id, 502, `the response of ${data.length} bytes exceeds the NATS server's max_payload of ${max} bytes`))
       }
     }
-    if (!msg.respond(data)) log.warn(`GW request ${reply.id}: could not reply`)
+    if (!msg.respond(data)) this.log.warn(`GW request ${reply.id}: could not reply`)
   }
+}
 
-  return {
-    subject: opts.subject,
-    get handled () { return handled },
-    get transfers () { return transfers.open },
-    get transferBytes () { return transfers.bytes },
-    async stop () {
-      if (!sub.isClosed()) await sub.drain().catch(() => {})
-      await Promise.allSettled([...inflight])
-      transfers.close()
-    }
+/** Runs one request through the gateway's app as the entity's internal principal; the reply names the client's entity. */
+async function execute (req: GwRequest, opts: GwResponderOptions): Promise<GwReply> {
+  const { path, localBase, clientBase } = localPath(req.path, req.baseEntity, opts.baseEntity)
+  const headers = new Headers(req.headers)
+  headers.set('authorization', opts.authorization)
+  headers.set('x-request-id', req.id)
+  const origin = safeOrigin(req.origin)
+  const url = `${origin}${path}${req.query !== '' ? `?${req.query}` : ''}`
+  const hasBody = req.body !== null && req.method !== 'GET' && req.method !== 'HEAD'
+  const res = await opts.fetch(new Request(url, { method: req.method, headers, body: hasBody ? req.body : null }),
+    // in-process: the socket address the gateway's gates see is loopback
+    { incoming: { socket: { remoteAddress: '127.0.0.1' } } })
+  // meta.location and Location name our entity: give the client the address it used
+  const fix = localBase === clientBase ? (s: string) => s : (s: string) => s.split(`${origin}${localBase}/`).join(`${origin}${clientBase}/`)
+  const out: Record<string, string> = {}
+  for (const h of REPLY_HEADERS) {
+    const v = res.headers.get(h)
+    if (v !== null) out[h] = h === 'location' ? fix(v) : v
   }
+  const text = fix(await res.text())
+  return { v: GW_PROTOCOL_VERSION, id: req.id, status: res.status, headers: out, body: text === '' ? null : text }
 }
 
 /**

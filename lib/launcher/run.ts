@@ -1,18 +1,19 @@
-// Starts a gateway from its config file: load + validate config (every problem listed, exit 1),
-// logger, plugin, HTTP server; shutdown on SIGTERM/SIGINT through the one process supervisor
-// (supervisor.ts), so index.ts may call this for several plugins.
+// The launcher, above core and stream: starts a gateway from its config file — load + validate config
+// (every problem listed, exit 1), logger, mail, plugin, HTTP server, stream module; shutdown on
+// SIGTERM/SIGINT through the one process supervisor (supervisor.ts), so index.ts may call this for
+// several plugins.
 import { join } from 'node:path'
-import { loadPluginConfig, isConfigError, ConfigError, type GatewayConfig } from '../config/index.ts'
+import { loadPluginConfig, isConfigError, ConfigError, type GatewayConfig, type LoadedConfig } from '../config/index.ts'
 import { gatewayMailFromConfig } from '../mail/gateway-mail.ts'
 import { withErrorNotifier } from '../mail/notifying-logger.ts'
 import type { MailMessage } from '../mail/mailer.ts'
-import { createLogger, createLogPush } from '../logging/index.ts'
+import { createLogger, createLogPush, type ClosableLogger, type LogPush } from '../logging/index.ts'
 import type { JsonObject } from '../scim/types.ts'
 import type { ScimPlugin, Logger } from '../plugins/types.ts'
-import { ScimGateway } from './gateway.ts'
+import { ScimGateway } from '../core/gateway.ts'
 import { withStreamOptions, startStream } from '../stream/index.ts'
 import { addStreamMonitoring } from '../stream/monitoring.ts'
-import { gatewayOptionsFromConfig, type AuthenticatorFactory } from './from-config.ts'
+import { gatewayOptionsFromConfig, type AuthenticatorFactory } from '../core/from-config.ts'
 import { supervise } from './supervisor.ts'
 import type { PluginDefinition } from '../plugins/sdk/config.ts'
 
@@ -56,24 +57,7 @@ export async function runGateway<E> (nameOrDef: string | PluginDefinition<E>, fa
   const def = typeof nameOrDef === 'string' ? undefined : nameOrDef
   const name = typeof nameOrDef === 'string' ? nameOrDef : nameOrDef.name
   const opts: RunOptions = (typeof factoryOrOpts === 'function' ? maybeOpts : factoryOrOpts) ?? {}
-  const makePlugin: PluginFactory = typeof factoryOrOpts === 'function'
-    ? factoryOrOpts
-    : (_endpoint, env) => {
-        if (def === undefined) throw new Error('runGateway: no plugin factory')
-        return def.create(env.endpoint as E, { configDir: env.configDir, log: env.log, sendMail: env.sendMail })
-      }
-  let loaded
-  try {
-    loaded = await loadPluginConfig(name, def !== undefined ? { endpointSchema: def.endpoint } : {})
-  } catch (err) {
-    if (isConfigError(err) && opts.exitOnConfigError !== false) {
-      process.stderr.write(`${err.message}\n`)
-      process.exit(1)
-    }
-    throw err
-  }
-  const { config, configDir } = loaded
-  const g = config.scimgateway
+  const makePlugin: PluginFactory = typeof factoryOrOpts === 'function' ? factoryOrOpts : definitionFactory(def)
   const exitOnError = (err: ConfigError): never => {
     if (opts.exitOnConfigError !== false) {
       process.stderr.write(`${err.message}\n`)
@@ -81,20 +65,17 @@ export async function runGateway<E> (nameOrDef: string | PluginDefinition<E>, fa
     }
     throw err
   }
-  const logPush = createLogPush()
-  const log = createLogger({
-    name: `plugin-${name}`,
-    push: logPush,
-    console: g.log.loglevel.console,
-    file: { level: g.log.loglevel.file, path: join(g.log.logDirectory ?? join(configDir, '..', 'logs'), `plugin-${name}.log`), ...(g.log.maxSize !== undefined ? { maxSize: g.log.maxSize } : {}), ...(g.log.maxFiles !== undefined ? { maxFiles: g.log.maxFiles } : {}) },
-    customMasking: [...g.log.customMasking],
-    ...(g.log.loglevel.push !== undefined ? { pushLevel: g.log.loglevel.push } : {})
-  })
-  if (loaded.encryptedNow.length > 0) {
-    const seeded = (process.env.SEED ?? '') !== ''
-    log.info(`config: ${loaded.encryptedNow.length} cleartext secret(s) encrypted in place in ${loaded.file} (${loaded.encryptedNow.join(', ')}); key from ${seeded ? 'the SEED environment variable' : 'this machine'}`)
-    if (!seeded) log.warn(`SEED is not set: the secrets in ${loaded.file} are encrypted with a key derived from this machine; the file cannot be used on another machine or in a re-created container. Set SEED (and keep it) to make the key portable.`)
+  let loaded
+  try {
+    loaded = await loadPluginConfig(name, def !== undefined ? { endpointSchema: def.endpoint } : {})
+  } catch (err) {
+    if (isConfigError(err)) exitOnError(err)
+    throw err
   }
+  const { config, configDir } = loaded
+  const g = config.scimgateway
+  const logPush = createLogPush()
+  const log = gatewayLogger(name, loaded, logPush)
   const mail = gatewayMailFromConfig(g, log, { customMasking: [...g.log.customMasking] })
   if (mail.problems.length > 0) exitOnError(new ConfigError(undefined, mail.problems))
   // the mailer keeps the plain logger: a failing mail is logged but not mailed again
@@ -125,4 +106,32 @@ export async function runGateway<E> (nameOrDef: string | PluginDefinition<E>, fa
     await log.close()
   }, log)
   return gateway
+}
+
+/** The factory of a plugin definition: its `create` with the endpoint its schema validated. */
+function definitionFactory<E> (def: PluginDefinition<E> | undefined): PluginFactory {
+  return (_endpoint, env) => {
+    if (def === undefined) throw new Error('runGateway: no plugin factory')
+    return def.create(env.endpoint as E, { configDir: env.configDir, log: env.log, sendMail: env.sendMail })
+  }
+}
+
+/** The gateway's logger from `scimgateway.log`; reports secrets the config load has just encrypted. */
+function gatewayLogger (name: string, loaded: LoadedConfig, logPush: LogPush): ClosableLogger {
+  const { configDir } = loaded
+  const g = loaded.config.scimgateway
+  const log = createLogger({
+    name: `plugin-${name}`,
+    push: logPush,
+    console: g.log.loglevel.console,
+    file: { level: g.log.loglevel.file, path: join(g.log.logDirectory ?? join(configDir, '..', 'logs'), `plugin-${name}.log`), ...(g.log.maxSize !== undefined ? { maxSize: g.log.maxSize } : {}), ...(g.log.maxFiles !== undefined ? { maxFiles: g.log.maxFiles } : {}) },
+    customMasking: [...g.log.customMasking],
+    ...(g.log.loglevel.push !== undefined ? { pushLevel: g.log.loglevel.push } : {})
+  })
+  if (loaded.encryptedNow.length > 0) {
+    const seeded = (process.env.SEED ?? '') !== ''
+    log.info(`config: ${loaded.encryptedNow.length} cleartext secret(s) encrypted in place in ${loaded.file} (${loaded.encryptedNow.join(', ')}); key from ${seeded ? 'the SEED environment variable' : 'this machine'}`)
+    if (!seeded) log.warn(`SEED is not set: the secrets in ${loaded.file} are encrypted with a key derived from this machine; the file cannot be used on another machine or in a re-created container. Set SEED (and keep it) to make the key portable.`)
+  }
+  return log
 }
