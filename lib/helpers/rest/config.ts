@@ -56,7 +56,7 @@ const authOptionsSchema = s.object({
     companyId: nonEmpty,
     nameId: nonEmpty,
     userIdentifierFormat: nonEmpty.optional(),
-    lifetime: s.integer({ min: 60, max: 86_400 }).optional(),
+    lifetime: s.integer({ min: 1, max: 86_400 }).optional(),
     audience: nonEmpty.optional(),
     issuer: nonEmpty.optional()
   }).optional()
