@@ -10,6 +10,7 @@ import { createDispatcher } from './dispatcher.ts'
 import { causeText, errorCode, RestError } from './errors.ts'
 import { backoffMs, connectFailure, parseRetryAfter, retryableError, retryableStatus, sleep } from './retry.ts'
 import type { JsonObject } from '../../scim/types.ts'
+import { createLimiter } from '../../util/async.ts'
 
 export interface RestClientOptions {
   /** Directory relative TLS/key file names resolve against (scimgateway: `config/certs`). */
@@ -81,6 +82,8 @@ export class RestClient {
   readonly #now: () => number
   readonly #random: () => number
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Runs one attempt's HTTP exchange, within `maxConcurrent` when set. */
+  readonly #slot: <R>(task: () => Promise<R>) => Promise<R>
   readonly #headers: Record<string, string>
   readonly #stats = { requests: 0, attempts: 0, retries: 0, failovers: 0 }
   /** Index of the base URL in use: stays on the one that last worked (sticky failover). */
@@ -93,6 +96,8 @@ export class RestClient {
     this.#now = opts.now ?? Date.now
     this.#random = opts.random ?? Math.random
     this.#sleep = opts.sleep ?? sleep
+    const limiter = config.maxConcurrent !== undefined ? createLimiter(config.maxConcurrent) : undefined
+    this.#slot = limiter !== undefined ? async task => await limiter.run(task) : async task => await task()
     this.#dispatcher = createDispatcher(config, certsDir)
     this.#origins = new Set(config.baseUrls.map(u => new URL(u).origin))
     this.#headers = { accept: 'application/json', ...lower(config.options?.headers ?? {}) }
@@ -146,13 +151,13 @@ export class RestClient {
     let url = ''
     let attemptStart = 0
     const fail = (e: unknown): RestError => {
-      if (req.signal?.aborted === true) return new RestError(`${req.method} ${url} aborted by the caller`, { kind: 'aborted', method: req.method, url, attempts: attempt, cause: req.signal.reason })
+      if (req.signal?.aborted === true) return new RestError(`${req.method} ${shortUrl(url)} aborted by the caller`, { kind: 'aborted', method: req.method, url, attempts: attempt, cause: req.signal.reason })
       const code = errorCode(e)
       const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
-      if (timedOut && attemptMs !== undefined && performance.now() < deadline && performance.now() - attemptStart >= attemptMs - 5) return new RestError(`${req.method} ${url} timed out after ${attemptMs} ms`, { kind: 'timeout', method: req.method, url, attempts: attempt, cause: e })
-      if (timedOut || performance.now() >= deadline) return new RestError(`${req.method} ${url} timed out after ${timeoutMs} ms (${attempt} attempt(s))`, { kind: 'timeout', method: req.method, url, attempts: attempt, cause: e })
+      if (timedOut && attemptMs !== undefined && performance.now() < deadline && performance.now() - attemptStart >= attemptMs - 5) return new RestError(`${req.method} ${shortUrl(url)} timed out after ${attemptMs} ms`, { kind: 'timeout', method: req.method, url, attempts: attempt, cause: e })
+      if (timedOut || performance.now() >= deadline) return new RestError(`${req.method} ${shortUrl(url)} timed out after ${timeoutMs} ms (${attempt} attempt(s))`, { kind: 'timeout', method: req.method, url, attempts: attempt, cause: e })
       if (e instanceof RestError) return e
-      return new RestError(`${req.method} ${url} failed: ${causeText(e)}`, { kind: 'network', method: req.method, url, attempts: attempt, cause: e })
+      return new RestError(`${req.method} ${shortUrl(url)} failed: ${causeText(e)}`, { kind: 'network', method: req.method, url, attempts: attempt, cause: e })
     }
     /** Waits before the next attempt; when the budget does not allow it, `last` is the answer. */
     const wait = async (ms: number, last: RestError): Promise<void> => {
@@ -180,12 +185,15 @@ export class RestClient {
       let authHeader: string | undefined
       try {
         authHeader = await this.#authorization(req, url, signal)
-        attemptStart = performance.now()
-        const left = Math.max(1, Math.ceil(Math.min(attemptMs ?? Number.POSITIVE_INFINITY, deadline - attemptStart)))
-        const res = await request(url, { method: req.method, headers: this.#requestHeaders(req, authHeader), body: encodeBody(req), dispatcher: this.#dispatcher, signal: req.signal, headersTimeout: left, bodyTimeout: left })
-        status = res.statusCode
-        headers = flatHeaders(res.headers)
-        body = await readBody(res.body, headers['content-type'], status)
+        const h = this.#requestHeaders(req, authHeader)
+        ;({ status, headers, body } = await this.#slot(async () => {
+          if (req.signal?.aborted === true) throw req.signal.reason
+          attemptStart = performance.now()
+          const left = Math.max(1, Math.ceil(Math.min(attemptMs ?? Number.POSITIVE_INFINITY, deadline - attemptStart)))
+          const res = await request(url, { method: req.method, headers: h, body: encodeBody(req), dispatcher: this.#dispatcher, signal: req.signal, headersTimeout: left, bodyTimeout: left })
+          const rh = flatHeaders(res.headers)
+          return { status: res.statusCode, headers: rh, body: await readBody(res.body, rh['content-type'], res.statusCode) }
+        }))
       } catch (e) {
         const err = fail(e)
         if (perUrl !== undefined) {
@@ -207,12 +215,12 @@ export class RestClient {
       const accepted = (status >= 200 && status < 300) || (req.accept?.includes(status) ?? false)
       if (accepted) return { status, headers, body: body as T, url, attempts: attempt }
       const ra = parseRetryAfter(headers['retry-after'], this.#now())
-      const err = new RestError(`${req.method} ${url} answered ${status}${detailOf(body)}`, { kind: 'status', method: req.method, url, status, body, attempts: attempt, ...(retryableStatus(status, req.method) && ra !== undefined ? { retryAfterMs: ra } : {}) })
+      const err = new RestError(`${req.method} ${shortUrl(url)} answered ${status}${detailOf(body)}`, { kind: 'status', method: req.method, url, status, body, attempts: attempt, ...(retryableStatus(status, req.method) && ra !== undefined ? { retryAfterMs: ra } : {}) })
       const retryable = retryableStatus(status, req.method)
       const again = perUrl !== undefined ? retryable && sameUrl < perUrl : retryable && attempt < retry.maxAttempts
       if (again) {
         if (ra !== undefined && ra > retry.maxRetryAfterMs && retry.capRetryAfter !== true) {
-          throw new RestError(`${req.method} ${url} answered ${status} with Retry-After ${Math.ceil(ra / 1000)} s (longer than retry.maxRetryAfterMs)`, { kind: 'status', method: req.method, url, status, body, attempts: attempt, retryAfterMs: ra })
+          throw new RestError(`${req.method} ${shortUrl(url)} answered ${status} with Retry-After ${Math.ceil(ra / 1000)} s (longer than retry.maxRetryAfterMs)`, { kind: 'status', method: req.method, url, status, body, attempts: attempt, retryAfterMs: ra })
         }
         if (perUrl === undefined && status !== 429 && n > 1) this.#failover(index, n, url, `HTTP ${status}`)
         sameUrl++
@@ -332,7 +340,9 @@ function detailOf (body: unknown): string {
   if (typeof body === 'string') return body === '' ? '' : `: ${body.slice(0, 200)}`
   if (typeof body !== 'object' || body === null) return ''
   const b = body as Record<string, unknown>
-  const inner = typeof b.error === 'object' && b.error !== null ? (b.error as Record<string, unknown>).message : undefined
-  const d = b.detail ?? b.error_description ?? inner ?? b.message
-  return typeof d === 'string' ? `: ${d.slice(0, 200)}` : ''
+  const inner = typeof b.error === 'object' && b.error !== null ? b.error as Record<string, unknown> : undefined
+  const d = b.detail ?? b.error_description ?? inner?.message ?? b.message
+  // Graph and other OData APIs name the error: `Request_ResourceNotFound`, `syncStateNotFound`
+  const code = typeof inner?.code === 'string' ? `${inner.code}${typeof d === 'string' ? ': ' : ''}` : ''
+  return typeof d === 'string' || code !== '' ? `: ${code}${typeof d === 'string' ? d.slice(0, 200) : ''}` : ''
 }

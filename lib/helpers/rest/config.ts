@@ -142,7 +142,8 @@ export const connectionSchema = s.object({
     tls: tlsSchema.optional()
   }).optional(),
   retry: retrySchema.default({}),
-  connections: s.integer({ min: 1, max: 10_000 }).default(128).describe('max sockets per origin')
+  connections: s.integer({ min: 1, max: 10_000 }).default(128).describe('max sockets per origin'),
+  maxConcurrent: s.integer({ min: 1, max: 10_000 }).optional().describe('requests in flight at once; others wait their turn (the wait is not part of attemptTimeout)')
 })
 
 export type ConnectionConfig = s.Infer<typeof connectionSchema>
