@@ -225,7 +225,8 @@ export class RestClient {
         if (perUrl === undefined && status !== 429 && n > 1) this.#failover(index, n, url, `HTTP ${status}`)
         sameUrl++
         this.#stats.retries++
-        const ms = Math.min(backoffMs(attempt, ra, retry, this.#random), ra !== undefined && retry.capRetryAfter === true ? retry.maxRetryAfterMs : Number.POSITIVE_INFINITY)
+        // per-URL mode: the back-off grows with the retries on this base URL
+        const ms = Math.min(backoffMs(perUrl !== undefined ? sameUrl : attempt, ra, retry, this.#random), ra !== undefined && retry.capRetryAfter === true ? retry.maxRetryAfterMs : Number.POSITIVE_INFINITY)
         this.#log.warn(`${req.method} ${shortUrl(url)} answered ${status}; retry ${perUrl !== undefined ? `${sameUrl}/${perUrl}` : `${attempt}/${retry.maxAttempts - 1}`} in ${ms} ms`)
         await wait(ms, new RestError(`${err.message} (no time left to retry)`, { kind: 'status', method: req.method, url, status, body, attempts: attempt, ...(ra !== undefined ? { retryAfterMs: ra } : {}) }))
         continue
