@@ -42,7 +42,7 @@ registerPluginContract({
     const backends = await Promise.all([startRestBackend(), startRestBackend(), startRestBackend()])
     const [d, a, b] = backends.map(x => x.url)
     return {
-      plugin: createRestPlugin(endpoint({ map: MAP, entity: { undefined: { baseUrl: d }, tenantA: { baseUrl: a }, tenantB: { baseUrl: b } } })),
+      plugin: createRestPlugin(endpoint({ map: MAP, entity: { undefined: { connection: { baseUrls: [d] } }, tenantA: { connection: { baseUrls: [a] } }, tenantB: { connection: { baseUrls: [b] } } } })),
       cleanup: async () => { await Promise.all(backends.map(async x => { await x.close() })) }
     }
   },
@@ -55,7 +55,8 @@ describe('REST template through a gateway', () => {
   before(async () => {
     backend = await startRestBackend()
     const map = { ...MAP, group: { ...MAP.group, name: { mapTo: 'displayName', valueMap: { 'grp-sales': 'Sales', 'grp-it': 'IT' } } } }
-    gw = await startTestGateway({ plugin: createRestPlugin(endpoint({ map, entity: { undefined: { baseUrl: backend.url } } })), options: { allowAnonymous: true } })
+    // one attempt per request (no retry of a 503), so a backend failure reaches the SCIM client as it is
+    gw = await startTestGateway({ plugin: createRestPlugin(endpoint({ map, entity: { undefined: { connection: { baseUrls: [backend.url], retry: { maxAttempts: 1 } } } } })), options: { allowAnonymous: true } })
   })
   after(async () => { await gw.stop(); await backend.close() })
 

@@ -39,7 +39,7 @@ describe('upstream errors: HTTP and the stream subscriber agree', { timeout: 120
 
   it('backend down: HTTP 503, the message is retried and applied when the backend comes up; backend 422: HTTP 422, dead-lettered', async () => {
     const port = await freePort()
-    const ep = validate(restEndpointSchema, { map: MAP, entity: { sdk: { baseUrl: `http://127.0.0.1:${port}` } } })
+    const ep = validate(restEndpointSchema, { map: MAP, entity: { sdk: { connection: { baseUrls: [`http://127.0.0.1:${port}`] } } } })
     assert.ok(ep.ok)
     const config = streamConfig(nats, { subscriber: { sdk: { tenant: 'acme', subject: 'ENTRA.sdk' } } })
     const gw = await startStreamGateway(config, { plugin: createRestPlugin(ep.value), stream: FAST })

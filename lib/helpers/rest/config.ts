@@ -11,6 +11,8 @@ export const AUTH_TYPES = ['basic', 'bearer', 'token', 'oauth', 'oauthJwtBearer'
 export type AuthType = typeof AUTH_TYPES[number]
 
 const url = s.string({ pattern: /^https?:\/\/[^\s/]+/i, patternName: 'http(s) URL' })
+/** A token endpoint: an absolute URL, or a path resolved against the origin of the base URL in use. */
+const urlOrPath = s.string({ pattern: /^(https?:\/\/[^\s/]+|\/)/i, patternName: 'http(s) URL or /path' })
 const nonEmpty = s.string({ minLength: 1 })
 /** A PEM text, or a file name (relative names resolve against the certs directory). */
 const pemOrFile = nonEmpty
@@ -30,13 +32,20 @@ const authOptionsSchema = s.object({
   username: s.string().optional(),
   password: s.string().optional(),
   token: nonEmpty.optional(),
-  tokenUrl: url.optional(),
+  tokenUrl: urlOrPath.optional(),
   azureTenantId: nonEmpty.optional(),
   loginUrl: url.optional().describe('Microsoft identity platform host (default https://login.microsoftonline.com)'),
   clientId: nonEmpty.optional(),
   clientSecret: nonEmpty.optional(),
   scope: nonEmpty.optional(),
   resource: nonEmpty.optional(),
+  clients: s.array(s.object({
+    clientId: nonEmpty,
+    clientSecret: nonEmpty,
+    tokenUrl: urlOrPath.optional(),
+    scope: nonEmpty.optional()
+  }), { minItems: 1 }).optional().describe('several client-credentials clients (instead of clientId/clientSecret)'),
+  clientRotation: s.enumOf(['failover', 'roundRobin'] as const).optional().describe('failover: keep the client that works; roundRobin: the next client for each request'),
   tls: s.object({ key: pemOrFile.optional(), cert: pemOrFile.optional(), passphrase: s.string().optional() }).optional(),
   fedCred: s.object({ issuer: url, subject: nonEmpty, name: nonEmpty.optional() }).optional(),
   federatedTokenFile: nonEmpty.optional().describe('file holding an external OIDC token used as client assertion (workload identity federation)'),
@@ -47,7 +56,7 @@ const authOptionsSchema = s.object({
     companyId: nonEmpty,
     nameId: nonEmpty,
     userIdentifierFormat: nonEmpty.optional(),
-    lifetime: s.integer({ min: 60, max: 86_400 }).optional(),
+    lifetime: s.integer({ min: 1, max: 86_400 }).optional(),
     audience: nonEmpty.optional(),
     issuer: nonEmpty.optional()
   }).optional()
@@ -60,7 +69,7 @@ const AUTH_RULES: Record<AuthType, { allowed: AuthOptionKey[], required: string[
   basic: { allowed: ['username', 'password'], required: ['username', 'password'] },
   bearer: { allowed: ['token'], required: ['token'] },
   token: { allowed: ['tokenUrl', 'username', 'password'], required: ['tokenUrl', 'password'] },
-  oauth: { allowed: ['tokenUrl', 'azureTenantId', 'loginUrl', 'clientId', 'clientSecret', 'scope', 'resource', 'tls'], required: ['tokenUrl|azureTenantId', 'clientId', 'clientSecret|tls'] },
+  oauth: { allowed: ['tokenUrl', 'azureTenantId', 'loginUrl', 'clientId', 'clientSecret', 'scope', 'resource', 'tls', 'clients', 'clientRotation'], required: ['tokenUrl|azureTenantId|clients', 'clientId|clients', 'clientSecret|tls|clients'] },
   oauthJwtBearer: {
     allowed: ['tokenUrl', 'azureTenantId', 'loginUrl', 'clientId', 'scope', 'tls', 'fedCred', 'federatedTokenFile', 'jwtPayload', 'serviceAccountKeyFile'],
     required: ['tokenUrl|azureTenantId|serviceAccountKeyFile']
@@ -82,8 +91,16 @@ const authSchema = s.object({
     if (!alts.some(k => o[k] !== undefined)) report(`auth.type "${auth.type}" needs options.${alts.join(' or options.')}`, ['options'])
   }
   if (auth.type === 'oauthJwtBearer') refineJwtBearer(auth.options, report)
-  if (auth.type === 'oauth' && o.clientSecret === undefined && o.azureTenantId === undefined) report('a certificate (options.tls) instead of clientSecret is only supported with options.azureTenantId', ['options', 'tls'])
+  if (auth.type === 'oauth' && o.clients !== undefined) refineClients(auth.options, report)
+  else if (auth.type === 'oauth' && o.clientSecret === undefined && o.azureTenantId === undefined) report('a certificate (options.tls) instead of clientSecret is only supported with options.azureTenantId', ['options', 'tls'])
 })
+
+/** Several clients: none of the single-client keys, and each client knows its token endpoint. */
+function refineClients (o: AuthOptions, report: (message: string, subPath?: PathSegment[]) => void): void {
+  for (const k of ['clientId', 'clientSecret', 'tls'] as const) if (o[k] !== undefined) report('not used with options.clients (each client has its own)', ['options', k])
+  const shared = o.tokenUrl !== undefined || o.azureTenantId !== undefined
+  o.clients?.forEach((c, i) => { if (!shared && c.tokenUrl === undefined) report('needs tokenUrl (or options.tokenUrl / options.azureTenantId for all clients)', ['options', 'clients', i]) })
+}
 
 /** The sub-modes of oauthJwtBearer (Entra certificate, Entra federated, Google, generic) and what each needs. */
 function refineJwtBearer (o: AuthOptions, report: (message: string, subPath?: PathSegment[]) => void): void {
@@ -104,7 +121,9 @@ export const retrySchema = s.object({
   maxAttempts: s.integer({ min: 1, max: 20 }).default(4).describe('attempts per request, failovers included'),
   baseDelayMs: s.integer({ min: 0, max: 60_000 }).default(200),
   maxDelayMs: s.integer({ min: 0, max: 300_000 }).default(10_000).describe('longest back-off between attempts'),
-  maxRetryAfterMs: s.integer({ min: 0, max: 600_000 }).default(30_000).describe('a longer Retry-After fails the request instead of waiting')
+  maxRetryAfterMs: s.integer({ min: 0, max: 600_000 }).default(30_000).describe('a longer Retry-After fails the request instead of waiting'),
+  capRetryAfter: s.boolean().optional().describe('true: wait at most maxRetryAfterMs for a longer Retry-After instead of failing'),
+  retriesPerUrl: s.integer({ min: 0, max: 100 }).optional().describe('per-URL mode: retries of 429/503/504 on the same base URL before the next one; each base URL is tried once per request (maxAttempts unused)')
 })
 
 export const connectionSchema = s.object({
@@ -113,7 +132,8 @@ export const connectionSchema = s.object({
   options: s.object({
     headers: s.record(s.string()).optional(),
     tls: tlsSchema.optional(),
-    abortTimeout: s.number({ min: 0.001, max: 3600 }).optional().describe('seconds before a request (retries included) is aborted; default 120')
+    abortTimeout: s.number({ min: 0.001, max: 3600 }).optional().describe('seconds before a request (retries included) is aborted; default 120, none when attemptTimeout is set'),
+    attemptTimeout: s.number({ min: 0.001, max: 3600 }).optional().describe('seconds one attempt may take; a timed-out attempt moves to the next base URL in per-URL mode')
   }).optional(),
   proxy: s.object({
     host: url.optional().describe('proxy URL, e.g. http://proxy.example.com:8080 (null = none)'),
@@ -122,7 +142,8 @@ export const connectionSchema = s.object({
     tls: tlsSchema.optional()
   }).optional(),
   retry: retrySchema.default({}),
-  connections: s.integer({ min: 1, max: 10_000 }).default(128).describe('max sockets per origin')
+  connections: s.integer({ min: 1, max: 10_000 }).default(128).describe('max sockets per origin'),
+  maxConcurrent: s.integer({ min: 1, max: 10_000 }).optional().describe('requests in flight at once; others wait their turn (the wait is not part of attemptTimeout)')
 })
 
 export type ConnectionConfig = s.Infer<typeof connectionSchema>

@@ -10,7 +10,7 @@
 // per 100 assignments). The full read uses the same read (readApplications) for the group entries.
 import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
-import { GraphHttpError, type GraphClient } from './graph.ts'
+import { isGraphStatus, type GraphClient } from './graph.ts'
 import { ASSIGNMENTS_KEY, mapOrdered, type MembershipReader, type RoleAssignmentRef } from './memberships.ts'
 
 /** What {@link trackAppRoles} found. */
@@ -110,7 +110,7 @@ async function assignedTo (graph: GraphClient, resourceId: string, signal: Abort
       }
     }
   } catch (err) {
-    if (err instanceof GraphHttpError && err.status === 404) return undefined
+    if (isGraphStatus(err, 404)) return undefined
     throw err
   }
   return out

@@ -15,17 +15,16 @@
 // The persons yielded are always the whole current set (mirror.ts says why), so the pipeline's
 // "missing from a complete collection" rule turns removals into deleteUser and nobody else is
 // touched; an aborted or failed run stores nothing and yields an incomplete collection.
-import { initiatorTracker, roleApps } from './initiators.ts'
+import { initiatorTracker, roleApps, type InitiatorTracker } from './initiators.ts'
 import { GROUP_IDS_KEY, ROLE_APPS_KEY } from '../../rules/index.ts'
 import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
-import { createEntraAuth, type EntraAuth } from './auth.ts'
 import { parseEntraConfig, type EntraCollectorConfig, type EntraGeneralConfig } from './config.ts'
-import { readApplications, storedAssignments, trackAppRoles, trackedResources } from './app-roles-delta.ts'
+import { readApplications, storedAssignments, trackAppRoles, trackedResources, type RoleTracking } from './app-roles-delta.ts'
 import { deriveRoles, membersAfterRound, updateGroupRoles, type GroupRoles } from './group-roles.ts'
-import { createGraphClient, GraphHttpError, needsResync, type GraphClient } from './graph.ts'
+import { createGraphClient, graphAnswerError, graphReason, needsResync, type GraphClient } from './graph.ts'
 import { patchGroupNames, trackGroups, type GroupTracking } from './groups-delta.ts'
-import { ASSIGNMENTS_KEY, DIRECT_ROLES_KEY, mapOrdered, membershipReader } from './memberships.ts'
+import { ASSIGNMENTS_KEY, DIRECT_ROLES_KEY, mapOrdered, membershipReader, type MembershipReader } from './memberships.ts'
 import { fileMirrorStore, memoryMirrorStore, type Mirror, type MirrorStore } from './mirror.ts'
 
 /** Dependencies of {@link createEntraCollector}. */
@@ -37,7 +36,6 @@ export interface EntraCollectorDeps {
   stateDir?: string
   /** Another store (tests). */
   store?: MirrorStore
-  fetch?: typeof fetch
   now?: () => Date
   /** Waits (Retry-After); injectable for tests. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
@@ -86,7 +84,7 @@ export interface EntraCollector {
   /** Collects into memory (tests, `rules test`). */
   collect (signal?: AbortSignal): Promise<{ persons: JsonObject[], complete: boolean, info: EntraRunInfo | undefined }>
   readonly config: EntraCollectorConfig
-  readonly auth: EntraAuth
+  /** Microsoft Graph through lib/helpers/rest (token requests and HTTP stats on `graph.rest`). */
   readonly graph: GraphClient
 }
 
@@ -98,162 +96,232 @@ export interface EntraCollector {
  * for await (const person of entra.stream().persons) console.log(person.userPrincipalName)
  */
 export function createEntraCollector (cfg: EntraCollectorConfig | { auth?: unknown, general?: unknown }, deps: EntraCollectorDeps): EntraCollector {
-  const config = parseEntraConfig(cfg)
-  const { general } = config
-  const log = deps.tenant !== undefined ? deps.log.child({ tenant: deps.tenant }) : deps.log
-  const fetchFn = deps.fetch ?? globalThis.fetch
-  const now = deps.now ?? (() => new Date())
-  const timeoutMs = Math.round(general.request_timeout * 1000)
-  const auth = createEntraAuth(config.auth, { fetch: fetchFn, now, timeoutMs })
-  const graph = createGraphClient({
-    graphUrl: config.auth.graph_url, auth, fetch: fetchFn, log, timeoutMs, maxRetries: general.max_retries,
-    maxPages: general.max_pages, maxConcurrency: general.max_concurrency, now,
-    ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {})
-  })
-  const store = deps.store ?? (deps.stateDir !== undefined ? fileMirrorStore(deps.stateDir, deps.tenant ?? 'entra') : memoryMirrorStore())
-  // 'v2': stored users carry their raw app role assignments and a groups delta link; 'v3': their own
-  // roles apart (`@directRoles`) and the role-carrying groups (older mirrors: one full read).
-  // 'manager': users carry `managerId` from `manager@delta` (older mirrors: one full read).
-  const fingerprint = JSON.stringify(['v3', 'manager', config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
-  const firstQuery = `/v1.0/users/delta?$select=${general.select.join(',')}&$expand=manager`
-  let initialLoadPending = general.do_initial_load
-  const initiators = initiatorTracker(graph, log, now)
+  return new EntraTenantCollector(parseEntraConfig(cfg), deps)
+}
 
-  const stream = (signal?: AbortSignal): EntraStream => {
-    let complete = false
-    let info: EntraRunInfo | undefined
+/** Where a run starts: the stored users (delta) or none (full), and the users round read from Graph. */
+interface RoundStart { mirror: Mirror | undefined, round: DeltaRound, fullReason: string | undefined }
 
-    async function * persons (): AsyncGenerator<JsonObject> {
-      const ctl = new AbortController()
-      const sig = signal !== undefined ? AbortSignal.any([signal, ctl.signal]) : ctl.signal
-      try {
-        let fullReason: string | undefined
-        let mirror: Mirror | undefined
-        if (initialLoadPending) fullReason = 'do_initial_load'
-        else {
-          mirror = await store.load()
-          if (mirror === undefined) fullReason = 'no stored delta link'
-          else if (mirror.fingerprint !== fingerprint) { fullReason = 'select, group_membership, app_roles or the Graph tenant changed'; mirror = undefined }
-        }
-        let round: DeltaRound | undefined
-        if (mirror !== undefined) {
-          try {
-            round = await readRound(graph, mirror.deltaLink, sig)
-          } catch (err) {
-            if (!needsResync(err)) throw err
-            fullReason = `Graph rejected the stored delta link (${(err as Error).message})`
-            log.warn(`Entra delta link no longer valid: full read of the users (${(err as GraphHttpError).code ?? (err as GraphHttpError).status ?? ''})`)
-            mirror = undefined
-          }
-        }
-        if (round === undefined) round = await readRound(graph, firstQuery, sig)
-        const mode = mirror === undefined ? 'full' : 'delta'
-        const next = mirror?.persons ?? new Map<string, JsonObject>()
-        let removed = 0
-        for (const [id, rec] of round.changes) {
-          if (rec === null) {
-            if (next.delete(id)) removed++
-            continue
-          }
-          const prev = next.get(id)
-          // Graph sends at least the changed properties of an updated user: merge onto the stored one.
-          next.set(id, prev === undefined ? rec : { ...prev, ...rec })
-        }
-        // who made this round's changes (directory audit log): stored with the users
-        await initiators.apply(next, [...round.changes.keys()].filter(id => round?.changes.get(id) !== null), sig)
-        const read = membershipReader(graph, { groupMembership: general.group_membership, appRoles: general.app_roles })
-        // Group memberships and app roles that changed without a property change of the user.
-        let groups: GroupTracking | undefined
-        if (general.group_membership !== 'none') {
-          groups = await trackGroups(graph, { deltaLink: mirror?.groupsDeltaLink, fullUsers: mode === 'full', users: next, transitive: general.group_membership === 'transitive', concurrency: general.max_concurrency, log }, sig)
-        }
-        const roles = mode === 'delta' && general.app_roles
-          ? await trackAppRoles(graph, read, { users: next, configured: general.app_role_resources, groupResources: groupResources(mirror?.groupRoles), concurrency: general.max_concurrency, log }, sig)
-          : undefined
-        const inRound = (id: string): boolean => { const rec = round?.changes.get(id); return rec !== undefined && rec !== null }
-        const groupsReread = [...groups?.reread ?? []].filter(id => !inRound(id)).length
-        const rolesReread = [...roles?.reread ?? []].filter(id => !inRound(id)).length
-        const renames = groups?.renames ?? new Map<string, string>()
-        const refresh = (p: JsonObject): Promise<JsonObject> => {
-          const id = p.id as string
-          const all = inRound(id)
-          const parts = { groups: all || groups?.reread.has(id) === true, roles: all || roles?.reread.has(id) === true }
-          if (!parts.groups && !parts.roles) {
-            const renamed = patchGroupNames(p, renames)
-            if (renamed === undefined) return Promise.resolve(p)
-            next.set(id, renamed)
-            return Promise.resolve(renamed)
-          }
-          return read(id, sig, parts).then(m => {
-            let withM: JsonObject = {
-              ...p,
-              ...(m.memberOf !== undefined ? { memberOf: m.memberOf as unknown as JsonObject[] } : {}),
-              ...(m.appRoles !== undefined ? { [DIRECT_ROLES_KEY]: m.appRoles as unknown as JsonObject[] } : {}),
-              ...(m.assignments !== undefined ? { [ASSIGNMENTS_KEY]: m.assignments as unknown as JsonObject[] } : {})
-            }
-            if (!parts.groups) withM = patchGroupNames(withM, renames) ?? withM
-            next.set(id, withM)
-            return withM
-          })
-        }
-        info = {
-          mode,
-          users: next.size,
-          changed: [...round.changes.values()].filter(v => v !== null).length,
-          removed,
-          malformed: round.malformed,
-          ...(fullReason !== undefined ? { fullReason } : {}),
-          ...(groups !== undefined ? { groups: groups.mode, groupsReread } : {}),
-          ...(roles !== undefined ? { rolesReread, applications: roles.applications } : {})
-        }
-        let groupRoles: GroupRoles | undefined
-        if (!general.app_roles) {
-          for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) {
-            const out = forMapper(p, general, undefined, next)
-            if (out !== undefined) yield out
-            else info.excluded = (info.excluded ?? 0) + 1
-          }
-        } else {
-          // Roles through groups need every user's own roles and the groups' assignments first.
-          for await (const p of mapOrdered([...next.values()], general.max_concurrency, refresh)) void p
-          const live = roles?.live ?? await readApplications(graph, await trackedResources(read, usersResources(next), { configured: general.app_role_resources, log }, sig), general.max_concurrency, sig)
-          const known = membersAfterRound(mirror?.groupRoles ?? new Map(), groups)
-          const updated = await updateGroupRoles(graph, read, { stored: mirror?.groupRoles ?? new Map(), known, live, concurrency: general.max_concurrency }, sig)
-          groupRoles = updated.groups
-          deriveRoles(next, groupRoles)
-          Object.assign(info, { applications: live.size, groupRoles: groupRoles.size, groupMembersRead: updated.membersRead })
-          const apps = await roleApps(read, live.keys(), sig)
-          for (const p of next.values()) {
-            const out = forMapper(p, general, apps, next)
-            if (out !== undefined) yield out
-            else info.excluded = (info.excluded ?? 0) + 1
-          }
-        }
-        await store.save({ deltaLink: round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint, persons: next, ...(groupRoles !== undefined ? { groupRoles } : {}) })
-        initialLoadPending = false
-        complete = round.malformed === 0
-        const also = (mode === 'delta' ? `, groups re-read for ${groupsReread} (${groups?.mode ?? 'off'}), roles re-read for ${rolesReread} (${roles?.applications ?? 0} applications compared)` : '') +
-          (info.groupRoles !== undefined ? `, ${info.groupRoles} groups with app roles (members read for ${info.groupMembersRead ?? 0})` : '')
-        log.info(`Entra ${mode} read: ${info.users} users, ${info.changed} in the delta round, ${removed} removed${also}${fullReason !== undefined && mode === 'full' ? ` (full: ${fullReason})` : ''}`, { requests: graph.requests })
-      } finally {
-        ctl.abort()
-      }
-    }
+/** What changed besides the users' own properties: group memberships and app role assignments. */
+interface Tracking { groups: GroupTracking | undefined, roles: RoleTracking | undefined }
 
-    return { persons: persons(), complete: () => complete, info: () => info }
+/** One run's working set: the users after the round, and what to read again for whom. */
+interface RunState extends RoundStart, Tracking {
+  mode: 'full' | 'delta'
+  users: Map<string, JsonObject>
+  read: MembershipReader
+  info: EntraRunInfo
+  signal: AbortSignal
+  /** Role-carrying groups after the run (app roles only). */
+  groupRoles?: GroupRoles
+}
+
+/**
+ * The collector of one tenant. A run is a sequence of named steps: {@link #startRound} (stored
+ * mirror or full read), {@link mergeRound}, initiators, {@link #track} (groups/app-role changes),
+ * then {@link #plainUsers} or {@link #usersWithRoles} yield the collection, and {@link #finish}
+ * stores it.
+ */
+class EntraTenantCollector implements EntraCollector {
+  readonly config: EntraCollectorConfig
+  readonly graph: GraphClient
+  readonly #log: Logger
+  readonly #store: MirrorStore
+  readonly #initiators: InitiatorTracker
+  /**
+   * 'v2': stored users carry their raw app role assignments and a groups delta link; 'v3': their own
+   * roles apart (`@directRoles`) and the role-carrying groups (older mirrors: one full read).
+   * 'manager': users carry `managerId` from `manager@delta` (older mirrors: one full read).
+   */
+  readonly #fingerprint: string
+  readonly #firstQuery: string
+  #initialLoadPending: boolean
+
+  constructor (config: EntraCollectorConfig, deps: EntraCollectorDeps) {
+    const { general } = config
+    this.config = config
+    this.#log = deps.tenant !== undefined ? deps.log.child({ tenant: deps.tenant }) : deps.log
+    const now = deps.now ?? (() => new Date())
+    this.graph = createGraphClient(config, { log: this.#log, now, ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {}) })
+    this.#store = deps.store ?? (deps.stateDir !== undefined ? fileMirrorStore(deps.stateDir, deps.tenant ?? 'entra') : memoryMirrorStore())
+    this.#fingerprint = JSON.stringify(['v3', 'manager', config.auth.graph_url, config.auth.tenant_id, general.select, general.group_membership, general.app_roles])
+    this.#firstQuery = `/v1.0/users/delta?$select=${general.select.join(',')}&$expand=manager`
+    this.#initialLoadPending = general.do_initial_load
+    this.#initiators = initiatorTracker(this.graph, this.#log, now)
   }
 
-  return {
-    config,
-    auth,
-    graph,
-    stream,
-    async collect (signal) {
-      const s = stream(signal)
-      const persons: JsonObject[] = []
-      for await (const p of s.persons) persons.push(p)
-      return { persons, complete: s.complete(), info: s.info() }
+  stream (signal?: AbortSignal): EntraStream {
+    const out: { complete: boolean, info: EntraRunInfo | undefined } = { complete: false, info: undefined }
+    return { persons: this.#run(signal, out), complete: () => out.complete, info: () => out.info }
+  }
+
+  async collect (signal?: AbortSignal): Promise<{ persons: JsonObject[], complete: boolean, info: EntraRunInfo | undefined }> {
+    const s = this.stream(signal)
+    const persons: JsonObject[] = []
+    for await (const p of s.persons) persons.push(p)
+    return { persons, complete: s.complete(), info: s.info() }
+  }
+
+  async * #run (signal: AbortSignal | undefined, out: { complete: boolean, info: EntraRunInfo | undefined }): AsyncGenerator<JsonObject> {
+    const ctl = new AbortController()
+    const sig = signal !== undefined ? AbortSignal.any([signal, ctl.signal]) : ctl.signal
+    const { general } = this.config
+    try {
+      const start = await this.#startRound(sig)
+      const mode = start.mirror === undefined ? 'full' : 'delta'
+      const { users, removed } = mergeRound(start.mirror, start.round)
+      // who made this round's changes (directory audit log): stored with the users
+      await this.#initiators.apply(users, [...start.round.changes].filter(([, rec]) => rec !== null).map(([id]) => id), sig)
+      const read = membershipReader(this.graph, { groupMembership: general.group_membership, appRoles: general.app_roles })
+      const tracking = await this.#track(start, mode, users, read, sig)
+      const info = runInfo(start, tracking, mode, users.size, removed)
+      out.info = info
+      const run: RunState = { ...start, ...tracking, mode, users, read, info, signal: sig }
+      const persons = general.app_roles ? this.#usersWithRoles(run) : this.#plainUsers(run)
+      for await (const p of persons) {
+        if (p !== undefined) yield p
+        else info.excluded = (info.excluded ?? 0) + 1
+      }
+      await this.#finish(run)
+      out.complete = start.round.malformed === 0
+    } finally {
+      ctl.abort()
     }
+  }
+
+  /** Reads the users round: from the stored delta link, or everything (first run, do_initial_load, changed options, a link Graph rejects). */
+  async #startRound (signal: AbortSignal): Promise<RoundStart> {
+    let fullReason: string | undefined
+    let mirror: Mirror | undefined
+    if (this.#initialLoadPending) fullReason = 'do_initial_load'
+    else {
+      mirror = await this.#store.load()
+      if (mirror === undefined) fullReason = 'no stored delta link'
+      else if (mirror.fingerprint !== this.#fingerprint) { fullReason = 'select, group_membership, app_roles or the Graph tenant changed'; mirror = undefined }
+    }
+    if (mirror !== undefined) {
+      try {
+        return { mirror, round: await readRound(this.graph, mirror.deltaLink, signal), fullReason }
+      } catch (err) {
+        if (!needsResync(err)) throw err
+        fullReason = `Graph rejected the stored delta link (${(err as Error).message})`
+        this.#log.warn(`Entra delta link no longer valid: full read of the users (${graphReason(err)})`)
+      }
+    }
+    return { mirror: undefined, round: await readRound(this.graph, this.#firstQuery, signal), fullReason }
+  }
+
+  /** Group memberships and app roles that changed without a property change of the user. */
+  async #track (start: RoundStart, mode: 'full' | 'delta', users: Map<string, JsonObject>, read: MembershipReader, signal: AbortSignal): Promise<Tracking> {
+    const { general } = this.config
+    const log = this.#log
+    const groups = general.group_membership === 'none'
+      ? undefined
+      : await trackGroups(this.graph, { deltaLink: start.mirror?.groupsDeltaLink, fullUsers: mode === 'full', users, transitive: general.group_membership === 'transitive', concurrency: general.max_concurrency, log }, signal)
+    const roles = mode === 'delta' && general.app_roles
+      ? await trackAppRoles(this.graph, read, { users, configured: general.app_role_resources, groupResources: groupResources(start.mirror?.groupRoles), concurrency: general.max_concurrency, log }, signal)
+      : undefined
+    return { groups, roles }
+  }
+
+  /** Without app roles: each user brought up to date (memberships read where needed) and yielded as it is ready. */
+  async * #plainUsers (run: RunState): AsyncGenerator<JsonObject | undefined> {
+    const { general } = this.config
+    for await (const p of mapOrdered([...run.users.values()], general.max_concurrency, refresher(run))) yield forMapper(p, general, undefined, run.users)
+  }
+
+  /**
+   * With app roles: roles through groups need every user's own roles and the groups' assignments
+   * first; then each user's roles are its own plus its groups'.
+   */
+  async * #usersWithRoles (run: RunState): AsyncGenerator<JsonObject | undefined> {
+    const { general } = this.config
+    const sig = run.signal
+    for await (const p of mapOrdered([...run.users.values()], general.max_concurrency, refresher(run))) void p
+    const live = run.roles?.live ?? await readApplications(this.graph, await trackedResources(run.read, usersResources(run.users), { configured: general.app_role_resources, log: this.#log }, sig), general.max_concurrency, sig)
+    const stored = run.mirror?.groupRoles ?? new Map()
+    const known = membersAfterRound(stored, run.groups)
+    const updated = await updateGroupRoles(this.graph, run.read, { stored, known, live, concurrency: general.max_concurrency }, sig)
+    run.groupRoles = updated.groups
+    deriveRoles(run.users, updated.groups)
+    Object.assign(run.info, { applications: live.size, groupRoles: updated.groups.size, groupMembersRead: updated.membersRead })
+    const apps = await roleApps(run.read, live.keys(), sig)
+    for (const p of run.users.values()) yield forMapper(p, general, apps, run.users)
+  }
+
+  /** Stores the run (the next one starts from its delta links) and logs what it did. */
+  async #finish (run: RunState): Promise<void> {
+    const { groups, info, mode } = run
+    await this.#store.save({ deltaLink: run.round.deltaLink, ...(groups !== undefined ? { groupsDeltaLink: groups.deltaLink } : {}), fingerprint: this.#fingerprint, persons: run.users, ...(run.groupRoles !== undefined ? { groupRoles: run.groupRoles } : {}) })
+    this.#initialLoadPending = false
+    const also = (mode === 'delta' ? `, groups re-read for ${info.groupsReread ?? 0} (${groups?.mode ?? 'off'}), roles re-read for ${info.rolesReread ?? 0} (${run.roles?.applications ?? 0} applications compared)` : '') +
+      (info.groupRoles !== undefined ? `, ${info.groupRoles} groups with app roles (members read for ${info.groupMembersRead ?? 0})` : '')
+    this.#log.info(`Entra ${mode} read: ${info.users} users, ${info.changed} in the delta round, ${info.removed} removed${also}${run.fullReason !== undefined && mode === 'full' ? ` (full: ${run.fullReason})` : ''}`, { requests: this.graph.requests })
+  }
+}
+
+/** The users after the round: the stored ones (none on a full read) with the round's changes merged and removals dropped. */
+function mergeRound (mirror: Mirror | undefined, round: DeltaRound): { users: Map<string, JsonObject>, removed: number } {
+  const users = mirror?.persons ?? new Map<string, JsonObject>()
+  let removed = 0
+  for (const [id, rec] of round.changes) {
+    if (rec === null) {
+      if (users.delete(id)) removed++
+      continue
+    }
+    const prev = users.get(id)
+    // Graph sends at least the changed properties of an updated user: merge onto the stored one.
+    users.set(id, prev === undefined ? rec : { ...prev, ...rec })
+  }
+  return { users, removed }
+}
+
+function inRound (round: DeltaRound, id: string): boolean {
+  const rec = round.changes.get(id)
+  return rec !== undefined && rec !== null
+}
+
+function runInfo (start: RoundStart, t: Tracking, mode: 'full' | 'delta', users: number, removed: number): EntraRunInfo {
+  const groupsReread = [...t.groups?.reread ?? []].filter(id => !inRound(start.round, id)).length
+  const rolesReread = [...t.roles?.reread ?? []].filter(id => !inRound(start.round, id)).length
+  return {
+    mode,
+    users,
+    changed: [...start.round.changes.values()].filter(v => v !== null).length,
+    removed,
+    malformed: start.round.malformed,
+    ...(start.fullReason !== undefined ? { fullReason: start.fullReason } : {}),
+    ...(t.groups !== undefined ? { groups: t.groups.mode, groupsReread } : {}),
+    ...(t.roles !== undefined ? { rolesReread, applications: t.roles.applications } : {})
+  }
+}
+
+/**
+ * Brings one user up to date: users of the round get memberships and roles read again, users whose
+ * groups or roles changed get that part read again, the others only renamed groups patched.
+ */
+function refresher (run: RunState): (p: JsonObject) => Promise<JsonObject> {
+  const renames = run.groups?.renames ?? new Map<string, string>()
+  return async (p) => {
+    const id = p.id as string
+    const all = inRound(run.round, id)
+    const parts = { groups: all || run.groups?.reread.has(id) === true, roles: all || run.roles?.reread.has(id) === true }
+    if (!parts.groups && !parts.roles) {
+      const renamed = patchGroupNames(p, renames)
+      if (renamed === undefined) return p
+      run.users.set(id, renamed)
+      return renamed
+    }
+    const m = await run.read(id, run.signal, parts)
+    let withM: JsonObject = {
+      ...p,
+      ...(m.memberOf !== undefined ? { memberOf: m.memberOf as unknown as JsonObject[] } : {}),
+      ...(m.appRoles !== undefined ? { [DIRECT_ROLES_KEY]: m.appRoles as unknown as JsonObject[] } : {}),
+      ...(m.assignments !== undefined ? { [ASSIGNMENTS_KEY]: m.assignments as unknown as JsonObject[] } : {})
+    }
+    if (!parts.groups) withM = patchGroupNames(withM, renames) ?? withM
+    run.users.set(id, withM)
+    return withM
   }
 }
 
@@ -288,7 +356,7 @@ async function readRound (graph: GraphClient, start: string, signal: AbortSignal
     }
     if (page.deltaLink !== undefined) deltaLink = page.deltaLink
   }
-  if (deltaLink === undefined) throw new GraphHttpError('the users/delta round ended without @odata.deltaLink')
+  if (deltaLink === undefined) throw graphAnswerError('the users/delta round ended without @odata.deltaLink')
   return { changes, deltaLink, malformed }
 }
 

@@ -1,23 +1,93 @@
-// Microsoft Graph GET client of the Entra collector: bearer token from auth.ts, per-request timeout,
-// bounded retries of 429/503/504 honouring Retry-After (seconds or date; back-off when absent), one
-// token refresh on 401, and `@odata.nextLink` paging. Links are followed only on the configured Graph
-// host (the token is never sent anywhere else). Messages name the URL with its state tokens
-// ($deltatoken, $skiptoken) shortened, never a bearer token.
+// Microsoft Graph for the Entra collector, through lib/helpers/rest: this file only translates the
+// `entra.<tenant>` keys into a REST connection and names the Graph answers the collector acts on.
+//
+//   auth.tenant_id / login_url / graph_url → auth.type oauth with azureTenantId, loginUrl, scope <graph_url>/.default
+//   auth.oauth.clients                     → options.clients, round-robin (Graph throttles per application)
+//   general.request_timeout                → options.attemptTimeout (per request)
+//   general.max_retries                    → retry.retriesPerUrl (429/503/504, Retry-After honoured, 120 s at most)
+//   general.max_concurrency                → maxConcurrent (requests in flight to Graph at once)
+//   general.max_pages                      → the page bound of every @odata.nextLink chain
+// Paging links are followed only on the Graph host (the token is never sent anywhere else).
 import type { Logger } from '../../../logging/types.ts'
-import { abortableSleep, causeOf, retryAfterMs } from '../net.ts'
-import { EntraAuthError, type EntraAuth } from './auth.ts'
+import { createRestClient, deltaPages, isRestError, RestError, type DeltaPage, type RestClient } from '../../../helpers/rest/index.ts'
+import type { EntraCollectorConfig } from './config.ts'
 
-/** An HTTP failure of Graph. `status` is absent for connection errors and timeouts. */
-export class GraphHttpError extends Error {
-  readonly status: number | undefined
-  /** Graph's `error.code` (e.g. `syncStateNotFound`, `Request_ResourceNotFound`), when it sent one. */
-  readonly code: string | undefined
-  constructor (message: string, status?: number, code?: string) {
-    super(message)
-    this.name = 'GraphHttpError'
-    this.status = status
-    this.code = code
+/** A JSON GET client for Graph. */
+export interface GraphClient {
+  /** GETs a path (`/v1.0/users/delta?…`) or an absolute URL on the Graph host. */
+  getJson (target: string, signal: AbortSignal): Promise<unknown>
+  /** Follows `@odata.nextLink` from `target`; the last page carries `deltaLink` when Graph sent one. */
+  pages (target: string, signal: AbortSignal): AsyncGenerator<DeltaPage>
+  /** HTTP attempts made so far (retries and token requests included). */
+  readonly requests: number
+  /** The REST client underneath (token requests, stats, close). */
+  readonly rest: RestClient
+}
+
+/** What {@link createGraphClient} needs besides the config. */
+export interface GraphClientDeps {
+  log: Logger
+  now?: () => Date
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+}
+
+/** Longest Retry-After honoured (longer ones are waited this long). */
+const MAX_RETRY_AFTER_MS = 120_000
+
+/**
+ * @example const graph = createGraphClient(parseEntraConfig(section), { log })
+ */
+export function createGraphClient (config: EntraCollectorConfig, deps: GraphClientDeps): GraphClient {
+  const { auth: a, general: g } = config
+  const rest = createRestClient({
+    baseUrls: [a.graph_url],
+    auth: {
+      type: 'oauth',
+      options: {
+        azureTenantId: a.tenant_id,
+        loginUrl: a.login_url,
+        scope: `${a.graph_url}/.default`,
+        clientRotation: 'roundRobin',
+        clients: a.clients.map(c => ({ clientId: c.client_id, clientSecret: c.client_secret }))
+      }
+    },
+    options: { attemptTimeout: g.request_timeout },
+    retry: { retriesPerUrl: g.max_retries, capRetryAfter: true, maxRetryAfterMs: MAX_RETRY_AFTER_MS, baseDelayMs: 500, maxDelayMs: 30_000 },
+    maxConcurrent: g.max_concurrency
+  }, {
+    log: deps.log,
+    authHint: 'the tenant id, client_id and client_secret',
+    ...(deps.now !== undefined ? { now: () => (deps.now as () => Date)().getTime() } : {}),
+    ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {})
+  })
+  return {
+    rest,
+    get requests () { return rest.stats.attempts },
+    async getJson (target, signal) { return (await rest.request({ method: 'GET', path: target, signal })).body },
+    pages: (target, signal) => deltaPages(rest, target, { signal, maxPages: g.max_pages })
   }
+}
+
+/** Graph's `error.code` of a failed request (`syncStateNotFound`, `Request_ResourceNotFound`, …). */
+export function graphCode (err: unknown): string | undefined {
+  if (!isRestError(err) || typeof err.body !== 'object' || err.body === null) return undefined
+  const e = (err.body as { error?: { code?: unknown } }).error
+  return typeof e?.code === 'string' ? e.code : undefined
+}
+
+/** For log lines: Graph's error code, else the HTTP status. */
+export function graphReason (err: unknown): string {
+  return graphCode(err) ?? (isRestError(err) && err.status !== undefined ? String(err.status) : '')
+}
+
+/** True when Graph answered `status` (e.g. 404: the object is gone). */
+export function isGraphStatus (err: unknown, status: number): boolean {
+  return isRestError(err) && err.kind === 'status' && err.status === status
+}
+
+/** A Graph answer the collector cannot use (a delta round without its delta link, …). */
+export function graphAnswerError (message: string): RestError {
+  return new RestError(message, { kind: 'status' })
 }
 
 /** Graph error codes that mean "this delta link is no longer usable: synchronize again". */
@@ -25,169 +95,8 @@ const RESYNC_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstatei
 
 /** True when Graph rejected a delta link (410 Gone, syncStateNotFound, resyncRequired, …): start a new round. */
 export function needsResync (err: unknown): boolean {
-  if (!(err instanceof GraphHttpError)) return false
+  if (!isRestError(err) || err.kind !== 'status') return false
   if (err.status === 410) return true
-  return err.code !== undefined && RESYNC_CODES.has(err.code.toLowerCase())
-}
-
-/** Dependencies and limits of {@link createGraphClient}. */
-export interface GraphClientOptions {
-  /** `https://graph.microsoft.com` (no trailing slash). */
-  graphUrl: string
-  auth: EntraAuth
-  fetch: typeof fetch
-  log: Logger
-  timeoutMs: number
-  /** Retries of one request answered 429/503/504. */
-  maxRetries: number
-  /** Upper bound of pages followed by {@link GraphClient.pages}. */
-  maxPages: number
-  /** Requests in flight at once (further callers wait for a slot; default unbounded). */
-  maxConcurrency?: number
-  /** Longest wait honoured from a Retry-After header (ms; default 120 000). */
-  maxRetryAfterMs?: number
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
-  now?: () => Date
-}
-
-/** One page of a collection. */
-export interface GraphPage {
-  value: unknown[]
-  nextLink?: string
-  deltaLink?: string
-}
-
-/** A JSON GET client for Graph. */
-export interface GraphClient {
-  /** GETs a path (`/v1.0/users/delta?…`) or an absolute URL on the Graph host. */
-  getJson (target: string, signal: AbortSignal): Promise<unknown>
-  /** Follows `@odata.nextLink` from `target`; the last page carries `deltaLink` when Graph sent one. */
-  pages (target: string, signal: AbortSignal): AsyncGenerator<GraphPage>
-  /** Requests answered so far (retries included). */
-  readonly requests: number
-}
-
-/**
- * Creates the client.
- * @example const graph = createGraphClient({ graphUrl, auth, fetch, log, timeoutMs: 60_000, maxRetries: 4, maxPages: 100_000 })
- */
-export function createGraphClient (opts: GraphClientOptions): GraphClient {
-  const { auth, log } = opts
-  const origin = new URL(opts.graphUrl).origin
-  const sleep = opts.sleep ?? abortableSleep
-  const now = opts.now ?? (() => new Date())
-  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 120_000
-  const limit = createLimiter(opts.maxConcurrency ?? Number.POSITIVE_INFINITY)
-  let requests = 0
-
-  const resolve = (target: string): string => {
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return `${opts.graphUrl}${target.startsWith('/') ? '' : '/'}${target}`
-    if (new URL(target).origin !== origin) throw new GraphHttpError(`refusing to follow ${shortUrl(target)}: not on the Graph host ${origin} (the token is sent only there)`)
-    return target
-  }
-
-  const getJson = async (target: string, signal: AbortSignal): Promise<unknown> => await limit(async () => await getJsonNow(target, signal))
-
-  const getJsonNow = async (target: string, signal: AbortSignal): Promise<unknown> => {
-    const url = resolve(target)
-    let retries = 0
-    let refreshed = false
-    for (;;) {
-      let res: Response
-      let authorization = ''
-      try {
-        authorization = await auth.authorization(signal)
-        requests++
-        res = await opts.fetch(url, {
-          headers: { Accept: 'application/json', Authorization: authorization },
-          signal: AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)])
-        })
-      } catch (err) {
-        if (signal.aborted) throw signal.reason ?? err
-        if (err instanceof EntraAuthError) throw err
-        const e = err as Error
-        throw new GraphHttpError(`${shortUrl(url)}: ${e.name === 'TimeoutError' ? `timed out after ${opts.timeoutMs} ms` : `connection failed: ${causeOf(e)}`}`)
-      }
-      if (res.ok) {
-        try {
-          return await res.json()
-        } catch (err) {
-          if (signal.aborted) throw signal.reason ?? err
-          throw new GraphHttpError(`${shortUrl(url)}: unreadable JSON body`, res.status)
-        }
-      }
-      const text = await res.text().catch(() => '')
-      if (res.status === 401 && !refreshed) {
-        refreshed = true
-        auth.invalidate(authorization)
-        continue
-      }
-      if ((res.status === 429 || res.status === 503 || res.status === 504) && retries < opts.maxRetries) {
-        const wait = retryAfterMs(res.headers.get('retry-after'), now(), retries, maxRetryAfterMs)
-        retries++
-        log.warn(`Microsoft Graph answered ${res.status}; retry ${retries}/${opts.maxRetries} in ${wait} ms`, { url: shortUrl(url) })
-        await sleep(wait, signal)
-        continue
-      }
-      const { code, message } = graphError(text)
-      throw new GraphHttpError(`${shortUrl(url)}: HTTP ${res.status}${code !== undefined ? ` ${code}` : ''}${message !== undefined ? `: ${message}` : ''}`, res.status, code)
-    }
-  }
-
-  return {
-    get requests () { return requests },
-    getJson,
-    async * pages (target, signal) {
-      const seen = new Set<string>()
-      let next: string | undefined = target
-      for (let n = 1; next !== undefined; n++) {
-        const body = await getJson(next, signal) as Record<string, unknown> | null
-        const value = body?.value
-        if (body === null || typeof body !== 'object' || !Array.isArray(value)) throw new GraphHttpError(`${shortUrl(next)}: the answer has no value array`)
-        const nextLink = typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined
-        const deltaLink = typeof body['@odata.deltaLink'] === 'string' ? body['@odata.deltaLink'] : undefined
-        if (nextLink !== undefined) {
-          if (seen.has(nextLink)) throw new GraphHttpError(`Graph links back to a page already read (${shortUrl(nextLink)})`)
-          if (n >= opts.maxPages) throw new GraphHttpError(`more than max_pages (${opts.maxPages}) pages from ${shortUrl(target)}`)
-          seen.add(nextLink)
-        }
-        yield { value, ...(nextLink !== undefined ? { nextLink } : {}), ...(deltaLink !== undefined ? { deltaLink } : {}) }
-        next = nextLink
-      }
-    }
-  }
-}
-
-/** A counting semaphore: at most `max` calls of `fn` run at once, the others wait in order. */
-export function createLimiter (max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0
-  const waiting: Array<() => void> = []
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active < max) active++
-    else await new Promise<void>(resolve => { waiting.push(resolve) }) // the slot is handed over
-    try {
-      return await fn()
-    } finally {
-      const next = waiting.shift()
-      if (next !== undefined) next()
-      else active--
-    }
-  }
-}
-
-/** A URL for messages: state tokens ($deltatoken, $skiptoken) shortened. */
-export function shortUrl (url: string): string {
-  return url.replace(/([?&]\$?(?:deltatoken|skiptoken)=)([^&]{12})[^&]*/gi, '$1$2…')
-}
-
-function graphError (text: string): { code?: string, message?: string } {
-  try {
-    const e = (JSON.parse(text) as { error?: { code?: unknown, message?: unknown } }).error
-    return {
-      ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-      ...(typeof e?.message === 'string' ? { message: e.message.slice(0, 300) } : {})
-    }
-  } catch {
-    return text.trim() !== '' ? { message: text.trim().slice(0, 300) } : {}
-  }
+  const code = graphCode(err)
+  return code !== undefined && RESYNC_CODES.has(code.toLowerCase())
 }

@@ -15,7 +15,7 @@
 //   roles, a full read, or `group_membership: none` (no groups/delta) read them:
 //   `GET /groups/{id}/members/microsoft.graph.user?$select=id` (paged), one chain per such group.
 import type { JsonObject } from '../../../scim/types.ts'
-import { GraphHttpError, type GraphClient } from './graph.ts'
+import { isGraphStatus, type GraphClient } from './graph.ts'
 import type { LiveAssignments } from './app-roles-delta.ts'
 import type { GroupTracking } from './groups-delta.ts'
 import { DIRECT_ROLES_KEY, mapOrdered, type EntraRoleRef, type MembershipReader, type RoleAssignmentRef } from './memberships.ts'
@@ -130,7 +130,7 @@ async function directUserMembers (graph: GraphClient, groupId: string, signal: A
       for (const u of page.value) if (u !== null && typeof u === 'object' && typeof (u as { id?: unknown }).id === 'string') out.push((u as { id: string }).id)
     }
   } catch (err) {
-    if (err instanceof GraphHttpError && err.status === 404) return out
+    if (isGraphStatus(err, 404)) return out
     throw err
   }
   return out

@@ -17,7 +17,7 @@
 // differ are read again (no spurious changes).
 import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
-import { GraphHttpError, needsResync, type GraphClient } from './graph.ts'
+import { graphAnswerError, graphReason, isGraphStatus, needsResync, type GraphClient } from './graph.ts'
 import { mapOrdered, type EntraGroupRef } from './memberships.ts'
 
 /** The first groups/delta request of a round (the selected properties are tracked; `members` gives members@delta). */
@@ -79,7 +79,7 @@ export async function trackGroups (graph: GraphClient, opts: TrackGroupsOptions,
     } catch (err) {
       if (!needsResync(err)) throw err
       reason = `Graph rejected the stored groups delta link (${(err as Error).message})`
-      opts.log.warn(`Entra groups delta link no longer valid: whole groups round, compared with the stored memberships (${(err as GraphHttpError).code ?? (err as GraphHttpError).status ?? ''})`)
+      opts.log.warn(`Entra groups delta link no longer valid: whole groups round, compared with the stored memberships (${graphReason(err)})`)
     }
   }
   const round = await readGroupsRound(graph, GROUPS_DELTA_QUERY, signal)
@@ -123,7 +123,7 @@ async function readGroupsRound (graph: GraphClient, start: string, signal: Abort
     }
     if (page.deltaLink !== undefined) deltaLink = page.deltaLink
   }
-  if (deltaLink === undefined) throw new GraphHttpError('the groups/delta round ended without @odata.deltaLink')
+  if (deltaLink === undefined) throw graphAnswerError('the groups/delta round ended without @odata.deltaLink')
   return { groups, deltaLink }
 }
 
@@ -200,7 +200,7 @@ async function transitiveUserMembers (graph: GraphClient, groupId: string, signa
       for (const u of page.value) if (isObject(u) && typeof u.id === 'string') out.push(u.id)
     }
   } catch (err) {
-    if (err instanceof GraphHttpError && err.status === 404) return out // deleted meanwhile: its stored members cover it
+    if (isGraphStatus(err, 404)) return out // deleted meanwhile: its stored members cover it
     throw err
   }
   return out

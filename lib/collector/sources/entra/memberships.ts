@@ -9,7 +9,7 @@
 // the collector keeps them to compare with `appRoleAssignedTo` of each application on later runs.
 // `appRoles` here are the user's *own* assignments; roles through groups are added by group-roles.ts.
 import type { GraphClient } from './graph.ts'
-import { GraphHttpError } from './graph.ts'
+import { isGraphStatus } from './graph.ts'
 import type { GroupMembership } from './config.ts'
 import type { JsonObject } from '../../../scim/types.ts'
 
@@ -69,7 +69,7 @@ export function membershipReader (graph: GraphClient, opts: { groupMembership: G
       const roles = Array.isArray(sp.appRoles) ? sp.appRoles.filter(isObject).map(r => ({ id: String(r.id), ...(typeof r.displayName === 'string' ? { displayName: r.displayName } : {}), ...(typeof r.value === 'string' && r.value !== '' ? { value: r.value } : {}) })) : []
       return { id: typeof sp.id === 'string' ? sp.id : fallbackId, ...(typeof sp.displayName === 'string' ? { displayName: sp.displayName } : {}), appRoles: roles }
     } catch (err) {
-      if (err instanceof GraphHttpError && err.status === 404) return undefined // resource gone: ids only
+      if (isGraphStatus(err, 404)) return undefined // resource gone: ids only
       throw err
     }
   }

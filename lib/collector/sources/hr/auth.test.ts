@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { silentLogger } from '../../../logging/types.ts'
 import { createMemoryLogger } from '../../../logging/index.ts'
 import { startHrEmulator, type HrEmulator, type HrEmulatorAuth } from '../../../../test/support/hr-emulator.ts'
-import { createHrCollector, HrHttpError } from './index.ts'
+import { createHrCollector, isRestError } from './index.ts'
 
 const V2 = '/odata/v2/PerPerson?$expand=employmentNav&$format=json'
 const emulators: HrEmulator[] = []
@@ -56,7 +56,7 @@ for (const c of CASES) {
 test('no auth configured: requests carry no Authorization and the server says 401', async () => {
   const emu = await start()
   const hr = createHrCollector({ auth: { base_urls: [emu.url] }, general: { collect_query_string: V2 } }, { log: silentLogger })
-  await assert.rejects(hr.collect(), (err: Error) => err instanceof HrHttpError && err.status === 401)
+  await assert.rejects(hr.collect(), (err: Error) => isRestError(err) && err.status === 401)
 })
 
 test('oauth: the token is cached across requests and collections until it expires', async () => {

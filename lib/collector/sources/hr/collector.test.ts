@@ -6,7 +6,8 @@ import { createMemoryLogger } from '../../../logging/index.ts'
 import { silentLogger } from '../../../logging/types.ts'
 import type { JsonObject, JsonValue } from '../../../scim/types.ts'
 import { startHrEmulator, generatePerson, type HrEmulator } from '../../../../test/support/hr-emulator.ts'
-import { createHrCollector, HrCollectError } from './index.ts'
+import { createHrCollector, HrCollectError, isRestError } from './index.ts'
+import { startJsonServer } from '../../../../test/support/json-server.ts'
 
 const V2 = '/odata/v2/PerPerson?$expand=personalInfoNav,emailNav,employmentNav/jobInfoNav&$format=json'
 const emulators: HrEmulator[] = []
@@ -123,13 +124,15 @@ test('an aborted signal stops the collection', async () => {
   const hr = createHrCollector({ auth: { base_urls: [emu.url] }, general: { collect_query_string: V2 } }, { log: silentLogger })
   const ctl = new AbortController()
   ctl.abort(new Error('stop now'))
-  await assert.rejects(hr.collect(ctl.signal), /stop now/)
+  await assert.rejects(hr.collect(ctl.signal), (err: Error) => isRestError(err) && err.kind === 'aborted' && /stop now/.test(String(err.cause)))
 })
 
 test('a server that links back to a page already read is cut off', async () => {
-  const loop: typeof fetch = async () => new Response(JSON.stringify({ d: { results: [{ personIdExternal: '1' }], __next: 'http://127.0.0.1:9/odata/v2/PerPerson?$skiptoken=1' } }), { headers: { 'content-type': 'application/json' } })
-  const hr = createHrCollector({ auth: { base_urls: ['http://127.0.0.1:9'] }, general: { collect_query_string: V2 } }, { log: silentLogger, fetch: loop })
-  await assert.rejects(hr.collect(), /links back to a page already read/)
+  const srv = await startJsonServer(() => ({ d: { results: [{ personIdExternal: '1' }], __next: `${srv.url}/odata/v2/PerPerson?$skiptoken=1` } }))
+  after(async () => { await srv.stop() })
+  const hr = createHrCollector({ auth: { base_urls: [srv.url] }, general: { collect_query_string: V2 } }, { log: silentLogger })
+  await assert.rejects(hr.collect(), /repeats a page already read/)
+  assert.equal(srv.calls.length, 2)
 })
 
 test('lifecycle(): the collector applies its configured paths and pre_activate_days', () => {
@@ -142,27 +145,21 @@ test('lifecycle(): the collector applies its configured paths and pre_activate_d
 })
 
 test('a next link to another host is refused: credentials are never sent there', async () => {
-  const calls: string[] = []
-  const evil: typeof fetch = async (input) => {
-    calls.push(String(input))
-    return new Response(JSON.stringify({ d: { results: [{ personIdExternal: '1' }], __next: 'http://attacker.example/steal?$skiptoken=1' } }), { headers: { 'content-type': 'application/json' } })
-  }
-  const hr = createHrCollector({ auth: { base_urls: ['http://127.0.0.1:9'], bearer_token: 't' }, general: { collect_query_string: V2 } }, { log: silentLogger, fetch: evil })
-  await assert.rejects(hr.collect(), (err: Error) => err instanceof HrCollectError && /not under any of auth\.base_urls/.test(err.message))
-  assert.deepEqual(calls.map(c => new URL(c).host), ['127.0.0.1:9'])
+  const srv = await startJsonServer(() => ({ d: { results: [{ personIdExternal: '1' }], __next: 'http://attacker.example/steal?$skiptoken=1' } }))
+  after(async () => { await srv.stop() })
+  const hr = createHrCollector({ auth: { base_urls: [srv.url], bearer_token: 't' }, general: { collect_query_string: V2 } }, { log: silentLogger })
+  await assert.rejects(hr.collect(), (err: Error) => isRestError(err) && /refusing to follow the next link http:\/\/attacker\.example/.test(err.message))
+  assert.equal(srv.calls.length, 1)
+  assert.equal(srv.calls[0]?.authorization, 'Bearer t')
 })
 
 test('a next link elsewhere on the same host (outside the base path) is followed there', async () => {
-  const calls: string[] = []
-  const stub: typeof fetch = async (input) => {
-    calls.push(String(input))
-    const body = calls.length === 1
-      ? { d: { results: [{ personIdExternal: '1' }], __next: 'http://127.0.0.1:9/other/PerPerson?$skiptoken=1' } }
-      : { d: { results: [{ personIdExternal: '2' }] } }
-    return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } })
-  }
-  const hr = createHrCollector({ auth: { base_urls: ['http://127.0.0.1:9/api/v1'] }, general: { collect_query_string: '/PerPerson' } }, { log: silentLogger, fetch: stub })
+  const srv = await startJsonServer((call, n) => n === 1
+    ? { d: { results: [{ personIdExternal: '1' }], __next: `${srv.url}/other/PerPerson?$skiptoken=1` } }
+    : { d: { results: [{ personIdExternal: '2' }] } })
+  after(async () => { await srv.stop() })
+  const hr = createHrCollector({ auth: { base_urls: [`${srv.url}/api/v1`] }, general: { collect_query_string: '/PerPerson' } }, { log: silentLogger })
   const r = await hr.collect()
   assert.deepEqual(ids(r.persons), ['1', '2'])
-  assert.deepEqual(calls, ['http://127.0.0.1:9/api/v1/PerPerson', 'http://127.0.0.1:9/other/PerPerson?$skiptoken=1'])
+  assert.deepEqual(srv.calls.map(c => c.path), ['/api/v1/PerPerson', '/other/PerPerson?$skiptoken=1'])
 })

@@ -2,28 +2,30 @@
 // API with a next link), checks each record and hands the usable ones on. One page is fetched ahead
 // while the previous one is consumed; only that page and the next are in memory with stream().
 //
-// Paging: the next link is read from `general.collect_next_link_path` when set, else `d.__next`
-// (OData v2) or `@odata.nextLink` (OData v4). Relative links are resolved against the URL that
-// answered; links under one of the base URLs are requested relative to it, so failover to another
-// base URL also works in the middle of paging (a link elsewhere on the same host is followed there,
-// without failover). A link to any other host, or one seen twice, ends the collection with an error:
-// credentials are never sent to a host the server names.
+// HTTP goes through lib/helpers/rest (connection.ts translates the config): auth, token cache,
+// retries honouring Retry-After, per-request timeout and failover across `auth.base_urls`.
+//
+// Paging (linkedPages of lib/helpers/rest): the next link is read from `general.collect_next_link_path`
+// when set, else `d.__next` (OData v2) or `@odata.nextLink` (OData v4). Relative links are resolved
+// against the URL that answered; links under one of the base URLs are requested relative to it, so
+// failover to another base URL also works in the middle of paging (a link elsewhere on the same host
+// is followed there, without failover). A link to any other host, or one seen twice, ends the
+// collection with an error: credentials are never sent to a host the server names.
 //
 // A malformed record (not an object, or start/end dates present but unreadable) is logged, reported
 // in `problems` and skipped; the others continue. A collection with problems is not `complete`:
 // a skipped record must never be taken for a person that left the source (no deletions then).
 import type { Logger } from '../../../logging/types.ts'
 import { isJsonObject, type JsonObject, type JsonValue } from '../../../scim/types.ts'
-import { createHrAuth } from './auth.ts'
+import { linkedPages, type SamlAssertionProvider } from '../../../helpers/rest/index.ts'
 import { parseHrConfig, type HrCollectorConfig } from './config.ts'
-import { createHrHttp, relativeTo, sameOriginBase } from './http.ts'
+import { hrRestClient } from './connection.ts'
 import { getPath, parsePath, type PathSegment } from './json-path.ts'
 import { compileLifecycle, HrRecordError, type HrLifecycle } from './lifecycle.ts'
 
 /** Dependencies of {@link createHrCollector}. */
 export interface HrCollectorDeps {
   log: Logger
-  fetch?: typeof fetch
   now?: () => Date
   /** Waits (Retry-After); injectable for tests. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
@@ -31,6 +33,8 @@ export interface HrCollectorDeps {
   tenant?: string
   /** Directory of relative oauth_saml_assertion key_file / cert_file (service: <config dir>/certs). */
   certDir?: string
+  /** Replaces the SAML assertion maker of oauth_saml_assertion (tests). */
+  samlAssertion?: SamlAssertionProvider
 }
 
 /** A record that was skipped, and why. */
@@ -68,7 +72,7 @@ export interface HrStream {
 
 /** The HR collector of one tenant. */
 export interface HrCollector {
-  /** Collects everything into memory. Throws HrHttpError/HrCollectError when a page cannot be had. */
+  /** Collects everything into memory. Throws a RestError (lib/helpers/rest) or HrCollectError when a page cannot be had. */
   collect (signal?: AbortSignal): Promise<HrCollectResult>
   /** Collects page by page (for large sources). The iteration throws like collect(). */
   stream (signal?: AbortSignal): HrStream
@@ -102,12 +106,12 @@ export function createHrCollector (cfg: HrCollectorConfig | { auth?: unknown, ge
   const { general } = config
   const log = deps.tenant !== undefined ? deps.log.child({ tenant: deps.tenant }) : deps.log
   const now = deps.now ?? (() => new Date())
-  const timeoutMs = Math.round(general.request_timeout * 1000)
-  const fetchFn = deps.fetch ?? globalThis.fetch
-  const auth = createHrAuth(config.auth, { fetch: fetchFn, now, log, timeoutMs, ...(deps.certDir !== undefined ? { certDir: deps.certDir } : {}) })
-  const http = createHrHttp({
-    baseUrls: config.auth.base_urls, auth, fetch: fetchFn, log, timeoutMs, maxRetries: general.max_retries, now,
-    ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {})
+  const client = hrRestClient(config, {
+    log,
+    ...(deps.certDir !== undefined ? { certDir: deps.certDir } : {}),
+    ...(deps.now !== undefined ? { now: deps.now } : {}),
+    ...(deps.sleep !== undefined ? { sleep: deps.sleep } : {}),
+    ...(deps.samlAssertion !== undefined ? { samlAssertion: deps.samlAssertion } : {})
   })
   const resultPaths = general.collect_query_result_path !== undefined ? [parsePath(general.collect_query_result_path)] : DEFAULT_RESULT_PATHS
   const nextPaths = general.collect_next_link_path !== undefined ? [parsePath(general.collect_next_link_path)] : DEFAULT_NEXT_PATHS
@@ -121,26 +125,12 @@ export function createHrCollector (cfg: HrCollectorConfig | { auth?: unknown, ge
     async function * persons (): AsyncGenerator<JsonObject> {
       const ctl = new AbortController()
       const sig = signal !== undefined ? AbortSignal.any([signal, ctl.signal]) : ctl.signal
-      const seen = new Set<string>()
       const t = now()
       try {
-        let pending = http.getJson(general.collect_query_string, sig)
-        for (;;) {
-          const res = await pending
+        // one page is fetched ahead while the previous one is consumed
+        for await (const res of linkedPages(client, general.collect_query_string, { signal: sig, maxPages: general.max_pages, next: body => nextOf(body, nextPaths) })) {
           pages++
           const records = resultsOf(res.body, resultPaths, res.url, general.collect_query_result_path)
-          const nextRaw = nextOf(res.body, nextPaths)
-          let next: string | undefined
-          if (nextRaw !== undefined) {
-            const abs = new URL(nextRaw, res.url).toString()
-            next = relativeTo(abs, config.auth.base_urls) ?? (sameOriginBase(abs, config.auth.base_urls) !== undefined ? abs : undefined)
-            if (next === undefined) throw new HrCollectError(`the next link ${abs} is not under any of auth.base_urls (credentials are sent only there)`)
-            if (seen.has(next)) throw new HrCollectError(`the source links back to a page already read (${abs})`)
-            if (pages >= general.max_pages) throw new HrCollectError(`more than max_pages (${general.max_pages}) pages`)
-            seen.add(next)
-            pending = http.getJson(next, sig)
-            pending.catch(() => {}) // awaited below; never an unhandled rejection if iteration stops
-          }
           for (let i = 0; i < records.length; i++) {
             const rec = records[i]
             const problem = check(rec, t)
@@ -154,7 +144,6 @@ export function createHrCollector (cfg: HrCollectorConfig | { auth?: unknown, ge
             problems.push(p)
             if (problems.length <= MAX_PROBLEM_LOGS) log.warn(`HR record skipped: ${problem}`, { page: p.page, index: i, ...(id !== undefined ? { id } : {}), record: p.preview })
           }
-          if (next === undefined) break
         }
         if (problems.length > MAX_PROBLEM_LOGS) log.warn(`${problems.length} HR records skipped in total (first ${MAX_PROBLEM_LOGS} logged)`)
         complete = problems.length === 0
@@ -185,7 +174,7 @@ export function createHrCollector (cfg: HrCollectorConfig | { auth?: unknown, ge
       const s = stream(signal)
       const persons: JsonObject[] = []
       for await (const p of s.persons) persons.push(p)
-      return { persons, problems: [...s.problems], pages: s.pages(), complete: s.complete(), baseUrl: http.preferredBaseUrl }
+      return { persons, problems: [...s.problems], pages: s.pages(), complete: s.complete(), baseUrl: client.baseUrl }
     }
   }
 }

@@ -1,14 +1,15 @@
-// `auth.oauth_saml_assertion` of the HR collector (SAP SuccessFactors): a SAML 2.0 assertion signed
-// with the configured key (lib/helpers/saml) is exchanged at `token_url` with the SAML2 bearer grant
-// (RFC 7522) plus SuccessFactors' `client_id` and `company_id`. A fresh assertion is signed for every
-// token request, so its short life_time never outlives the request. The key files are read once at
-// start (checkSamlFiles reports a missing or unusable file with its config path before anything runs).
+// `auth.oauth_saml_assertion` of the HR collector (SAP SuccessFactors): the key files (read and
+// checked once at start: checkSamlFiles reports a missing or unusable file with its config path before
+// anything runs) and the SAML 2.0 assertion the REST client (lib/helpers/rest, auth.type
+// oauthSamlBearer) exchanges at `token_url` with the SAML2 bearer grant plus `client_id` and
+// `company_id`. A fresh assertion is signed for every token request, so its short life_time never
+// outlives the request.
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { createSamlAssertion, NAMEID_EMAIL, NAMEID_UNSPECIFIED } from '../../../helpers/saml/assertion.ts'
+import type { SamlAssertionProvider } from '../../../helpers/rest/index.ts'
 import type { HrSamlConfig } from './config.ts'
-import { postTokenForm, type TokenAnswer } from './token.ts'
 
 export const SAML2_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:saml2-bearer'
 
@@ -64,30 +65,23 @@ export function checkSamlFiles (cfg: HrSamlConfig, certDir: string): Array<{ pat
 }
 
 /**
- * Signs an assertion and exchanges it for an access token.
- * @example const { token, expiresIn } = await requestSamlToken(cfg, keys, 'https://api.sf.example', fetch, 30_000, signal)
+ * The assertion maker of the REST client for this config: signed with the configured key, the API key
+ * (client id), company and identifier format as attributes, as SuccessFactors reads them.
+ * @example createRestClient(connection, { samlAssertion: hrSamlAssertion(cfg.auth.oauth_saml_assertion) })
  */
-export async function requestSamlToken (cfg: HrSamlConfig, keys: SamlKeys, baseUrl: string, f: typeof fetch, timeoutMs: number, signal: AbortSignal, now = new Date()): Promise<TokenAnswer> {
-  const url = new URL(cfg.token_url, `${baseUrl}/`).toString()
-  const assertion = createSamlAssertion({
-    issuer: cfg.issuer,
-    audience: cfg.audience,
-    nameId: cfg.name_id,
+export function hrSamlAssertion (cfg: HrSamlConfig, now: () => Date = () => new Date()): SamlAssertionProvider {
+  return (req) => createSamlAssertion({
+    issuer: req.issuer,
+    audience: req.audience,
+    nameId: req.nameId,
     nameIdFormat: cfg.user_identifier_format === 'email' ? NAMEID_EMAIL : NAMEID_UNSPECIFIED,
-    recipient: url,
-    lifetimeSeconds: cfg.life_time,
-    privateKeyPem: keys.privateKeyPem,
-    certificatePem: keys.certificatePem,
+    recipient: req.recipient,
+    lifetimeSeconds: req.lifetimeS,
+    privateKeyPem: req.key,
+    certificatePem: req.cert,
     // SuccessFactors reads the API key from the assertion's api_key attribute.
     attributes: { api_key: cfg.client_id, company_id: cfg.company_id, user_identifier_format: cfg.user_identifier_format }
-  }, now)
-  const form = new URLSearchParams({
-    grant_type: SAML2_BEARER_GRANT,
-    client_id: cfg.client_id,
-    company_id: cfg.company_id,
-    assertion: Buffer.from(assertion, 'utf8').toString('base64')
-  })
-  return await postTokenForm(url, form, f, timeoutMs, signal)
+  }, now())
 }
 
 function readText (file: string, key: string): string {

@@ -13,7 +13,8 @@ import { silentLogger } from '../../../logging/types.ts'
 import { startHrEmulator, type HrEmulator } from '../../../../test/support/hr-emulator.ts'
 import { makeSigningKeyPair } from '../../../../test/support/saml-verifier.ts'
 import { hrConfigProblems } from './definition.ts'
-import { createHrCollector, parseHrConfig } from './index.ts'
+import { createHrCollector, hrSamlAssertion, parseHrConfig } from './index.ts'
+import type { SamlAssertionProvider } from '../../../helpers/rest/index.ts'
 
 const V2 = '/odata/v2/PerPerson?$expand=employmentNav&$format=json'
 const keys = makeSigningKeyPair('sf-signer')
@@ -101,8 +102,8 @@ describe('auth.oauth_saml_assertion', () => {
     assert.equal(emu.tokenRequests, 2)
   })
 
-  const refusals: Array<{ name: string, emu: Parameters<typeof start>[0], over?: Record<string, unknown>, fetchTamper?: boolean, reason: RegExp }> = [
-    { name: 'a tampered assertion', emu: {}, fetchTamper: true, reason: /invalid signature|digest/i },
+  const refusals: Array<{ name: string, emu: Parameters<typeof start>[0], over?: Record<string, unknown>, tamper?: boolean, reason: RegExp }> = [
+    { name: 'a tampered assertion', emu: {}, tamper: true, reason: /invalid signature|digest/i },
     { name: 'an assertion signed by an unregistered key', emu: { certificatePem: stranger.certPem }, reason: /invalid signature/i },
     { name: 'an expired assertion', emu: { now: () => new Date(Date.now() + 301_000) }, reason: /expired/ },
     { name: 'the wrong audience', emu: {}, over: { audience: 'scim-stream' }, reason: /wrong audience/ },
@@ -111,17 +112,12 @@ describe('auth.oauth_saml_assertion', () => {
   for (const c of refusals) {
     test(`${c.name} is refused and the run fails with the endpoint's reason`, async () => {
       const emu = await start(c.emu)
-      const f: typeof fetch = async (input, init) => {
-        if (c.fetchTamper === true && String(input).endsWith('/oauth/token') && typeof init?.body === 'string') {
-          const form = new URLSearchParams(init.body)
-          const xml = Buffer.from(form.get('assertion') ?? '', 'base64').toString('utf8').replace('>sfapi<', '>admin<')
-          form.set('assertion', Buffer.from(xml).toString('base64'))
-          return await fetch(input, { ...init, body: form.toString() })
-        }
-        return await fetch(input, init)
-      }
-      const hr = createHrCollector({ auth: samlAuth(emu, c.over), general: { collect_query_string: V2 } }, { log: silentLogger, certDir: certs, fetch: f })
-      await assert.rejects(hr.collect(), (err: Error) => /SAML bearer token request failed/.test(err.message) && c.reason.test(err.message))
+      const cfg = parseHrConfig({ auth: samlAuth(emu, c.over), general: { collect_query_string: V2 } })
+      const honest = hrSamlAssertion(cfg.auth.oauth_saml_assertion ?? assert.fail('no saml config'))
+      // a tampered assertion: the signed XML changed afterwards (another NameID)
+      const tampered: SamlAssertionProvider = async (req) => (await honest(req)).replace('>sfapi<', '>admin<')
+      const hr = createHrCollector(cfg, { log: silentLogger, certDir: certs, ...(c.tamper === true ? { samlAssertion: tampered } : {}) })
+      await assert.rejects(hr.collect(), (err: Error) => /token request refused .*SAML bearer client API-KEY-1/.test(err.message) && c.reason.test(err.message))
       assert.ok(c.reason.test(emu.tokenRejections.at(-1) ?? ''), emu.tokenRejections.join('; '))
       assert.equal(emu.samlSubjects.length, 0)
     })

@@ -1,9 +1,10 @@
 // Builds the auth method of a connection from its validated `auth` section (scimgateway's types):
 // basic, bearer, token (username/password posted to tokenUrl), oauth (client credentials; Entra ID
-// by azureTenantId), oauthJwtBearer (see jwt-bearer.ts), oauthSamlBearer. Token-based types share
-// one TokenCache per connection.
+// by azureTenantId; several clients in failover or round-robin order), oauthJwtBearer (see
+// jwt-bearer.ts), oauthSamlBearer. Token-based types share one TokenCache per connection (per client).
+// A token endpoint given as a path is resolved, at each token request, on the base URL in use.
 import type { AuthConfig } from '../config.ts'
-import { RestError } from '../errors.ts'
+import { isRestError, RestError } from '../errors.ts'
 import { TokenCache, type Token } from '../token-cache.ts'
 import { readPem } from '../tls.ts'
 import { entraCertificateForm, entraFedCredForm, entraTokenFileForm, genericJwtBearerForm, googleServiceAccount, type FormMaker } from './jwt-bearer.ts'
@@ -38,11 +39,12 @@ export function createAuth (auth: AuthConfig | undefined, deps: AuthDeps): AuthP
     case 'bearer':
       return fixed(`Bearer ${o.token ?? ''}`)
     case 'token': {
-      const url = o.tokenUrl ?? ''
       const form = { ...(o.username !== undefined ? { username: o.username } : {}), password: o.password ?? '' }
-      return cached(deps, async signal => await requestToken(deps.post, url, form, 'auth.options.tokenUrl/username/password', signal, ['access_token', 'token', 'accessToken']))
+      return cached(deps, async signal => await requestToken(deps.post, tokenEndpoint(o.tokenUrl ?? '', deps), form, deps.hint ?? 'auth.options.tokenUrl/username/password', signal, ['access_token', 'token', 'accessToken']))
     }
     case 'oauth':
+      if (o.clients !== undefined) return severalClients(auth, deps)
+      return oauth(auth, deps)
     case 'oauthJwtBearer':
       return oauth(auth, deps)
     case 'oauthSamlBearer':
@@ -98,7 +100,58 @@ function oauth (auth: AuthConfig, deps: AuthDeps): AuthProvider {
     if (o.tls?.key === undefined || o.jwtPayload === undefined) throw new RestError('auth.options.jwtPayload and auth.options.tls.key are needed', { kind: 'config' })
     form = genericJwtBearerForm({ payload: o.jwtPayload, keyPem: readPem(o.tls.key, deps.certsDir, 'auth.options.tls.key'), ...(o.tls.passphrase !== undefined ? { passphrase: o.tls.passphrase } : {}) }, deps.now)
   }
-  return cached(deps, async signal => await requestToken(deps.post, url, await form(), what, signal), jwks)
+  return cached(deps, async signal => await requestToken(deps.post, tokenEndpoint(url, deps), await form(), deps.hint ?? what, signal), jwks)
+}
+
+/**
+ * `options.clients`: one token cache per client. `failover` (default) keeps the client that got a
+ * token until its token request fails, then tries the next ones in order; `roundRobin` takes the next
+ * client for every request (Graph throttles per application: N registrations, about N times the
+ * budget). A client refused by its token endpoint is skipped for that request; the request fails only
+ * when every client is refused.
+ */
+function severalClients (auth: AuthConfig, deps: AuthDeps): AuthProvider {
+  const o = auth.options
+  const roundRobin = o.clientRotation === 'roundRobin'
+  const clients = (o.clients ?? []).map(c => ({
+    id: c.clientId,
+    auth: oauth({ type: 'oauth', options: { ...o, clients: undefined, clientRotation: undefined, clientId: c.clientId, clientSecret: c.clientSecret, tokenUrl: c.tokenUrl ?? o.tokenUrl, scope: c.scope ?? o.scope } }, deps)
+  }))
+  let current = 0
+  return {
+    get tokenRequests () { return clients.reduce((n, c) => n + c.auth.tokenRequests, 0) },
+    invalidate: header => clients.map(c => c.auth.invalidate(header)).some(Boolean),
+    async authorization (signal) {
+      const first = current
+      if (roundRobin) current = (current + 1) % clients.length
+      const errors: string[] = []
+      for (let n = 0; n < clients.length; n++) {
+        const i = (first + n) % clients.length
+        const c = clients[i]
+        if (c === undefined) continue
+        try {
+          const header = await c.auth.authorization(signal)
+          if (!roundRobin && i !== current) {
+            deps.log?.warn(`OAuth client ${c.id} now in use (the previous one failed)`)
+            current = i
+          }
+          return header
+        } catch (e) {
+          if (signal.aborted || !isRestError(e) || e.kind !== 'auth') throw e
+          errors.push(e.message)
+          deps.log?.warn(`OAuth token request failed for client ${c.id}: ${e.message}`)
+        }
+      }
+      if (clients.length === 1) throw new RestError(errors[0] ?? 'no token', { kind: 'auth' })
+      throw new RestError(`no OAuth client got a token (${errors.join('; ')})`, { kind: 'auth' })
+    }
+  }
+}
+
+/** The token endpoint: as configured, or a path on the origin of the base URL in use. */
+function tokenEndpoint (url: string, deps: AuthDeps): string {
+  if (!url.startsWith('/')) return url
+  return new URL(url, deps.currentBaseUrl?.() ?? deps.baseUrl).toString()
 }
 
 function samlBearer (auth: AuthConfig, deps: AuthDeps): AuthProvider {
@@ -106,11 +159,12 @@ function samlBearer (auth: AuthConfig, deps: AuthDeps): AuthProvider {
   const make = deps.samlAssertion ?? defaultSamlAssertion
   const p = o.samlPayload
   if (p === undefined || o.tls?.key === undefined || o.tls.cert === undefined || o.tokenUrl === undefined) throw new RestError('auth.type oauthSamlBearer needs options.tokenUrl, options.tls.key/cert and options.samlPayload', { kind: 'config' })
-  const tokenUrl = o.tokenUrl
+  const configured = o.tokenUrl
   const cert = readPem(o.tls.cert, deps.certsDir, 'auth.options.tls.cert')
   const key = readPem(o.tls.key, deps.certsDir, 'auth.options.tls.key')
   const passphrase = o.tls.passphrase
   return cached(deps, async signal => {
+    const tokenUrl = tokenEndpoint(configured, deps)
     const xml = await make({
       cert, key, ...(passphrase !== undefined ? { passphrase } : {}),
       issuer: p.issuer ?? p.clientId,
@@ -124,7 +178,7 @@ function samlBearer (auth: AuthConfig, deps: AuthDeps): AuthProvider {
     // SAP SuccessFactors (the documented user of samlPayload.companyId) wants base64 of the XML
     const assertion = xml.trimStart().startsWith('<') ? Buffer.from(xml, 'utf8').toString('base64') : xml
     const form = { grant_type: SAML2_BEARER_GRANT, client_id: p.clientId, company_id: p.companyId, new_token: 'true', assertion }
-    return await requestToken(deps.post, tokenUrl, form, `auth.type oauthSamlBearer, client ${p.clientId}`, signal)
+    return await requestToken(deps.post, tokenUrl, form, deps.hint ?? `auth.type oauthSamlBearer, client ${p.clientId}`, signal)
   })
 }
 

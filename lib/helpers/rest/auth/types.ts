@@ -1,5 +1,6 @@
 // What the REST client asks of an auth method: the Authorization header for a request, and a way
 // to drop a cached token after a 401. Shared by every auth type in this directory.
+import type { Logger } from '../../../logging/types.ts'
 import type { JsonObject } from '../../../scim/types.ts'
 
 export interface AuthProvider {
@@ -42,6 +43,11 @@ export interface AuthDeps {
   post: FormPost
   /** First base URL: default Entra scope (`<origin>/.default`). */
   baseUrl: string
+  /** The base URL in use: a token endpoint given as a path (`/oauth/token`) is on its origin. */
+  currentBaseUrl?: () => string
   now: () => number
   samlAssertion?: SamlAssertionProvider
+  /** Where to look when a token request is refused, in the caller's config terms (default: the auth options). */
+  hint?: string
+  log?: Logger
 }

@@ -1,10 +1,13 @@
 // The REST plugin template (docs/plugins.md walks through it): a complete plugin for a JSON REST
 // backend whose users/groups have their own shape, built only from the SDK — the endpoint config
-// schema, one client per baseEntity (EntityHandles), the endpointMapper, typed upstream errors.
-// It passes the plugin contract suite (test/plugins/rest-template.test.ts). Copy it, rename it, and
-// change `call()` and the paths for your backend; for auth, retries and failover use lib/helpers/rest.
+// schema, one REST client per baseEntity (lib/helpers/rest, kept by EntityHandles), the
+// endpointMapper, typed upstream errors. It passes the plugin contract suite
+// (test/plugins/rest-template.test.ts). Copy it, rename it, and change the paths for your backend;
+// auth, token cache, retries, failover, proxy and TLS come from the entity's `connection`.
+import { join } from 'node:path'
 import { NotFoundError, UniquenessError } from '../../../scim/errors.ts'
 import { EndpointMapper, mapSchema, mapperSchemas } from '../../../helpers/endpoint-mapper/index.ts'
+import { connectionSchema, RestClient, type RestRequest } from '../../../helpers/rest/index.ts'
 import type { GetQuery, GetResult, JsonObject, JsonValue, Modification, PluginContext, ScimPlugin, ScimResource } from '../../types.ts'
 import { definePlugin, endpointSchema, s, type PluginEnv } from '../config.ts'
 import { EntityHandles } from '../entities.ts'
@@ -14,7 +17,7 @@ import { toUpstreamError } from '../errors.ts'
 export const restEndpointSchema = endpointSchema({
   top: { map: mapSchema.describe('endpoint attribute → SCIM attribute (scimgateway shape)') },
   entity: {
-    baseUrl: s.string({ pattern: /^https?:\/\/[^/]/, patternName: 'http(s) URL' }).describe('backend base URL'),
+    connection: connectionSchema.describe('the backend: baseUrls (failover), auth, options {headers, tls, abortTimeout}, proxy, retry (lib/helpers/rest)'),
     apiKey: s.string({ minLength: 1 }).optional().describe('sent as X-Api-Key (encrypted at rest)')
   },
   requireEntity: true
@@ -23,38 +26,38 @@ export const restEndpointSchema = endpointSchema({
 export type RestEndpoint = s.Infer<typeof restEndpointSchema>
 type Entity = RestEndpoint['entity'][string]
 
-/** One backend client per baseEntity: here just its base URL and headers (a pool or agent in real plugins). */
-interface Client { baseUrl: string, headers: Record<string, string> }
+/** One backend client per baseEntity: its REST client (connection pool, auth) and extra headers. */
+interface Client { rest: RestClient, headers: Record<string, string> }
 
 /** Backend collections and their key, per SCIM kind. */
 const COLL = { user: { path: 'users', key: 'uid' }, group: { path: 'groups', key: 'gid' } } as const
 type Kind = keyof typeof COLL
 
-export function createRestPlugin (endpoint: RestEndpoint, _env?: PluginEnv): ScimPlugin {
+export function createRestPlugin (endpoint: RestEndpoint, env?: PluginEnv): ScimPlugin {
   const mapper = new EndpointMapper(endpoint.map)
+  const certsDir = env !== undefined ? join(env.configDir, 'certs') : undefined
   const clients = new EntityHandles<Entity, Client>({
     entities: endpoint.entity,
     // lazy: a tenant whose backend is down does not stop the others
-    open: async (cfg) => ({ baseUrl: cfg.baseUrl.replace(/\/+$/, ''), headers: { accept: 'application/json', ...(cfg.apiKey !== undefined ? { 'x-api-key': cfg.apiKey } : {}) } }),
+    open: async (cfg, key, log): Promise<Client> => ({
+      rest: new RestClient(cfg.connection, { log: log.child({ baseEntity: key }), ...(certsDir !== undefined ? { certsDir } : {}) }),
+      headers: cfg.apiKey !== undefined ? { 'x-api-key': cfg.apiKey } : {}
+    }),
+    close: async (c) => { await c.rest.close() },
     check: async (c) => { await call(c, 'GET', '/health', undefined, AbortSignal.timeout(5000)) }
   })
 
-  /** One backend request; failures become typed errors (backend 404 → 404, 5xx/network → 502/503/504). */
-  async function call (c: Client, method: string, path: string, body: JsonValue | undefined, signal: AbortSignal): Promise<JsonValue | undefined> {
-    let res: Response
+  /**
+   * One backend request through the entity's REST client (auth, retries of 429/503, failover);
+   * failures become typed errors (backend 404 → 404, 5xx/network → 502/503/504).
+   */
+  async function call (c: Client, method: RestRequest['method'], path: string, body: JsonValue | undefined, signal: AbortSignal): Promise<JsonValue | undefined> {
     try {
-      res = await fetch(`${c.baseUrl}${path}`, {
-        method,
-        headers: body === undefined ? c.headers : { ...c.headers, 'content-type': 'application/json' },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal
-      })
+      const res = await c.rest.request<JsonValue | undefined>({ method, path, headers: c.headers, signal, ...(body !== undefined ? { body } : {}) })
+      return res.body
     } catch (err) {
       throw toUpstreamError(err, `${method} ${path}`) ?? err
     }
-    const text = await res.text()
-    if (!res.ok) throw toUpstreamError({ status: res.status, message: text.slice(0, 200) }, `${method} ${path}`) ?? new Error(text)
-    return text === '' ? undefined : JSON.parse(text) as JsonValue
   }
 
   async function items (ctx: PluginContext, kind: Kind, query: Record<string, string> = {}): Promise<JsonObject[]> {
