@@ -9,6 +9,12 @@ export interface RequestContext {
   requestId: string
   log: Logger
   signal: AbortSignal
+  /**
+   * Aborts `signal` (HTTP requests on @hono/node-server only, where the signal is this request's
+   * own). The plugin guard's timeout uses it instead of composing a signal per plugin call; callers
+   * that run independent operations on one context (Bulk) leave it out.
+   */
+  abort?: (reason: unknown) => void
   /** The caller's Authorization header when pass-through is enabled. */
   passThrough?: { authorization: string }
   /** Base URL for `meta.location` (e.g. `https://gw.example.com/scim/v2`), without a trailing slash. */

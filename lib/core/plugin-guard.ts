@@ -104,6 +104,8 @@ class Pending {
 
   /** The call's signal: aborted at the deadline or when the caller's signal aborts. */
   signal (): AbortSignal {
+    // an HTTP request's own signal: the deadline aborts it directly (no controller, no listener)
+    if (this.outer.abortRequest !== undefined) return this.outer.signal
     if (this.controller !== undefined) return this.controller.signal
     const c = (this.controller = new AbortController())
     const outer = this.outer.signal
@@ -120,7 +122,8 @@ class Pending {
 
   /** Aborts the call's signal (also when the plugin has not read it yet: a later read must see it aborted). */
   abort (reason: unknown): void {
-    (this.controller ??= new AbortController()).abort(reason)
+    if (this.outer.abortRequest !== undefined) this.outer.abortRequest(reason)
+    else (this.controller ??= new AbortController()).abort(reason)
   }
 
   /** The call ended: stop following the caller's signal. */

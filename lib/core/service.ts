@@ -323,6 +323,7 @@ export class ScimService {
   pluginContext (rc: RequestContext): PluginContext {
     const ctx: PluginContext = { baseEntity: rc.baseEntity, log: rc.log, get signal () { return rc.signal }, requestId: rc.requestId }
     if (rc.passThrough !== undefined && this.plugin.capabilities?.passThrough === true) ctx.passThrough = rc.passThrough
+    if (rc.abort !== undefined) ctx.abortRequest = rc.abort
     return ctx
   }
 

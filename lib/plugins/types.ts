@@ -19,6 +19,11 @@ export interface PluginContext {
   log: Logger
   /** Aborted when the client goes away or the request times out. */
   signal: AbortSignal
+  /**
+   * Set by the gateway for an HTTP request whose `signal` is its own: aborts it. The plugin guard's
+   * timeout uses it; plugins need not.
+   */
+  abortRequest?: (reason: unknown) => void
   /** The caller's Authorization header, only when auth.passThrough is on and the plugin declares `passThrough`. */
   passThrough?: { authorization: string }
   requestId: string

@@ -4,7 +4,7 @@
 // same verdict over HTTP as from the stream subscriber's classifier (the service both use).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http'
 import { createServer, type Socket } from 'node:net'
 import { validate } from '../../lib/config/schema.ts'
 import { gatewayConfigSchema } from '../../lib/config/gateway-schema.ts'
@@ -76,6 +76,53 @@ describe('plugin call timeout', () => {
     } finally { await gw.stop() }
   })
 
+  it('a client that goes away aborts ctx.signal (with and without a plugin timeout)', async () => {
+    for (const pluginTimeoutMs of [5000, 0]) {
+      let aborted: (reason: unknown) => void = () => {}
+      const sawAbort = new Promise<unknown>(resolve => { aborted = resolve })
+      const plugin: ScimPlugin = {
+        name: 'waits',
+        async getUsers (_q, ctx) {
+          ctx.signal.addEventListener('abort', () => { aborted(ctx.signal.reason) }, { once: true })
+          await new Promise(resolve => setTimeout(resolve, 3000))
+          return { Resources: [] }
+        }
+      }
+      const gw = await startTestGateway({ plugin, options: { allowAnonymous: true, pluginTimeoutMs } })
+      try {
+        const req = httpRequest(`${gw.url}/Users`)
+        req.on('error', () => {})
+        req.end()
+        await new Promise(resolve => setTimeout(resolve, 200))
+        req.destroy()
+        const reason = await Promise.race([sawAbort, new Promise(resolve => setTimeout(() => { resolve('not aborted') }, 2000))])
+        assert.notEqual(reason, 'not aborted', `timeout ${pluginTimeoutMs}: the plugin's signal aborted when the client left`)
+      } finally { await gw.stop() }
+    }
+  })
+
+  it('in a Bulk request, one operation timing out does not abort the others', async () => {
+    let n = 0
+    const plugin: ScimPlugin = {
+      name: 'bulk',
+      async createUser (u, ctx) {
+        n++
+        if (u.userName === 'slow') await new Promise(resolve => setTimeout(resolve, 600))
+        assert.equal(ctx.signal.aborted, false, `${String(u.userName)} starts with a live signal`)
+        return { ...u, id: String(u.userName) }
+      }
+    }
+    const gw = await startTestGateway({ plugin, options: { allowAnonymous: true, pluginTimeoutMs: 200 } })
+    try {
+      const op = (userName: string): unknown => ({ method: 'POST', path: '/Users', bulkId: userName, data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName } })
+      const r = await fetch(`${gw.url}/Bulk`, { method: 'POST', headers: { 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [op('slow'), op('next'), op('last')] }) })
+      assert.equal(r.status, 200)
+      const body = await r.json() as { Operations: Array<{ status: string }> }
+      assert.deepEqual(body.Operations.map(o => o.status), ['504', '201', '201'])
+      assert.equal(n, 3)
+    } finally { await gw.stop() }
+  })
+
   it('the bounded context carries every field of the request context', async () => {
     let seen: PluginContext | undefined
     const plugin: ScimPlugin = { name: 'ctx', async getUsers (_q, ctx) { seen = ctx; return { Resources: [] } } }
@@ -87,7 +134,9 @@ describe('plugin call timeout', () => {
       assert.equal(seen?.requestId, 'req-42')
       assert.equal(typeof seen?.log.info, 'function')
       assert.equal(seen?.signal.aborted, false)
-      assert.deepEqual(Object.keys(seen ?? {}).sort(), ['baseEntity', 'log', 'requestId', 'signal'])
+      // abortRequest: an HTTP request's own signal, which the guard's timeout aborts
+      assert.deepEqual(Object.keys(seen ?? {}).sort(), ['abortRequest', 'baseEntity', 'log', 'requestId', 'signal'])
+      assert.equal(typeof seen?.abortRequest, 'function')
     } finally { await gw.stop() }
   })
 

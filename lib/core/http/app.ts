@@ -13,6 +13,7 @@ import type { ScimService } from '../service.ts'
 import type { RequestContext } from '../context.ts'
 import { parseRoutePath, type RoutePath } from '../route-path.ts'
 import { createOriginResolver } from './origin.ts'
+import { nodeOutgoingOf, RequestAbort } from './request-abort.ts'
 import { errorResponse, jsonResponse } from './respond.ts'
 import type { NodeIncoming } from './body.ts'
 import type { LogPush } from '../../logging/push.ts'
@@ -195,16 +196,19 @@ class GatewayRequests {
   /** The context the handlers and the plugin see. */
   private requestContext (req: Request, url: URL, route: RoutePath, requestId: string, state: RequestState, env: unknown): RequestContext {
     const origin = this.originOf(url, req.headers, env)
+    const outgoing = nodeOutgoingOf(env)
+    const aborts = outgoing !== undefined ? new RequestAbort(outgoing) : undefined
     const rc: RequestContext = {
       baseEntity: route.baseEntity,
       requestId,
       log: this.log.child({ requestId, baseEntity: route.baseEntity }),
-      // lazy: on @hono/node-server, touching req.signal materialises a full Request (costly per call)
-      get signal () { return req.signal },
+      // lazy: made only when something reads it (most requests never do)
+      get signal () { return aborts !== undefined ? aborts.signal : req.signal },
       locationBase: `${origin}${route.prefix}`,
       origin,
       version: state.version
     }
+    if (aborts !== undefined) rc.abort = (reason) => { aborts.abort(reason) }
     if (state.principal !== undefined) rc.principal = state.principal
     const incoming = nodeIncomingOf(env)
     if (incoming !== undefined) rc.incoming = incoming

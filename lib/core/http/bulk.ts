@@ -25,7 +25,10 @@ function target (path: string, entities: ReadonlyMap<string, string>): { kind: R
   return { kind: parsed.route.resource, id: parsed.route.id }
 }
 
-export async function handleBulk (service: ScimService, req: Request, opts: BulkRouteOptions, rc: RequestContext): Promise<Response> {
+export async function handleBulk (service: ScimService, req: Request, opts: BulkRouteOptions, request: RequestContext): Promise<Response> {
+  // one operation's plugin timeout must not abort the others: the guard composes a signal per call
+  const rc: RequestContext = { ...request }
+  delete rc.abort
   if (req.method.toUpperCase() !== 'POST') throw new ScimError(405, undefined, `${req.method} is not allowed on /Bulk`)
   const text = await readBodyText(req, opts.maxPayloadSize, rc.incoming)
   // depth-checked before parseBulkRequest/resolveBulkIds walk the data recursively
