@@ -2,7 +2,7 @@
 // keep-alive pool, adds the Authorization of the configured auth method, retries throttled and
 // overloaded answers with back-off, fails over between base URLs, and turns every failure into a
 // typed RestError. Plugins and the collectors share it.
-import { request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { silentLogger, type Logger } from '../../logging/types.ts'
 import { createAuth, type AuthProvider, type SamlAssertionProvider } from './auth/index.ts'
 import { parseConnection, type ConnectionConfig } from './config.ts'
@@ -190,7 +190,9 @@ export class RestClient {
           if (req.signal?.aborted === true) throw req.signal.reason
           attemptStart = performance.now()
           const left = Math.max(1, Math.ceil(Math.min(attemptMs ?? Number.POSITIVE_INFINITY, deadline - attemptStart)))
-          const res = await request(url, { method: req.method, headers: h, body: encodeBody(req), dispatcher: this.#dispatcher, signal: req.signal, headersTimeout: left, bodyTimeout: left })
+          // the dispatcher's own request(): undici's top-level request() would parse the URL again
+          const { origin, path: target } = splitUrl(url)
+          const res = await this.#dispatcher.request({ origin, path: target, method: req.method, headers: h, body: encodeBody(req) ?? null, signal: req.signal, headersTimeout: left, bodyTimeout: left })
           const rh = flatHeaders(res.headers)
           return { status: res.statusCode, headers: rh, body: await readBody(res.body, rh['content-type'], res.statusCode) }
         }))
@@ -313,6 +315,20 @@ function lower (h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v
   return out
+}
+
+/** `https://host:port/a/b?c` → origin `https://host:port`, path `/a/b?c` (path `/` when there is none). */
+export function splitUrl (url: string): { origin: string, path: string } {
+  // anything a request line cannot carry as it is (spaces, non-ASCII): let the URL parser encode it
+  if (/[^\x21-\x7e]/.test(url)) {
+    const u = new URL(url)
+    return { origin: u.origin, path: `${u.pathname}${u.search}` }
+  }
+  const hostStart = url.indexOf('//') + 2
+  let i = hostStart
+  while (i < url.length && url[i] !== '/' && url[i] !== '?' && url[i] !== '#') i++
+  const rest = url.slice(i)
+  return { origin: url.slice(0, i), path: rest === '' ? '/' : rest.startsWith('/') ? rest : `/${rest}` }
 }
 
 function encodeBody (req: RestRequest): string | undefined {
