@@ -63,7 +63,7 @@ async function guardedCall (plugin: ScimPlugin, name: string, fn: AnyCall, args:
   // each context into a slow dictionary object), then any others as they are; `signal` is not touched
   const bounded: PluginContext = {
     baseEntity: outer.baseEntity,
-    log: outer.log,
+    get log () { return outer.log },
     // lazy: a controller and a listener on the caller's signal cost, and most plugins never read it
     get signal () { return call.signal() },
     requestId: outer.requestId

@@ -321,7 +321,8 @@ export class ScimService {
   }
 
   pluginContext (rc: RequestContext): PluginContext {
-    const ctx: PluginContext = { baseEntity: rc.baseEntity, log: rc.log, get signal () { return rc.signal }, requestId: rc.requestId }
+    // log and signal read through: both may be made on first use (HTTP requests)
+    const ctx: PluginContext = { baseEntity: rc.baseEntity, get log () { return rc.log }, get signal () { return rc.signal }, requestId: rc.requestId }
     if (rc.passThrough !== undefined && this.plugin.capabilities?.passThrough === true) ctx.passThrough = rc.passThrough
     if (rc.abort !== undefined) ctx.abortRequest = rc.abort
     return ctx

@@ -198,10 +198,13 @@ class GatewayRequests {
     const origin = this.originOf(url, req.headers, env)
     const outgoing = nodeOutgoingOf(env)
     const aborts = outgoing !== undefined ? new RequestAbort(outgoing) : undefined
+    const log = this.log
+    let child: Logger | undefined
     const rc: RequestContext = {
       baseEntity: route.baseEntity,
       requestId,
-      log: this.log.child({ requestId, baseEntity: route.baseEntity }),
+      // made on first use: a child logger costs, and most requests log nothing of their own
+      get log () { return (child ??= log.child({ requestId, baseEntity: route.baseEntity })) },
       // lazy: made only when something reads it (most requests never do)
       get signal () { return aborts !== undefined ? aborts.signal : req.signal },
       locationBase: `${origin}${route.prefix}`,
