@@ -48,7 +48,7 @@ try {
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     for (let i = next++; i < CREATES; i = next++) {
       if (i % 50 === 0) { graph.throttle(3, '0.2'); throttled += 3 }
-      try { await plugin.createUser!({ userName: `new${i}`, name: { givenName: 'New', familyName: String(i) }, active: true }, ctx()) } catch { failed++ }
+      try { await plugin.createUser!({ userName: `new${i}`, name: { givenName: 'New', familyName: String(i) }, active: true }, ctx()) } catch (e) { failed++; console.log("create failed:", (e as Error).message) }
     }
   }))
   ms = performance.now() - t0
