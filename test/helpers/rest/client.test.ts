@@ -3,29 +3,10 @@
 // between base URLs, timeouts and typed errors.
 import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRestClient, isRestError, RestError, type RestClient } from '../../../lib/helpers/rest/index.ts'
-import { closedPort, form, json, startServer, type TestServer } from './support.ts'
+import { RestError } from '../../../lib/helpers/rest/index.ts'
+import { closedPort, form, json, restHarness } from './support.ts'
 
-const servers: TestServer[] = []
-const clients: RestClient[] = []
-after(async () => {
-  for (const c of clients) await c.close()
-  for (const s of servers) await s.stop()
-})
-async function server (...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args)
-  servers.push(s)
-  return s
-}
-function client (...args: Parameters<typeof createRestClient>): RestClient {
-  const c = createRestClient(...args)
-  clients.push(c)
-  return c
-}
-async function rejection (p: Promise<unknown>): Promise<RestError> {
-  try { await p } catch (e) { assert.ok(isRestError(e), `expected RestError, got ${String(e)}`); return e }
-  assert.fail('expected a rejection')
-}
+const { server, client, rejection } = restHarness()
 const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 5000 }
 
 describe('rest client: auth', () => {

@@ -5,29 +5,10 @@
 // linkedPages / deltaPages iterators (prefetch, failover in the middle of paging, foreign links).
 import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createRestClient, deltaPages, isRestError, linkedPages, RestError, type RestClient } from '../../../lib/helpers/rest/index.ts'
-import { closedPort, form, json, startServer, type TestServer } from './support.ts'
+import { deltaPages, linkedPages, RestError } from '../../../lib/helpers/rest/index.ts'
+import { closedPort, form, json, restHarness, startServer } from './support.ts'
 
-const servers: TestServer[] = []
-const clients: RestClient[] = []
-after(async () => {
-  for (const c of clients) await c.close()
-  for (const s of servers) await s.stop()
-})
-async function server (...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args)
-  servers.push(s)
-  return s
-}
-function client (...args: Parameters<typeof createRestClient>): RestClient {
-  const c = createRestClient(...args)
-  clients.push(c)
-  return c
-}
-async function rejection (p: Promise<unknown>): Promise<RestError> {
-  try { await p } catch (e) { assert.ok(isRestError(e), `expected RestError, got ${String(e)}`); return e }
-  assert.fail('expected a rejection')
-}
+const { server, client, rejection } = restHarness()
 function recorder (): { waits: number[], sleep: (ms: number) => Promise<void> } {
   const waits: number[] = []
   return { waits, sleep: async (ms) => { waits.push(ms) } }

@@ -3,6 +3,9 @@
 import { createServer as createHttp, type IncomingMessage, type ServerResponse, type Server } from 'node:http'
 import { createServer as createHttps, type ServerOptions } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
+import { after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRestClient, isRestError, type RestClient, type RestError } from '../../../lib/helpers/rest/index.ts'
 
 export interface Seen { method: string, url: string, headers: IncomingMessage['headers'], body: string }
 export type Handler = (req: Seen, res: ServerResponse, n: number) => void | Promise<void>
@@ -57,4 +60,37 @@ export async function closedPort (): Promise<number> {
 
 export function form (body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body))
+}
+
+/**
+ * Servers and clients of one test file, closed after its tests; `rejection` awaits a promise that
+ * must fail with a RestError and returns it.
+ */
+export function restHarness (): {
+  server: (...args: Parameters<typeof startServer>) => Promise<TestServer>
+  client: (...args: Parameters<typeof createRestClient>) => RestClient
+  rejection: (p: Promise<unknown>) => Promise<RestError>
+} {
+  const servers: TestServer[] = []
+  const clients: RestClient[] = []
+  after(async () => {
+    for (const c of clients) await c.close()
+    for (const s of servers) await s.stop()
+  })
+  return {
+    async server (...args) {
+      const s = await startServer(...args)
+      servers.push(s)
+      return s
+    },
+    client (...args) {
+      const c = createRestClient(...args)
+      clients.push(c)
+      return c
+    },
+    async rejection (p) {
+      try { await p } catch (e) { assert.ok(isRestError(e), `expected RestError, got ${String(e)}`); return e }
+      assert.fail('expected a rejection')
+    }
+  }
 }
