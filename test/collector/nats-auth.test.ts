@@ -9,9 +9,8 @@ import { readFile, rm } from 'node:fs/promises'
 import { createAccount, createOperator, createUser, encodeAccount, encodeOperator, encodeUser } from '@nats-io/jwt'
 import { startService, type StreamService } from '../../lib/collector/service.ts'
 import { loadStreamConfig } from '../../lib/collector/config.ts'
-import type { SourceFactory } from '../../lib/collector/tenant-runtime.ts'
 import { createMemoryLogger } from '../../lib/logging/index.ts'
-import { freePort, makeWorkDir, subscribe, writeConfig, type ContractSubscriber } from './support.ts'
+import { builtinServerConfig, freePort, makeWorkDir, onePersonSource, subscribe, writeConfig, type ContractSubscriber } from './support.ts'
 
 const seed = (kp: { getSeed: () => Uint8Array }): string => new TextDecoder().decode(kp.getSeed())
 
@@ -47,23 +46,7 @@ async function deployment (): Promise<{ yaml: string, operatorKey: string, accou
   return { yaml, operatorKey: op.getPublicKey(), accountKey: acct.getPublicKey(), legacyUser: { jwt: userJwt, seed: seed(user) }, wrongSecret: seed(createAccount()) }
 }
 
-const config = (port: number, auth: string): string => `hr:
-  acme:
-    auth: { base_urls: [ "http://127.0.0.1:9" ] }
-    general: { collect_interval: 3600, collect_query_string: /PerPerson }
-    mapper:
-      user:
-        - { source: personId, map_to: externalId }
-        - { source: email, map_to: userName }
-    streams:
-      - { channel: SF, rules: [ { filter: '(.*)' } ] }
-nats:
-  server:
-    host: 127.0.0.1
-    port: ${port}
-${auth}log:
-  console: false
-`
+const config = (port: number, auth: string): string => builtinServerConfig(port, 'SF', auth)
 
 describe('nats.server.auth: the builtin server with the deployment\'s operator and accounts', () => {
   let dir: string
@@ -71,9 +54,7 @@ describe('nats.server.auth: the builtin server with the deployment\'s operator a
   let svc: StreamService | undefined
   let d: Awaited<ReturnType<typeof deployment>>
   const subs: ContractSubscriber[] = []
-  const sources: SourceFactory = () => ({
-    collect: () => ({ persons: (async function * () { yield { personId: 'p1', email: 'ann@acme.test' } })(), complete: () => true })
-  })
+  const sources = onePersonSource
 
   before(async () => {
     dir = await makeWorkDir()

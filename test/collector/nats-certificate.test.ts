@@ -9,29 +9,12 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startService, type StreamService } from '../../lib/collector/service.ts'
 import { loadStreamConfig } from '../../lib/collector/config.ts'
-import type { SourceFactory } from '../../lib/collector/tenant-runtime.ts'
 import { runCli } from '../../lib/collector/cli/index.ts'
 import { createMemoryLogger } from '../../lib/logging/index.ts'
 import { createTestCa } from '../support/pki.ts'
-import { freePort, makeWorkDir, subscribe, writeConfig, type ContractSubscriber } from './support.ts'
+import { builtinServerConfig, freePort, makeWorkDir, onePersonSource, subscribe, writeConfig, type ContractSubscriber } from './support.ts'
 
-const yaml = (port: number, certificate: string): string => `hr:
-  acme:
-    auth: { base_urls: [ "http://127.0.0.1:9" ] }
-    general: { collect_interval: 3600, collect_query_string: /PerPerson }
-    mapper:
-      user:
-        - { source: personId, map_to: externalId }
-        - { source: email, map_to: userName }
-    streams:
-      - { channel: ALL, rules: [ { filter: '(.*)' } ] }
-nats:
-  server:
-    host: 127.0.0.1
-    port: ${port}
-${certificate}log:
-  console: false
-`
+const yaml = (port: number, certificate: string): string => builtinServerConfig(port, 'ALL', certificate)
 
 describe('nats.server.certificate: the builtin server with the operator\'s own certificate', () => {
   let dir: string
@@ -39,9 +22,7 @@ describe('nats.server.certificate: the builtin server with the operator\'s own c
   let svc: StreamService | undefined
   let sub: ContractSubscriber | undefined
   let generatedBefore = ''
-  const sources: SourceFactory = () => ({
-    collect: () => ({ persons: (async function * () { yield { personId: 'p1', email: 'ann@acme.test' } })(), complete: () => true })
-  })
+  const sources = onePersonSource
   const own = `    certificate:
       certfile: nats-cert.pem
       keyfile: nats-key.pem

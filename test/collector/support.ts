@@ -9,6 +9,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/
 import type { NatsConnection } from '@nats-io/transport-node'
 import { connectAs, ensureTlsFiles } from '../../lib/collector/nats/index.ts'
 import type { BuiltinNats, UserCreds, UserType } from '../../lib/collector/nats/index.ts'
+import type { SourceFactory } from '../../lib/collector/tenant-runtime.ts'
 
 /** A temp dir for one suite; `certs/` pre-filled. */
 export async function makeWorkDir (): Promise<string> {
@@ -150,3 +151,33 @@ export async function freePort (): Promise<number> {
     })
   })
 }
+
+/**
+ * A scim-stream config with one HR tenant `acme` (never collected from a real endpoint) publishing to
+ * `channel`, and the builtin NATS server on `port`; `serverExtra` is inserted under `nats.server`
+ * (indented four spaces: auth, certificate, encryption_at_rest_key…).
+ */
+export function builtinServerConfig (port: number, channel: string, serverExtra: string): string {
+  return `hr:
+  acme:
+    auth: { base_urls: [ "http://127.0.0.1:9" ] }
+    general: { collect_interval: 3600, collect_query_string: /PerPerson }
+    mapper:
+      user:
+        - { source: personId, map_to: externalId }
+        - { source: email, map_to: userName }
+    streams:
+      - { channel: ${channel}, rules: [ { filter: '(.*)' } ] }
+nats:
+  server:
+    host: 127.0.0.1
+    port: ${port}
+${serverExtra}log:
+  console: false
+`
+}
+
+/** A source that yields one person (p1, ann@acme.test) per run. */
+export const onePersonSource: SourceFactory = () => ({
+  collect: () => ({ persons: (async function * () { yield { personId: 'p1', email: 'ann@acme.test' } })(), complete: () => true })
+})
